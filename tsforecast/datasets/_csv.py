@@ -1,0 +1,100 @@
+"""Generic loader for "time column + numeric columns" CSV files (ETT, Weather, Exchange, ...)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["load_csv"]
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    time_col: str = "date",
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Read a CSV with a timestamp column and numeric columns, such as the long-horizon
+    benchmark files (ETTh1/ETTm1, Weather, Exchange: ``date`` plus numeric columns).
+
+    Parameters
+    ----------
+    path : path-like
+        CSV file (compressed files are inferred from the extension).
+    time_col : str
+        Name of the timestamp column; it becomes the index (named ``time_col``).
+    columns : sequence of str, optional
+        Value columns to keep, in this order. ``None`` keeps every numeric column and
+        drops non-numeric ones with a ``UserWarning`` naming them; an explicitly requested
+        column that is missing or non-numeric raises ``ValueError``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``DatetimeIndex`` named ``time_col`` and float64 value columns. Rows keep the
+        file's order: nothing is sorted or de-duplicated here (ordering and regularity are
+        checked by the windowing layer).
+
+    Raises
+    ------
+    ValueError
+        Missing, unreadable or empty file (naming the path); missing time column (listing
+        the available columns); unparseable timestamp (naming the first bad row and value);
+        missing or non-numeric requested column.
+
+    Examples
+    --------
+    >>> df = load_csv("ETTh1.csv")  # doctest: +SKIP
+    >>> df.columns.tolist()  # doctest: +SKIP
+    ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT']
+    """
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise ValueError(f"CSV file {str(p)!r} does not exist or is not a file")
+    try:
+        raw = pd.read_csv(p)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"CSV file {str(p)!r} is empty") from exc
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise ValueError(f"cannot read CSV file {str(p)!r}: {exc}") from exc
+    if raw.empty:
+        raise ValueError(f"CSV file {str(p)!r} has a header but no data rows")
+    if time_col not in raw.columns:
+        raise ValueError(f"time column {time_col!r} not found in {str(p)!r}; "
+                         f"available columns: {list(raw.columns)}")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format" chatter
+        try:
+            stamps = pd.to_datetime(raw[time_col], errors="coerce")
+        except (ValueError, TypeError) as exc:  # e.g. mixed time zones
+            raise ValueError(f"cannot parse time column {time_col!r} of {str(p)!r}: {exc}") from exc
+    bad = stamps.isna().to_numpy()
+    if bad.any():
+        i = int(bad.argmax())
+        raise ValueError(f"unparseable timestamp in column {time_col!r} of {str(p)!r}: "
+                         f"data row {i} (file line {i + 2}) has value {raw[time_col].iloc[i]!r}")
+
+    candidates = [c for c in raw.columns if c != time_col]
+    numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(raw[c])]
+    if columns is None:
+        if dropped := [c for c in candidates if c not in numeric]:
+            warnings.warn(f"load_csv({str(p)!r}): dropping non-numeric column(s) {dropped}",
+                          UserWarning, stacklevel=2)
+        keep = numeric
+    else:
+        keep = [columns] if isinstance(columns, str) else [c for c in columns if c != time_col]
+        if missing := [c for c in keep if c not in raw.columns]:
+            raise ValueError(f"column(s) {missing} not found in {str(p)!r}; "
+                             f"available columns: {list(raw.columns)}")
+        if non_numeric := [c for c in keep if c not in numeric]:
+            raise ValueError(f"requested column(s) {non_numeric} in {str(p)!r} are not numeric "
+                             f"(dtypes: {[str(raw[c].dtype) for c in non_numeric]})")
+    if not keep:
+        raise ValueError(f"CSV file {str(p)!r} has no numeric value columns besides {time_col!r}")
+    df = raw[keep].astype("float64")
+    df.index = pd.DatetimeIndex(stamps, name=time_col).as_unit("ns")
+    return df
