@@ -1,0 +1,279 @@
+"""Validate pandas input and turn it into float32 arrays, one per series.
+
+Accepted input everywhere in the package:
+
+* a DataFrame with a DatetimeIndex (or a ``time_col``): one series, one or more targets;
+* a long DataFrame with an ``id_col``: one series per id, in order of first appearance;
+* a dict ``{id: DataFrame}``: several series for one global model.
+
+Time is handled by position, never by calendar arithmetic, so trading days (no
+weekends) or irregular gaps never create NaN rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+FILL_POLICIES = (None, "ffill", "interpolate")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Column layout shared by every series: targets, then past, then known-future covariates."""
+
+    target: tuple[str, ...]
+    past_covariates: tuple[str, ...] = ()
+    future_covariates: tuple[str, ...] = ()
+    calendar: tuple[str, ...] = ()  # generated known-future features (appended to future)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.target + self.past_covariates + self.future_covariates + self.calendar
+
+    @property
+    def n_targets(self) -> int:
+        return len(self.target)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.columns)
+
+    @property
+    def n_future(self) -> int:
+        return len(self.future_covariates) + len(self.calendar)
+
+    def to_dict(self) -> dict:
+        return {k: list(getattr(self, k)) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Layout:
+        return cls(**{k: tuple(v) for k, v in d.items()})
+
+
+@dataclass
+class SeriesData:
+    """One validated series: its id, its time index and a ``[T, C]`` float32 array."""
+
+    id: str
+    index: pd.Index
+    values: np.ndarray = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _as_list(cols: str | Sequence[str] | None) -> list[str]:
+    if cols is None:
+        return []
+    if isinstance(cols, str):
+        return [cols]
+    return list(cols)
+
+
+def split_series(
+    data: pd.DataFrame | pd.Series | Mapping[str, pd.DataFrame],
+    id_col: str | None = None,
+    time_col: str | None = None,
+) -> list[tuple[str, pd.DataFrame]]:
+    """Split any accepted input into ``(id, frame)`` pairs whose index is the time index.
+
+    Nothing is copied or modified in the caller's frames beyond what pandas does for a
+    ``groupby``/``set_index``.
+    """
+    if isinstance(data, pd.Series):
+        data = data.to_frame(name=data.name if data.name is not None else "y")
+    if isinstance(data, Mapping):
+        if not data:
+            raise ValueError("the dict of series is empty")
+        pairs = []
+        for key, frame in data.items():
+            if isinstance(frame, pd.Series):
+                frame = frame.to_frame(name=frame.name if frame.name is not None else "y")
+            if not isinstance(frame, pd.DataFrame):
+                raise TypeError(
+                    f"series {key!r}: expected a pandas DataFrame, got {type(frame).__name__}"
+                )
+            pairs.append((str(key), _set_time_index(frame, time_col, str(key))))
+        return pairs
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            "data must be a pandas DataFrame (DatetimeIndex or long format with an id column) "
+            f"or a dict of DataFrames, got {type(data).__name__}"
+        )
+    if data.empty:
+        raise ValueError("the input DataFrame is empty (0 rows)")
+    if id_col is None:
+        return [("series", _set_time_index(data, time_col, "series"))]
+    if id_col not in data.columns:
+        raise ValueError(f"id column {id_col!r} not found; columns are {list(data.columns)}")
+    pairs = []
+    for key, frame in data.groupby(id_col, sort=False, observed=True):
+        key = key[0] if isinstance(key, tuple) else key
+        pairs.append((str(key), _set_time_index(frame.drop(columns=id_col), time_col, str(key))))
+    return pairs
+
+
+def _set_time_index(frame: pd.DataFrame, time_col: str | None, sid: str) -> pd.DataFrame:
+    if time_col is not None:
+        if time_col not in frame.columns:
+            if frame.index.name == time_col:
+                return frame
+            raise ValueError(
+                f"series {sid!r}: time column {time_col!r} not found; "
+                f"columns are {list(frame.columns)}"
+            )
+        try:
+            times = pd.to_datetime(frame[time_col])
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"series {sid!r}: cannot parse time column {time_col!r}: {exc}") from exc
+        frame = frame.drop(columns=time_col).set_axis(pd.DatetimeIndex(times, name=time_col))
+    return frame
+
+
+def check_index(index: pd.Index, sid: str) -> None:
+    """Raise if the time index is unsorted or has duplicates, naming the first bad row."""
+    if isinstance(index, pd.DatetimeIndex) and index.hasnans:
+        row = int(np.flatnonzero(index.isna())[0])
+        raise ValueError(f"series {sid!r}: missing timestamp (NaT) at row {row}")
+    if not index.is_monotonic_increasing:
+        vals = index.to_numpy()
+        row = int(np.flatnonzero(vals[1:] < vals[:-1])[0]) + 1
+        raise ValueError(
+            f"series {sid!r}: timestamps are not sorted: row {row} ({index[row]}) comes after "
+            f"{index[row - 1]}; sort the data by time first"
+        )
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise ValueError(f"series {sid!r}: duplicate timestamp {dup}")
+
+
+def _check_columns(frame: pd.DataFrame, cols: list[str], sid: str, role: str) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"series {sid!r}: {role} column(s) {missing} not found; "
+            f"columns are {list(frame.columns)}"
+        )
+    for c in cols:
+        dtype = frame[c].dtype
+        if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+            raise TypeError(f"series {sid!r}: {role} column {c!r} is not numeric (dtype {dtype})")
+
+
+def _numeric_block(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    # A frame that is already one float32 block in this column order converts without a copy.
+    if list(frame.columns) != cols:
+        frame = frame[cols]
+    return frame.to_numpy(dtype=np.float32, copy=False, na_value=np.nan)
+
+
+def _fill(block: np.ndarray, policy: str | None, cols: list[str], index: pd.Index, sid: str):
+    """Apply the fill policy to NaN, then reject any remaining NaN or inf with the row."""
+    finite = np.isfinite(block)
+    if finite.all():
+        return block
+    inf = np.isinf(block)
+    if inf.any():
+        row, col = np.argwhere(inf)[0]
+        raise ValueError(
+            f"series {sid!r}: column {cols[col]!r} is infinite at row {row} ({index[row]})"
+        )
+    if policy is None:
+        row, col = np.argwhere(~finite)[0]
+        n = int((~finite).sum())
+        raise ValueError(
+            f"series {sid!r}: column {cols[col]!r} has NaN at row {row} ({index[row]}), "
+            f"{n} missing value(s) in all; pass fill_missing='ffill' or 'interpolate'"
+        )
+    frame = pd.DataFrame(block, columns=cols)
+    if policy == "ffill":
+        frame = frame.ffill().bfill()
+    else:
+        frame = frame.interpolate(method="linear", limit_direction="both")
+    filled = frame.to_numpy(dtype=np.float32)
+    if not np.isfinite(filled).all():
+        col = int(np.flatnonzero(~np.isfinite(filled).all(axis=0))[0])
+        raise ValueError(f"series {sid!r}: column {cols[col]!r} has no observed value to fill from")
+    return filled
+
+
+def infer_target(frames: list[tuple[str, pd.DataFrame]], exclude: Sequence[str]) -> list[str]:
+    """All numeric columns of the first series that are not covariates."""
+    frame = frames[0][1]
+    cols = [
+        c
+        for c in frame.columns
+        if c not in exclude
+        and pd.api.types.is_numeric_dtype(frame[c].dtype)
+        and not pd.api.types.is_bool_dtype(frame[c].dtype)
+    ]
+    if not cols:
+        raise ValueError(f"no numeric target column found; columns are {list(frame.columns)}")
+    return cols
+
+
+def to_series(
+    data,
+    target: str | Sequence[str] | None = None,
+    past_covariates: str | Sequence[str] | None = None,
+    future_covariates: str | Sequence[str] | None = None,
+    *,
+    id_col: str | None = None,
+    time_col: str | None = None,
+    fill_missing: str | None = None,
+    calendar: bool = False,
+    freq=None,
+) -> tuple[Layout, list[SeriesData]]:
+    """Validate the input and return its column layout and one float32 array per series.
+
+    Parameters
+    ----------
+    data : DataFrame, long DataFrame with ``id_col``, or dict of DataFrames
+    target : column name(s); ``None`` takes every numeric column that is not a covariate.
+    past_covariates : columns observed only up to the forecast origin.
+    future_covariates : columns known in advance (they must be supplied for the horizon
+        at prediction time).
+    fill_missing : ``None`` (NaN is an error), ``"ffill"`` or ``"interpolate"``.
+    calendar : append generated calendar features (known-future) built from the index.
+    freq : frequency used for calendar features; inferred when ``None``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0]}, index=pd.date_range("2024", periods=3))
+    >>> layout, series = to_series(df, "y")
+    >>> series[0].values.shape
+    (3, 1)
+    """
+    from .timeindex import calendar_features
+
+    if fill_missing not in FILL_POLICIES:
+        raise ValueError(f"fill_missing must be one of {FILL_POLICIES}, got {fill_missing!r}")
+    past, fut = _as_list(past_covariates), _as_list(future_covariates)
+    frames = split_series(data, id_col=id_col, time_col=time_col)
+    targets = _as_list(target) or infer_target(frames, exclude=past + fut)
+    overlap = set(targets) & set(past + fut) or set(past) & set(fut)
+    if overlap:
+        raise ValueError(f"column(s) {sorted(overlap)} given in more than one role")
+    cal_names: tuple[str, ...] = ()
+    out = []
+    for sid, frame in frames:
+        if len(frame) == 0:
+            raise ValueError(f"series {sid!r} is empty (0 rows)")
+        check_index(frame.index, sid)
+        for role, names in (("target", targets), ("past covariate", past), ("future covariate", fut)):
+            _check_columns(frame, names, sid, role)
+        cols = targets + past + fut
+        block = _numeric_block(frame, cols)
+        block = _fill(block, fill_missing, cols, frame.index, sid)
+        if calendar:
+            cal = calendar_features(frame.index, freq=freq)
+            cal_names = tuple(cal.columns)
+            block = np.concatenate([block, cal.to_numpy(np.float32)], axis=1)
+        out.append(SeriesData(sid, frame.index, np.ascontiguousarray(block)))
+    layout = Layout(tuple(targets), tuple(past), tuple(fut), cal_names)
+    return layout, out

@@ -1,0 +1,98 @@
+"""Per-series, per-column scalers fitted on the training segment only.
+
+scikit-learn does the fitting (``StandardScaler`` with chunked ``partial_fit`` so a long
+series is never copied to float64 at once, ``RobustScaler``); what is kept is a pair of
+``loc``/``scale`` arrays per series, applied lazily to each batch and saved as plain
+numbers. Once fitted, a scaler is read-only: validation, test and new histories are
+transformed with the training statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.preprocessing import RobustScaler, StandardScaler
+
+SCALERS = ("standard", "robust", "none")
+_CHUNK = 1_000_000
+
+
+class SeriesScaler:
+    """Scale each column of each series with statistics from its training rows.
+
+    Parameters
+    ----------
+    method : ``"standard"`` (z-score), ``"robust"`` (median / IQR) or ``"none"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(10, dtype=np.float32).reshape(5, 2)
+    >>> sc = SeriesScaler("standard").fit(["a"], [x], train_ends=[3])
+    >>> sc.transform(x[:3], "a").mean(axis=0).round(6).tolist()
+    [0.0, 0.0]
+    """
+
+    def __init__(self, method: str = "standard"):
+        if method not in SCALERS:
+            raise ValueError(f"scaler must be one of {SCALERS}, got {method!r}")
+        self.method = method
+        self.loc_: dict[str, np.ndarray] = {}
+        self.scale_: dict[str, np.ndarray] = {}
+
+    def fit(
+        self, ids: Sequence[str], arrays: Sequence[np.ndarray], train_ends: Sequence[int]
+    ) -> SeriesScaler:
+        """Fit one scaler per series on ``array[:train_end]``."""
+        for sid, arr, end in zip(ids, arrays, train_ends, strict=True):
+            if end < 1:
+                raise ValueError(f"series {sid!r}: no training rows to fit the scaler on")
+            self.loc_[sid], self.scale_[sid] = self._fit_one(arr[:end])
+        return self
+
+    def _fit_one(self, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n_cols = train.shape[1]
+        if self.method == "none":
+            return np.zeros(n_cols, np.float32), np.ones(n_cols, np.float32)
+        if self.method == "standard":
+            sk = StandardScaler()
+            for start in range(0, len(train), _CHUNK):
+                sk.partial_fit(train[start : start + _CHUNK])
+            loc = sk.mean_
+        else:
+            sk = RobustScaler().fit(train)
+            loc = sk.center_
+        scale = np.where(np.isfinite(sk.scale_) & (sk.scale_ > 0), sk.scale_, 1.0)
+        return loc.astype(np.float32), scale.astype(np.float32)
+
+    def has(self, sid: str) -> bool:
+        return sid in self.loc_
+
+    def params(self, sid: str) -> tuple[np.ndarray, np.ndarray]:
+        if sid not in self.loc_:
+            raise ValueError(f"no scaler fitted for series {sid!r}; known: {list(self.loc_)}")
+        return self.loc_[sid], self.scale_[sid]
+
+    def transform(self, x: np.ndarray, sid: str, cols: slice = slice(None)) -> np.ndarray:
+        loc, scale = self.params(sid)
+        return ((x - loc[cols]) / scale[cols]).astype(np.float32, copy=False)
+
+    def inverse_transform(self, x: np.ndarray, sid: str, cols: slice = slice(None)) -> np.ndarray:
+        """Back to original units; ``x``'s last axis holds the columns ``cols``."""
+        loc, scale = self.params(sid)
+        return x * scale[cols] + loc[cols]
+
+    def to_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "loc": {k: v.tolist() for k, v in self.loc_.items()},
+            "scale": {k: v.tolist() for k, v in self.scale_.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SeriesScaler:
+        sc = cls(d["method"])
+        sc.loc_ = {k: np.asarray(v, np.float32) for k, v in d["loc"].items()}
+        sc.scale_ = {k: np.asarray(v, np.float32) for k, v in d["scale"].items()}
+        return sc

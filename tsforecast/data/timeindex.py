@@ -1,0 +1,112 @@
+"""Frequencies, future timestamps and calendar features.
+
+Windows are built by position, so the calendar is only needed at the edges: to stamp
+forecasts with real future timestamps and to generate known-future calendar features.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def infer_freq(index: pd.Index):
+    """Infer the sampling frequency of a time index.
+
+    Tries :func:`pandas.infer_freq` first. Daily data that lives on weekdays only
+    (trading days, with holidays missing) is recognised as business days (``"B"``).
+    Otherwise the most common step is used when it covers at least 80% of the steps.
+    An integer (positional) index returns its step as an ``int``.
+
+    Raises
+    ------
+    ValueError
+        When no frequency can be inferred; pass ``freq=`` explicitly then.
+
+    Examples
+    --------
+    >>> infer_freq(pd.DatetimeIndex(["2024-01-05", "2024-01-08", "2024-01-09", "2024-01-10"]))
+    'B'
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        if pd.api.types.is_integer_dtype(index.dtype) and len(index) >= 2:
+            steps = np.diff(index.to_numpy())
+            vals, counts = np.unique(steps, return_counts=True)
+            return int(vals[np.argmax(counts)])
+        raise ValueError(
+            f"cannot infer a frequency from a {type(index).__name__} of dtype {index.dtype}; "
+            "use a DatetimeIndex or pass freq="
+        )
+    if len(index) < 3:
+        raise ValueError(f"cannot infer a frequency from {len(index)} timestamps; pass freq=")
+    if index.freq is not None:
+        return index.freqstr
+    freq = pd.infer_freq(index)
+    if freq is not None:
+        return freq
+    steps = np.diff(index.to_numpy())  # timedelta64 in the index's own unit
+    vals, counts = np.unique(steps, return_counts=True)
+    step = pd.Timedelta(vals[np.argmax(counts)])
+    if step == pd.Timedelta(days=1) and (index.dayofweek < 5).all():
+        return "B"
+    if counts.max() >= 0.8 * len(steps):
+        return pd.tseries.frequencies.to_offset(step).freqstr
+    raise ValueError(
+        f"cannot infer the frequency of the time index ({index[0]} .. {index[-1]}): "
+        f"the most common step {step} covers only {counts.max()} of {len(steps)} steps; "
+        "pass freq= (e.g. 'h', 'D', 'B')"
+    )
+
+
+def future_index(index: pd.Index, horizon: int, freq=None) -> pd.Index:
+    """The ``horizon`` timestamps after the end of ``index``.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2024-01-01", periods=5, freq="h")
+    >>> future_index(idx, 2).tolist()
+    [Timestamp('2024-01-01 05:00:00'), Timestamp('2024-01-01 06:00:00')]
+    """
+    freq = infer_freq(index) if freq is None else freq
+    if not isinstance(index, pd.DatetimeIndex):
+        step = int(freq)
+        return pd.Index(index[-1] + step * np.arange(1, horizon + 1), name=index.name)
+    out = pd.date_range(start=index[-1], periods=horizon + 1, freq=freq)[1:]
+    return out.rename(index.name)
+
+
+def calendar_features(index: pd.Index, freq=None) -> pd.DataFrame:
+    """Known-future calendar features (sine/cosine encodings) for a DatetimeIndex.
+
+    Sub-daily data gets hour of day; data finer than weekly gets day of week; all get
+    day of year. Each is encoded as a sine/cosine pair in [-1, 1].
+
+    Examples
+    --------
+    >>> calendar_features(pd.date_range("2024-01-01", periods=3, freq="h")).columns.tolist()
+    ['cal_hour_sin', 'cal_hour_cos', 'cal_dow_sin', 'cal_dow_cos', 'cal_doy_sin', 'cal_doy_cos']
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        raise ValueError("calendar features need a DatetimeIndex (got a positional index)")
+    freq = freq if freq is not None else (infer_freq(index) if len(index) >= 3 else "D")
+    step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq).nanos) if _fixed(freq) else None
+    parts: dict[str, np.ndarray] = {}
+    if step is not None and step < pd.Timedelta(days=1):
+        parts["hour"] = (index.hour + index.minute / 60.0) / 24.0
+    if step is None or step < pd.Timedelta(days=7):
+        parts["dow"] = index.dayofweek / 7.0
+    parts["doy"] = (index.dayofyear - 1) / 365.25
+    cols = {}
+    for name, phase in parts.items():
+        angle = 2 * np.pi * np.asarray(phase, dtype=np.float64)
+        cols[f"cal_{name}_sin"] = np.sin(angle)
+        cols[f"cal_{name}_cos"] = np.cos(angle)
+    return pd.DataFrame(cols, index=index).astype(np.float32)
+
+
+def _fixed(freq) -> bool:
+    try:
+        pd.tseries.frequencies.to_offset(freq).nanos  # noqa: B018
+    except ValueError:
+        return False
+    return True

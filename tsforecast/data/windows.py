@@ -1,0 +1,210 @@
+"""Lazy, leak-free training windows and chronological splits.
+
+A :class:`WindowDataset` holds each series once (no copy of the caller's float32 arrays)
+plus, per series, the arithmetic of its window origins: first origin, count and stride.
+A window is built only when indexed: ``__getitems__`` gathers a whole batch with one
+fancy index per series and applies the training-set scaling to that batch alone, so the
+``N x lookback`` copies are never materialised.
+
+A window with origin ``t`` reads inputs ``[t - lookback, t)`` and targets
+``[t, t + horizon)``. For a segment ``[start, end)`` the origins satisfy
+``t >= max(start, lookback)`` and ``t + horizon <= end``: the inputs may look back into
+the previous segment (as the long-horizon papers do) but no target step is ever shared
+between segments. Origins are anchored at the segment end, so the most recent window is
+always present and the count is ``(last - first) // stride + 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+SEGMENTS = ("train", "val", "test")
+
+
+def check_sizes(lookback: int, horizon: int, stride: int = 1) -> None:
+    """Raise a ValueError naming any of lookback / horizon / stride that is not >= 1."""
+    for name, value in (("lookback", lookback), ("horizon", horizon), ("stride", stride)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+
+
+def split_borders(index: pd.Index, split) -> tuple[int, int]:
+    """Positions ``(val_start, test_start)`` of a chronological train/val/test split.
+
+    ``split`` is either fractions ``(train, val, test)`` summing to 1 — the test and
+    train sizes are ``int(n * frac)`` and validation takes the rest, as in the
+    long-horizon papers' code — or two timestamps ``(val_start, test_start)``: the first
+    rows at or after each.
+
+    Examples
+    --------
+    >>> split_borders(pd.RangeIndex(100), (0.7, 0.1, 0.2))
+    (70, 80)
+    """
+    n = len(index)
+    if len(split) == 3 and all(isinstance(f, float | int) for f in split):
+        fr = [float(f) for f in split]
+        if min(fr) < 0 or abs(sum(fr) - 1.0) > 1e-6:
+            raise ValueError(f"split fractions must be >= 0 and sum to 1, got {tuple(split)}")
+        n_train, n_test = int(n * fr[0]), int(n * fr[2])
+        return n_train, n - n_test
+    if len(split) == 2:
+        if not isinstance(index, pd.DatetimeIndex):
+            raise ValueError("a split by timestamps needs a DatetimeIndex")
+        val_start, test_start = (pd.Timestamp(t) for t in split)
+        if test_start < val_start:
+            raise ValueError(f"test start {test_start} is before validation start {val_start}")
+        return int(index.searchsorted(val_start)), int(index.searchsorted(test_start))
+    raise ValueError(
+        "split must be fractions (train, val, test) or timestamps (val_start, test_start), "
+        f"got {split!r}"
+    )
+
+
+def segment_bounds(n: int, borders: tuple[int, int], segment: str) -> tuple[int, int]:
+    """``[start, end)`` rows whose targets belong to ``segment``."""
+    if segment not in SEGMENTS:
+        raise ValueError(f"segment must be one of {SEGMENTS}, got {segment!r}")
+    val_start, test_start = borders
+    return {"train": (0, val_start), "val": (val_start, test_start), "test": (test_start, n)}[
+        segment
+    ]
+
+
+def count_windows(start: int, end: int, lookback: int, horizon: int, stride: int) -> int:
+    """Number of windows whose targets lie in ``[start, end)``."""
+    first, last = max(start, lookback), end - horizon
+    return 0 if last < first else (last - first) // stride + 1
+
+
+class WindowDataset(Dataset):
+    """Lazy windows over one or more ``[T, C]`` float32 arrays.
+
+    Parameters
+    ----------
+    arrays : one ``[T_i, C]`` float32 array per series; held by reference, never copied.
+    lookback, horizon, stride : window geometry.
+    n_targets : the first ``n_targets`` columns are the targets.
+    n_future : the last ``n_future`` columns are known-future covariates.
+    bounds : per series, the ``[start, end)`` rows targets may come from (default: all).
+    loc, scale : per series ``[C]`` arrays; each batch is ``(x - loc) / scale``.
+
+    Each batch is a dict: ``x [B, L, C]``, ``x_future [B, H, n_future]``,
+    ``y [B, H, n_targets]``, ``series [B]`` (series position) and ``origin [B]``.
+
+    Examples
+    --------
+    >>> arr = np.arange(20, dtype=np.float32).reshape(10, 2)
+    >>> ds = WindowDataset([arr], lookback=4, horizon=2, n_targets=1)
+    >>> len(ds), ds[0]["x"].shape, ds[0]["y"].shape
+    (5, torch.Size([4, 2]), torch.Size([2, 1]))
+    """
+
+    def __init__(
+        self,
+        arrays: Sequence[np.ndarray],
+        lookback: int,
+        horizon: int,
+        *,
+        n_targets: int,
+        n_future: int = 0,
+        stride: int = 1,
+        bounds: Sequence[tuple[int, int]] | None = None,
+        loc: Sequence[np.ndarray] | None = None,
+        scale: Sequence[np.ndarray] | None = None,
+    ):
+        check_sizes(lookback, horizon, stride)
+        self.arrays = list(arrays)
+        self.lookback, self.horizon, self.stride = lookback, horizon, stride
+        self.n_targets, self.n_future = n_targets, n_future
+        bounds = bounds if bounds is not None else [(0, len(a)) for a in self.arrays]
+        counts = np.array(
+            [count_windows(s, e, lookback, horizon, stride) for s, e in bounds], dtype=np.int64
+        )
+        # origin of the k-th window of series i: first[i] + k * stride (anchored at the end)
+        self._first = np.array(
+            [e - horizon - (c - 1) * stride for (s, e), c in zip(bounds, counts, strict=True)],
+            dtype=np.int64,
+        )
+        self._counts = counts
+        self._offsets = np.concatenate([[0], np.cumsum(counts)])
+        self._steps = np.arange(-lookback, horizon, dtype=np.int64)  # [L + H]
+        self.loc = None if loc is None else [np.asarray(v, np.float32) for v in loc]
+        self.scale = None if scale is None else [np.asarray(v, np.float32) for v in scale]
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Windows per series."""
+        return self._counts.copy()
+
+    def locate(self, indices) -> tuple[np.ndarray, np.ndarray]:
+        """Series position and origin row of each window index."""
+        idx = np.asarray(indices, dtype=np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= len(self)):
+            raise IndexError(f"window index out of range for {len(self)} windows")
+        sid = np.searchsorted(self._offsets, idx, side="right") - 1
+        return sid, self._first[sid] + (idx - self._offsets[sid]) * self.stride
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        batch = self.__getitems__([i])
+        return {k: v[0] for k, v in batch.items()}
+
+    def __getitems__(self, indices) -> dict[str, torch.Tensor]:
+        sid, origin = self.locate(indices)
+        first = self.arrays[int(sid[0])] if len(sid) else self.arrays[0]
+        win = np.empty((len(sid), len(self._steps), first.shape[1]), dtype=np.float32)
+        for s in np.unique(sid):
+            rows = sid == s
+            block = self.arrays[s][origin[rows, None] + self._steps]  # [b, L+H, C]
+            if self.loc is not None:
+                block -= self.loc[s]
+                block /= self.scale[s]
+            win[rows] = block
+        L, T, F = self.lookback, self.n_targets, self.n_future
+        return {
+            "x": torch.from_numpy(win[:, :L]),  # [B, L, C]
+            "x_future": torch.from_numpy(win[:, L:, win.shape[2] - F :]),  # [B, H, F]
+            "y": torch.from_numpy(win[:, L:, :T]),  # [B, H, T]
+            "series": torch.from_numpy(sid),  # [B]
+            "origin": torch.from_numpy(origin),  # [B]
+        }
+
+
+def _as_batch(batch):
+    return batch
+
+
+def make_loader(
+    dataset: WindowDataset,
+    batch_size: int = 256,
+    shuffle: bool = False,
+    num_workers: int = 0,
+    pin_memory: bool = False,
+    seed: int | None = None,
+) -> DataLoader:
+    """A DataLoader that assembles whole batches lazily (``__getitems__``).
+
+    Never drops the last incomplete batch.
+    """
+    generator = None
+    if seed is not None:
+        generator = torch.Generator().manual_seed(seed)
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        num_workers=num_workers,
+        pin_memory=pin_memory,
+        drop_last=False,
+        collate_fn=_as_batch,
+        generator=generator,
+        persistent_workers=num_workers > 0,
+    )
