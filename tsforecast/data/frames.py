@@ -173,9 +173,10 @@ def _numeric_block(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
 
 def _fill(block: np.ndarray, policy: str | None, cols: list[str], index: pd.Index, sid: str):
     """Apply the fill policy to NaN, then reject any remaining NaN or inf with the row."""
-    finite = np.isfinite(block)
-    if finite.all():
+    # checked in chunks: a full boolean mask would cost a quarter of a float32 array
+    if all(np.isfinite(block[i : i + 65536]).all() for i in range(0, len(block), 65536)):
         return block
+    finite = np.isfinite(block)
     inf = np.isinf(block)
     if inf.any():
         row, col = np.argwhere(inf)[0]

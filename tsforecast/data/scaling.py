@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.preprocessing import RobustScaler, StandardScaler
 
 SCALERS = ("standard", "robust", "none")
-_CHUNK = 1_000_000
+_CHUNK = 200_000  # rows per partial_fit: bounds the float64 temporaries
 
 
 class SeriesScaler:

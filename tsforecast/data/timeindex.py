@@ -47,8 +47,10 @@ def infer_freq(index: pd.Index):
     steps = np.diff(index.to_numpy())  # timedelta64 in the index's own unit
     vals, counts = np.unique(steps, return_counts=True)
     step = pd.Timedelta(vals[np.argmax(counts)])
-    if step == pd.Timedelta(days=1) and (index.dayofweek < 5).all():
-        return "B"
+    if step == pd.Timedelta(days=1) and (index.day_of_week < 5).all():
+        days = index.to_numpy().astype("datetime64[D]")
+        if (np.busday_count(days[:-1], days[1:]) == 1).mean() >= 0.8:
+            return "B"  # trading days: weekdays, a few holidays missing
     if counts.max() >= 0.8 * len(steps):
         return pd.tseries.frequencies.to_offset(step).freqstr
     raise ValueError(
@@ -94,8 +96,8 @@ def calendar_features(index: pd.Index, freq=None) -> pd.DataFrame:
     if step is not None and step < pd.Timedelta(days=1):
         parts["hour"] = (index.hour + index.minute / 60.0) / 24.0
     if step is None or step < pd.Timedelta(days=7):
-        parts["dow"] = index.dayofweek / 7.0
-    parts["doy"] = (index.dayofyear - 1) / 365.25
+        parts["dow"] = index.day_of_week / 7.0
+    parts["doy"] = (index.day_of_year - 1) / 365.25
     cols = {}
     for name, phase in parts.items():
         angle = 2 * np.pi * np.asarray(phase, dtype=np.float64)

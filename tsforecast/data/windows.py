@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 SEGMENTS = ("train", "val", "test")
 
@@ -182,6 +182,27 @@ def _as_batch(batch):
     return batch
 
 
+class ShuffleSampler(Sampler[int]):
+    """A fresh random order each epoch, held as one int32 array (not a Python list).
+
+    ``torch``'s ``RandomSampler`` turns the permutation into a Python list (~36 bytes a
+    window: 320 MB for 9 million windows); this keeps it at 4 bytes a window.
+    """
+
+    def __init__(self, n: int, seed: int | None = None):
+        self.n = n
+        self._rng = np.random.default_rng(seed if seed is not None else torch.initial_seed())
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        perm = np.arange(self.n, dtype=np.int32 if self.n < 2**31 else np.int64)
+        self._rng.shuffle(perm)
+        for start in range(0, self.n, 65536):
+            yield from perm[start : start + 65536].tolist()
+
+
 def make_loader(
     dataset: WindowDataset,
     batch_size: int = 256,
@@ -194,17 +215,13 @@ def make_loader(
 
     Never drops the last incomplete batch.
     """
-    generator = None
-    if seed is not None:
-        generator = torch.Generator().manual_seed(seed)
     return DataLoader(
         dataset,
         batch_size=batch_size,
-        shuffle=shuffle,
+        sampler=ShuffleSampler(len(dataset), seed) if shuffle else None,
         num_workers=num_workers,
         pin_memory=pin_memory,
         drop_last=False,
         collate_fn=_as_batch,
-        generator=generator,
         persistent_workers=num_workers > 0,
     )

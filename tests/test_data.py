@@ -1,0 +1,255 @@
+"""Validation, splits, scaling and lazy windows (tsforecast.data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tsforecast.data import (
+    SeriesScaler,
+    WindowDataset,
+    calendar_features,
+    count_windows,
+    future_index,
+    infer_freq,
+    make_loader,
+    segment_bounds,
+    split_borders,
+    to_series,
+)
+
+
+def hourly(n=50, cols=("y", "c"), start="2024-01-01"):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        rng.normal(size=(n, len(cols))), columns=list(cols),
+        index=pd.date_range(start, periods=n, freq="h", name="date"),
+    )
+
+
+# -- windows: property tests --------------------------------------------------------------
+geometry = st.tuples(
+    st.integers(1, 12), st.integers(1, 6), st.integers(1, 5),  # lookback, horizon, stride
+    st.lists(st.integers(1, 60), min_size=1, max_size=3),  # series lengths
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(geometry)
+def test_every_window_is_the_slice_it_claims(g):
+    L, H, stride, lengths = g
+    arrays = [
+        (np.arange(n * 2, dtype=np.float32).reshape(n, 2) + 1000 * i) for i, n in enumerate(lengths)
+    ]
+    ds = WindowDataset(arrays, L, H, n_targets=1, stride=stride)
+    expected = sum(count_windows(0, n, L, H, stride) for n in lengths)
+    assert len(ds) == expected
+    if expected == 0:
+        return
+    batch = ds.__getitems__(np.arange(len(ds)))
+    for i in range(len(ds)):
+        s, t = int(batch["series"][i]), int(batch["origin"][i])
+        a = arrays[s]
+        # inputs are exactly [t - L, t) and targets [t, t + H) of the same series
+        assert t - L >= 0 and t + H <= len(a)
+        np.testing.assert_array_equal(batch["x"][i].numpy(), a[t - L : t])
+        np.testing.assert_array_equal(batch["y"][i].numpy(), a[t : t + H, :1])
+    # the most recent window of every long-enough series is present (no dropped tail)
+    for s, n in enumerate(lengths):
+        origins = batch["origin"][batch["series"] == s].numpy()
+        if n >= L + H:
+            assert origins.max() == n - H
+            assert np.all(np.diff(origins) == stride)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(20, 200), st.integers(1, 10), st.integers(1, 6), st.integers(1, 4))
+def test_no_target_step_shared_between_segments(n, L, H, stride):
+    borders = split_borders(pd.RangeIndex(n), (0.6, 0.2, 0.2))
+    seen = {}
+    for seg in ("train", "val", "test"):
+        bounds = [segment_bounds(n, borders, seg)]
+        ds = WindowDataset([np.zeros((n, 1), np.float32)], L, H, n_targets=1, stride=stride,
+                           bounds=bounds)
+        _, origins = ds.locate(np.arange(len(ds)))
+        start, end = bounds[0]
+        for t in origins:
+            steps = set(range(t, t + H))
+            assert all(start <= k < end for k in steps)
+            for other, used in seen.items():
+                assert not steps & used, f"{seg} shares target steps with {other}"
+        seen[seg] = {k for t in origins for k in range(t, t + H)}
+
+
+def test_window_dataset_holds_arrays_by_reference_and_scales_lazily():
+    arr = np.arange(40, dtype=np.float32).reshape(20, 2)
+    ds = WindowDataset([arr], 4, 2, n_targets=1, loc=[np.array([1.0, 2.0])],
+                       scale=[np.array([2.0, 4.0])])
+    assert ds.arrays[0] is arr
+    w = ds[0]
+    np.testing.assert_allclose(w["x"].numpy(), (arr[0:4] - [1, 2]) / [2, 4])
+    np.testing.assert_allclose(w["y"].numpy(), (arr[4:6, :1] - 1) / 2)
+    np.testing.assert_array_equal(arr[0], [0, 1])  # the source is untouched
+
+
+def test_known_future_columns_go_to_x_future():
+    arr = np.arange(30, dtype=np.float32).reshape(10, 3)
+    ds = WindowDataset([arr], 3, 2, n_targets=1, n_future=1)
+    w = ds[0]
+    assert w["x"].shape == (3, 3) and w["x_future"].shape == (2, 1)
+    np.testing.assert_array_equal(w["x_future"].numpy()[:, 0], arr[3:5, 2])
+
+
+def test_loader_never_drops_the_last_batch():
+    ds = WindowDataset([np.zeros((107, 1), np.float32)], 5, 2, n_targets=1)
+    loader = make_loader(ds, batch_size=16)
+    sizes = [b["x"].shape[0] for b in loader]
+    assert sum(sizes) == len(ds) == 101 and sizes[-1] == 101 % 16
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, None])
+def test_window_sizes_must_be_positive_integers(bad):
+    with pytest.raises(ValueError, match="lookback"):
+        WindowDataset([np.zeros((10, 1), np.float32)], bad, 2, n_targets=1)
+    with pytest.raises(ValueError, match="stride"):
+        WindowDataset([np.zeros((10, 1), np.float32)], 2, 2, n_targets=1, stride=bad)
+
+
+# -- splits and scaling ----------------------------------------------------------------------
+def test_split_by_fractions_matches_the_papers_arithmetic():
+    assert split_borders(pd.RangeIndex(17420), (0.7, 0.1, 0.2)) == (12194, 17420 - 3484)
+
+
+def test_split_by_timestamps():
+    idx = pd.date_range("2024-01-01", periods=10, freq="D")
+    assert split_borders(idx, ("2024-01-06", "2024-01-09")) == (5, 8)
+    with pytest.raises(ValueError, match="before"):
+        split_borders(idx, ("2024-01-09", "2024-01-06"))
+    with pytest.raises(ValueError, match="sum to 1"):
+        split_borders(idx, (0.5, 0.1, 0.1))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.sampled_from(["standard", "robust"]))
+def test_scaler_ignores_validation_and_test_rows(seed, method):
+    rng = np.random.default_rng(seed)
+    arr = rng.normal(size=(100, 3)).astype(np.float32)
+    changed = arr.copy()
+    changed[70:] = rng.normal(loc=50, scale=9, size=(30, 3))  # new val/test data
+    a = SeriesScaler(method).fit(["s"], [arr], [70])
+    b = SeriesScaler(method).fit(["s"], [changed], [70])
+    np.testing.assert_array_equal(a.loc_["s"], b.loc_["s"])
+    np.testing.assert_array_equal(a.scale_["s"], b.scale_["s"])
+
+
+def test_scaler_roundtrip_and_constant_column():
+    arr = np.column_stack([np.arange(10.0), np.full(10, 3.0)]).astype(np.float32)
+    sc = SeriesScaler("standard").fit(["s"], [arr], [10])
+    z = sc.transform(arr, "s")
+    np.testing.assert_allclose(z[:, 0].mean(), 0, atol=1e-6)
+    np.testing.assert_allclose(z[:, 1], 0)  # constant column: scale 1, no division by 0
+    np.testing.assert_allclose(sc.inverse_transform(z, "s"), arr, rtol=1e-6)
+    again = SeriesScaler.from_dict(sc.to_dict())
+    np.testing.assert_array_equal(again.transform(arr, "s"), z)
+    with pytest.raises(ValueError, match="scaler must be one of"):
+        SeriesScaler("minmax")
+
+
+# -- input formats and validation ---------------------------------------------------------------
+def test_three_input_formats_agree():
+    a, b = hourly(30), hourly(20, start="2025-01-01")
+    long = pd.concat([a.assign(id="a"), b.assign(id="b")])
+    _, from_dict = to_series({"a": a, "b": b}, "y", "c")
+    _, from_long = to_series(long, "y", "c", id_col="id")
+    for s1, s2 in zip(from_dict, from_long, strict=True):
+        assert s1.id == s2.id
+        np.testing.assert_array_equal(s1.values, s2.values)
+        assert s1.index.equals(s2.index)
+    layout, single = to_series(a, ["y", "c"])
+    assert layout.target == ("y", "c") and single[0].values.dtype == np.float32
+
+
+def test_time_column_and_inferred_target():
+    df = hourly(10).reset_index()
+    layout, series = to_series(df, time_col="date")
+    assert layout.target == ("y", "c")
+    assert isinstance(series[0].index, pd.DatetimeIndex)
+
+
+def test_input_is_not_modified():
+    df = hourly(30)
+    df.iloc[3, 0] = np.nan
+    before = df.copy()
+    to_series(df, "y", fill_missing="interpolate")
+    pd.testing.assert_frame_equal(df, before)
+
+
+@pytest.mark.parametrize(
+    "mutate, kwargs, exc, match",
+    [
+        (lambda d: d.iloc[:0], {}, ValueError, "empty"),
+        (lambda d: d.iloc[::-1], {}, ValueError, "not sorted: row 1"),
+        (lambda d: pd.concat([d.iloc[:5], d.iloc[4:]]), {}, ValueError, "duplicate timestamp"),
+        (lambda d: d.assign(y=d["y"].where(d.index != d.index[7])), {}, ValueError,
+         "'y' has NaN at row 7"),
+        (lambda d: d.assign(y=d["y"].replace(d["y"].iloc[2], np.inf)), {"fill_missing": "ffill"},
+         ValueError, "infinite at row 2"),
+        (lambda d: d.assign(y="x"), {}, TypeError, "target column 'y' is not numeric"),
+        (lambda d: d.drop(columns="c"), {"past_covariates": "c"}, ValueError,
+         r"past covariate column\(s\) \['c'\] not found"),
+        (lambda d: d, {"future_covariates": "zz"}, ValueError, "future covariate column"),
+        (lambda d: d, {"fill_missing": "mean"}, ValueError, "fill_missing must be one of"),
+    ],
+)
+def test_bad_input_names_the_problem(mutate, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        to_series(mutate(hourly(20)), "y", **kwargs)
+
+
+def test_fill_policies():
+    df = hourly(10)
+    df.iloc[[0, 4], 0] = np.nan
+    _, ff = to_series(df, "y", fill_missing="ffill")
+    assert ff[0].values[4, 0] == np.float32(df.iloc[3, 0])
+    assert ff[0].values[0, 0] == np.float32(df.iloc[1, 0])  # leading NaN back-filled
+    _, lin = to_series(df, "y", fill_missing="interpolate")
+    np.testing.assert_allclose(lin[0].values[4, 0], (df.iloc[3, 0] + df.iloc[5, 0]) / 2, rtol=1e-6)
+    with pytest.raises(ValueError, match="no observed value"):
+        to_series(df.assign(y=np.nan), "y", fill_missing="ffill")
+
+
+def test_non_frame_input_is_a_type_error():
+    with pytest.raises(TypeError, match="DataFrame"):
+        to_series(np.zeros((5, 2)), "y")
+    with pytest.raises(ValueError, match="id column 'ticker' not found"):
+        to_series(hourly(5), "y", id_col="ticker")
+
+
+# -- time index ----------------------------------------------------------------------------------
+def test_trading_days_are_business_days_and_future_skips_weekends():
+    days = pd.bdate_range("2024-01-01", periods=30).delete([5, 12])  # holidays removed
+    assert infer_freq(days) == "B"
+    fut = future_index(days, 3)
+    assert fut[0] > days[-1] and (fut.day_of_week < 5).all() and len(fut) == 3
+
+
+def test_uninferable_frequency_says_so():
+    idx = pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-05", "2024-01-11", "2024-01-30"])
+    with pytest.raises(ValueError, match="pass freq="):
+        infer_freq(idx)
+
+
+def test_positional_index_continues_by_position():
+    assert future_index(pd.RangeIndex(10), 2).tolist() == [10, 11]
+
+
+def test_calendar_features_are_bounded_and_known_future():
+    cal = calendar_features(pd.date_range("2024-01-01", periods=48, freq="h"))
+    assert cal.abs().max().max() <= 1.0 + 1e-6
+    assert "cal_hour_sin" in cal and cal["cal_hour_sin"].iloc[0] == cal["cal_hour_sin"].iloc[24]
+    layout, series = to_series(hourly(30), "y", calendar=True)
+    assert layout.calendar and layout.n_future == len(layout.calendar)
+    assert series[0].values.shape == (30, 1 + len(layout.calendar))  # "c" is no covariate here
