@@ -1,0 +1,389 @@
+"""Tests for tsforecast.nets: shapes, gradients, batch contract, RevIN, build_net validation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tsforecast.nets import (
+    NETS,
+    Dims,
+    DLinearConfig,
+    DLinearNet,
+    InstanceNormWrapper,
+    NLinearConfig,
+    NLinearNet,
+    PatchTransformerConfig,
+    PatchTransformerNet,
+    RevIN,
+    build_net,
+    count_parameters,
+)
+from tsforecast.nets.patch_transformer import n_patches
+
+LOOKBACK, HORIZON, N_TARGETS, N_INPUTS = 16, 4, 2, 4
+
+# Small structural settings so the whole file runs in a few seconds; one entry per code path.
+CASES = {
+    "lstm": ("lstm", {"hidden_size": 8, "num_layers": 2}),
+    "lstm_attention-dot": ("lstm_attention", {"hidden_size": 8, "n_heads": 2}),
+    "lstm_attention-additive": (
+        "lstm_attention",
+        {"hidden_size": 8, "n_heads": 2, "attention": "additive", "num_layers": 2},
+    ),
+    "patch_transformer": (
+        "patch_transformer",
+        {"patch_len": 4, "stride": 2, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16},
+    ),
+    "dlinear": ("dlinear", {"kernel_size": 5}),
+    "dlinear-individual": ("dlinear", {"kernel_size": 4, "individual": True}),
+    "nlinear": ("nlinear", {}),
+    "nlinear-individual": ("nlinear", {"individual": True}),
+}
+
+
+def test_cases_cover_registry():
+    assert {name for name, _ in CASES.values()} == set(NETS)
+
+
+def make_dims(n_future=0, n_quantiles=0, n_targets=N_TARGETS, n_inputs=N_INPUTS):
+    return Dims(LOOKBACK, HORIZON, n_targets, n_inputs, n_future, n_quantiles)
+
+
+def make_batch(dims, batch_size=5, seed=0, with_y=True):
+    gen = torch.Generator().manual_seed(seed)
+    batch = {
+        "x": torch.randn(batch_size, dims.lookback, dims.n_inputs, generator=gen),
+        "x_future": torch.randn(batch_size, dims.horizon, dims.n_future, generator=gen),
+    }
+    if with_y:
+        batch["y"] = torch.randn(batch_size, dims.horizon, dims.n_targets, generator=gen)
+    return batch
+
+
+def make_net(case, dims, revin):
+    name, kwargs = CASES[case]
+    torch.manual_seed(0)
+    return build_net(name, dims, revin=revin, **kwargs)
+
+
+def expected_shape(dims, batch_size):
+    shape = (batch_size, dims.horizon, dims.n_targets)
+    return shape + ((dims.n_quantiles,) if dims.n_quantiles else ())
+
+
+# --------------------------------------------------------------------------- shapes / gradients
+
+
+@pytest.mark.parametrize("n_future", [0, 3])
+@pytest.mark.parametrize("n_quantiles", [0, 3])
+@pytest.mark.parametrize("revin", [False, True])
+@pytest.mark.parametrize("case", list(CASES))
+def test_shape_and_gradients(case, revin, n_quantiles, n_future):
+    dims = make_dims(n_future, n_quantiles)
+    net = make_net(case, dims, revin)
+    net.train()
+    out = net(make_batch(dims))
+    assert out.shape == expected_shape(dims, 5)
+    assert out.dtype == torch.float32
+    assert out.is_contiguous()
+    assert torch.isfinite(out).all()
+    out.sum().backward()
+    # Every trainable parameter takes part in the forward pass (none is legitimately unused).
+    missing = [n for n, p in net.named_parameters() if p.requires_grad and p.grad is None]
+    assert not missing, f"parameters without gradient: {missing}"
+    assert isinstance(net, InstanceNormWrapper) == revin
+    assert net.uses_covariates == NETS[CASES[case][0]][0].uses_covariates
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_single_target_single_input(case):
+    dims = make_dims(n_targets=1, n_inputs=1)
+    out = make_net(case, dims, revin=True)(make_batch(dims, batch_size=1))
+    assert out.shape == (1, HORIZON, 1)
+
+
+# --------------------------------------------------------------------------- batch contract
+
+
+@pytest.mark.parametrize("n_future", [0, 3])
+@pytest.mark.parametrize("revin", [False, True])
+@pytest.mark.parametrize("case", list(CASES))
+def test_ignores_y_and_does_not_mutate_batch(case, revin, n_future):
+    dims = make_dims(n_future, n_quantiles=2)
+    net = make_net(case, dims, revin).eval()
+    batch = make_batch(dims)
+    snapshot = {k: v.clone() for k, v in batch.items()}
+    objects = dict(batch)
+    with torch.no_grad():
+        out = net(batch)
+        out_no_y = net({k: v for k, v in batch.items() if k != "y"})
+        out_other_y = net({**batch, "y": torch.full_like(batch["y"], 1e6)})
+    torch.testing.assert_close(out_no_y, out, rtol=0, atol=0)
+    torch.testing.assert_close(out_other_y, out, rtol=0, atol=0)
+    assert batch.keys() == snapshot.keys()
+    for key, value in batch.items():
+        assert value is objects[key], f"batch[{key!r}] was replaced"
+        torch.testing.assert_close(value, snapshot[key], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("revin", [False, True])
+@pytest.mark.parametrize("case", list(CASES))
+def test_covariate_usage_matches_flag(case, revin):
+    """Nets with uses_covariates=False ignore non-target channels and x_future; others use them."""
+    dims = make_dims(n_future=2)
+    net = make_net(case, dims, revin).eval()
+    batch = make_batch(dims)
+    changed_past = {**batch, "x": batch["x"].clone()}
+    changed_past["x"][..., N_TARGETS:] += torch.randn_like(changed_past["x"][..., N_TARGETS:])
+    changed_future = {**batch, "x_future": batch["x_future"] + 1.0}
+    with torch.no_grad():
+        out = net(batch)
+        same_past = torch.equal(net(changed_past), out)
+        same_future = torch.equal(net(changed_future), out)
+    uses = net.uses_covariates
+    assert same_past == (not uses)
+    assert same_future == (not uses)
+
+
+def test_wrong_input_shape_raises():
+    dims = make_dims(n_future=2)
+    net = build_net("lstm", dims)
+    batch = make_batch(dims)
+    with pytest.raises(ValueError, match="n_inputs"):
+        net({**batch, "x": batch["x"][..., :-1]})
+    with pytest.raises(ValueError, match="n_future"):
+        net({**batch, "x_future": batch["x_future"][..., :1]})
+
+
+# --------------------------------------------------------------------------- RevIN
+
+
+@pytest.mark.parametrize("n_quantiles", [0, 2])
+@pytest.mark.parametrize("case", list(CASES))
+@settings(max_examples=6, deadline=None)
+@given(
+    scale=st.lists(st.floats(0.05, 20.0), min_size=N_INPUTS, max_size=N_INPUTS),
+    shift=st.lists(st.floats(-20.0, 20.0), min_size=N_INPUTS, max_size=N_INPUTS),
+    seed=st.integers(0, 2**16),
+)
+def test_revin_equivariance(case, n_quantiles, scale, shift, seed):
+    dims = make_dims(n_future=2, n_quantiles=n_quantiles)
+    net = make_net(case, dims, revin=True).eval()
+    batch = make_batch(dims, seed=seed, with_y=False)
+    a, b = torch.tensor(scale), torch.tensor(shift)  # [C]
+    moved = {**batch, "x": batch["x"] * a + b}
+    with torch.no_grad():
+        out, out_moved = net(batch), net(moved)
+    a_t, b_t = a[:N_TARGETS], b[:N_TARGETS]
+    if n_quantiles:
+        a_t, b_t = a_t[:, None], b_t[:, None]
+    expected = out * a_t + b_t
+    torch.testing.assert_close(out_moved, expected, rtol=1e-4, atol=1e-4 * (1 + a.max().item()))
+
+
+def test_revin_roundtrip_with_trained_affine():
+    revin = RevIN(3)
+    with torch.no_grad():
+        revin.weight.copy_(torch.tensor([0.5, 2.0, -1.5]))
+        revin.bias.copy_(torch.tensor([0.3, -1.0, 2.0]))
+    x = torch.randn(4, 10, 3) * 5 + 7
+    x_norm, mean, std = revin.normalize(x)
+    torch.testing.assert_close(revin.denormalize(x_norm[..., :2], mean, std), x[..., :2])
+    quantiles = x_norm[..., :2].unsqueeze(-1).expand(-1, -1, -1, 3)  # [B, L, 2, Q]
+    torch.testing.assert_close(
+        revin.denormalize(quantiles, mean, std), x[..., :2, None].expand(-1, -1, -1, 3)
+    )
+
+
+def test_revin_normalizes_x_only_and_passes_x_future_through():
+    seen = {}
+
+    class Spy(torch.nn.Module):
+        def forward(self, batch):
+            seen.update(batch)
+            return batch["x"][:, -HORIZON:, :N_TARGETS]
+
+    wrapper = InstanceNormWrapper(Spy(), n_targets=N_TARGETS, n_inputs=N_INPUTS)
+    batch = make_batch(make_dims(n_future=2))
+    batch["x"] = batch["x"] * 10 + 3
+    wrapper(batch)
+    assert seen["x_future"] is batch["x_future"]
+    assert seen["y"] is batch["y"]
+    torch.testing.assert_close(seen["x"].mean(1), torch.zeros(5, N_INPUTS), atol=1e-5, rtol=0)
+    torch.testing.assert_close(seen["x"].std(1, unbiased=False), torch.ones(5, N_INPUTS))
+
+
+def test_revin_constant_window_is_finite():
+    dims = make_dims()
+    net = build_net("nlinear", dims)
+    batch = make_batch(dims)
+    batch["x"] = torch.full_like(batch["x"], 2.5)
+    out = net(batch)
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out, torch.full_like(out, 2.5))  # NLinear: flat in, flat out
+
+
+# --------------------------------------------------------------------------- build_net / configs
+
+
+def test_build_net_unknown_name():
+    with pytest.raises(ValueError, match="unknown net 'gru'") as info:
+        build_net("gru", make_dims())
+    for name in NETS:
+        assert name in str(info.value)
+
+
+def test_build_net_unknown_kwarg():
+    with pytest.raises(ValueError, match="hidden_sise") as info:
+        build_net("lstm", make_dims(), hidden_sise=32)
+    assert "hidden_size" in str(info.value) and "num_layers" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "field"),
+    [
+        ("lstm", {"dropout": -0.1}, "dropout"),
+        ("lstm", {"dropout": 1.0}, "dropout"),
+        ("lstm", {"hidden_size": 0}, "hidden_size"),
+        ("lstm", {"hidden_size": 2.5}, "hidden_size"),
+        ("lstm", {"num_layers": True}, "num_layers"),
+        ("lstm_attention", {"attention": "cosine"}, "attention"),
+        ("lstm_attention", {"hidden_size": 10, "n_heads": 3}, "n_heads"),
+        ("lstm_attention", {"n_heads": 0}, "n_heads"),
+        ("patch_transformer", {"d_model": 10, "n_heads": 4}, "d_model"),
+        ("patch_transformer", {"stride": 0}, "stride"),
+        ("patch_transformer", {"dropout": float("nan")}, "dropout"),
+        ("dlinear", {"kernel_size": 0}, "kernel_size"),
+        ("nlinear", {"individual": "yes"}, "individual"),
+    ],
+)
+def test_build_net_bad_values(name, kwargs, field):
+    with pytest.raises(ValueError, match=field) as info:
+        build_net(name, make_dims(), **kwargs)
+    value = kwargs.get(field, next(iter(kwargs.values())))
+    assert repr(value) in str(info.value) or str(value) in str(info.value)
+
+
+def test_build_net_accepts_numpy_scalars():
+    net = build_net(
+        "lstm", make_dims(), revin=False, hidden_size=np.int64(4), dropout=np.float32(0)
+    )
+    assert net.config.hidden_size == 4 and type(net.config.hidden_size) is int
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"lookback": 0}, "lookback"),
+        ({"horizon": -1}, "horizon"),
+        ({"n_targets": 0}, "n_targets"),
+        ({"n_future": -1}, "n_future"),
+        ({"n_quantiles": -2}, "n_quantiles"),
+        ({"n_targets": 3, "n_inputs": 2}, "n_inputs"),
+        ({"lookback": 2.0}, "lookback"),
+    ],
+)
+def test_dims_validation(kwargs, field):
+    args = {"lookback": 8, "horizon": 2, "n_targets": 1, "n_inputs": 1, **kwargs}
+    with pytest.raises(ValueError, match=field):
+        Dims(**args)
+
+
+def test_count_parameters_counts_trainable_only():
+    net = NLinearNet(make_dims(), NLinearConfig())
+    assert count_parameters(net) == LOOKBACK * HORIZON + HORIZON
+    net.linear.linear.bias.requires_grad_(False)
+    assert count_parameters(net) == LOOKBACK * HORIZON
+    assert count_parameters(build_net("nlinear", make_dims())) == LOOKBACK * HORIZON + HORIZON + 8
+
+
+# --------------------------------------------------------------------------- net specifics
+
+
+@pytest.mark.parametrize(
+    ("lookback", "patch_len", "stride"),
+    [(16, 16, 8), (168, 16, 8), (17, 4, 3), (10, 3, 5), (32, 1, 1), (9, 9, 1)],
+)
+def test_patch_count(lookback, patch_len, stride):
+    dims = Dims(lookback, 3, 1, 1)
+    config = PatchTransformerConfig(patch_len=patch_len, stride=stride, d_model=8, n_heads=2)
+    net = PatchTransformerNet(dims, config)
+    assert net.n_patches == n_patches(lookback, patch_len, stride)
+    assert net.n_patches == (lookback - patch_len) // stride + 2
+    series = torch.arange(lookback, dtype=torch.float32).expand(2, -1)  # [N, L]
+    patches = net.patchify(series)
+    assert patches.shape == (2, net.n_patches, patch_len)
+    torch.testing.assert_close(patches[:, 0], series[:, :patch_len])
+    # The padding repeats the last value: no patch contains anything beyond it.
+    assert patches.max() == lookback - 1
+
+
+def test_patch_transformer_lookback_shorter_than_patch():
+    with pytest.raises(ValueError, match="lookback=8.*patch_len=16"):
+        build_net("patch_transformer", Dims(8, 2, 1, 1))
+
+
+def test_dlinear_decomposition():
+    dims = Dims(20, 3, 1, 1)
+    for kernel_size in (1, 4, 5, 25):
+        net = DLinearNet(dims, DLinearConfig(kernel_size=kernel_size))
+        series = torch.randn(3, 2, 20)
+        trend, seasonal = net.decompose(series)
+        assert trend.shape == series.shape
+        torch.testing.assert_close(trend + seasonal, series)
+        flat = torch.full((1, 1, 20), 3.0)
+        torch.testing.assert_close(net.decompose(flat)[0], flat)
+    # odd kernel on a straight line: interior of the trend equals the line
+    line = torch.arange(20, dtype=torch.float32).view(1, 1, 20)
+    trend, _ = DLinearNet(dims, DLinearConfig(kernel_size=5)).decompose(line)
+    torch.testing.assert_close(trend[..., 2:-2], line[..., 2:-2])
+
+
+# --------------------------------------------------------------------------- trainability
+
+
+def sine_batch(dims, n_windows=64):
+    t = torch.arange(n_windows + dims.lookback + dims.horizon, dtype=torch.float32)
+    series = torch.sin(2 * math.pi * t / 12) + 0.5 * torch.sin(2 * math.pi * t / 29)
+    windows = series.unfold(0, dims.lookback + dims.horizon, 1)[:n_windows]  # [N, L + H]
+    return {
+        "x": windows[:, : dims.lookback, None],
+        "x_future": torch.zeros(n_windows, dims.horizon, 0),
+        "y": windows[:, dims.lookback :, None],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "threshold"),
+    [
+        ("nlinear", {}, 1e-3),
+        ("dlinear", {}, 1e-3),
+        (
+            "patch_transformer",
+            {"patch_len": 6, "stride": 6, "d_model": 16, "n_heads": 2, "dropout": 0.0},
+            2e-3,
+        ),
+        ("lstm", {"hidden_size": 32, "num_layers": 1, "dropout": 0.0}, 1e-2),
+        ("lstm_attention", {"hidden_size": 16, "dropout": 0.0}, 3e-2),
+    ],
+)
+def test_overfits_sine(name, kwargs, threshold):
+    """100 Adam steps on CPU fit a two-tone sine (variance ~0.64) to a small MSE."""
+    torch.manual_seed(0)
+    dims = Dims(lookback=36, horizon=6, n_targets=1, n_inputs=1)
+    batch = sine_batch(dims)
+    net = build_net(name, dims, **kwargs)  # with RevIN, as users get it by default
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+    initial = torch.mean((net(batch) - batch["y"]) ** 2).item()
+    for _ in range(100):
+        loss = torch.mean((net(batch) - batch["y"]) ** 2)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < threshold < initial

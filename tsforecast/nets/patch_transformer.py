@@ -1,0 +1,112 @@
+"""PatchTST-style transformer (Nie et al., ICLR 2023), channel-independent.
+
+Each target channel is an independent univariate sequence (all channels share the weights).
+The lookback window is padded at the end by repeating its last value ``stride`` times and cut into
+overlapping patches of ``patch_len`` steps every ``stride`` steps, so there are
+``(L - patch_len) // stride + 2`` patches. Patches are linearly embedded, get a learnable
+positional embedding, go through a pre-norm ``nn.TransformerEncoder``, and a flatten head maps all
+patch tokens to the ``H * Q`` outputs of that channel. Covariates are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .common import Dims, check_dropout, check_int, get_inputs, shape_output
+
+__all__ = ["PatchTransformerConfig", "PatchTransformerNet", "n_patches"]
+
+
+def n_patches(lookback: int, patch_len: int, stride: int) -> int:
+    """Number of patches after end-padding by ``stride`` repeats: ``(L - P) // S + 2``."""
+    return (lookback - patch_len) // stride + 2
+
+
+@dataclass(frozen=True)
+class PatchTransformerConfig:
+    """patch_len/stride: patching; d_model: token size; n_heads: attention heads (divides
+    d_model); n_layers: encoder layers; d_ff: feed-forward width; dropout: everywhere."""
+
+    patch_len: int = 16
+    stride: int = 8
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    d_ff: int = 128
+    dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        name = "PatchTransformerConfig"
+        for field in ("patch_len", "stride", "d_model", "n_heads", "n_layers", "d_ff"):
+            object.__setattr__(self, field, check_int(name, field, getattr(self, field), 1))
+        object.__setattr__(self, "dropout", check_dropout(name, "dropout", self.dropout))
+        if self.d_model % self.n_heads != 0:
+            raise ValueError(
+                f"{name}.d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})"
+            )
+
+
+class PatchTransformerNet(nn.Module):
+    """Channel-independent patch transformer over the target channels."""
+
+    uses_covariates = False
+
+    def __init__(self, dims: Dims, config: PatchTransformerConfig | None = None) -> None:
+        super().__init__()
+        config = config if config is not None else PatchTransformerConfig()
+        if dims.lookback < config.patch_len:
+            raise ValueError(
+                f"PatchTransformerNet needs lookback >= patch_len, got lookback={dims.lookback} "
+                f"and patch_len={config.patch_len}"
+            )
+        self.dims = dims
+        self.config = config
+        self.n_patches = n_patches(dims.lookback, config.patch_len, config.stride)
+
+        self.patch_embed = nn.Linear(config.patch_len, config.d_model)
+        self.pos_embed = nn.Parameter(torch.randn(self.n_patches, config.d_model) * 0.02)
+        self.embed_dropout = nn.Dropout(config.dropout)
+        layer = nn.TransformerEncoderLayer(
+            d_model=config.d_model,
+            nhead=config.n_heads,
+            dim_feedforward=config.d_ff,
+            dropout=config.dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+        )
+        self.encoder = nn.TransformerEncoder(
+            layer,
+            num_layers=config.n_layers,
+            norm=nn.LayerNorm(config.d_model),  # pre-norm stacks need a final norm
+            enable_nested_tensor=False,  # no padding masks here; also silences a norm_first warning
+        )
+        self.head = nn.Sequential(
+            nn.Flatten(start_dim=1),
+            nn.Dropout(config.dropout),
+            nn.Linear(self.n_patches * config.d_model, dims.horizon * dims.n_outputs),
+        )
+
+    def patchify(self, series: Tensor) -> Tensor:
+        """``[N, L] -> [N, n_patches, patch_len]`` (end padded by repeating the last value)."""
+        stride = self.config.stride
+        padded = F.pad(series.unsqueeze(1), (0, stride), mode="replicate")  # [N, 1, L + S]
+        return padded.squeeze(1).unfold(-1, self.config.patch_len, stride)  # [N, P#, P]
+
+    def forward(self, batch: dict[str, Tensor]) -> Tensor:
+        dims = self.dims
+        x, _ = get_inputs(batch, dims)  # [B, L, C_in]
+        n_batch = x.shape[0]
+        series = x[..., : dims.n_targets].transpose(1, 2)  # [B, L, T] -> [B, T, L]
+        series = series.reshape(n_batch * dims.n_targets, dims.lookback)  # -> [B*T, L]
+        patches = self.patchify(series)  # [B*T, L] -> [B*T, P#, P]
+        tokens = self.patch_embed(patches) + self.pos_embed  # -> [B*T, P#, d_model]
+        tokens = self.encoder(self.embed_dropout(tokens))  # [B*T, P#, d_model]
+        out = self.head(tokens)  # [B*T, P#, d_model] -> [B*T, H*Q]
+        out = out.view(n_batch, dims.n_targets, dims.horizon, dims.n_outputs)  # [B, T, H, Q]
+        out = out.permute(0, 2, 1, 3).contiguous()  # [B, T, H, Q] -> [B, H, T, Q]
+        return shape_output(out, dims)  # [B, H, T] or [B, H, T, Q]

@@ -1,0 +1,122 @@
+"""Reversible instance normalisation (RevIN, Kim et al., ICLR 2022).
+
+Each lookback window is normalised per channel by its own mean and standard deviation, the net
+forecasts in that normalised space, and the forecast is mapped back with the target channels'
+statistics. This removes level/scale shifts between windows (distribution shift), which matters a
+lot for the linear and patch nets and helps the recurrent ones.
+
+With the affine parameters at their initial values (weight 1, bias 0) the wrapped net is exactly
+scale/shift-equivariant: ``wrapper(a * x + b) == a * wrapper(x) + b`` on the target channels for
+any per-channel ``a > 0`` and ``b`` (as long as ``a * std`` stays above ``eps``).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["RevIN", "InstanceNormWrapper"]
+
+
+class RevIN(nn.Module):
+    """Per-window, per-channel normalisation with an optional learnable affine transform.
+
+    ``normalize(x)`` returns the normalised window together with its statistics; ``denormalize``
+    maps a forecast of the first ``n`` channels back to the original scale using those statistics.
+    The statistics are detached (as in the reference implementation): they are data, not
+    something to learn through.
+    """
+
+    def __init__(self, n_channels: int, eps: float = 1e-5, affine: bool = True) -> None:
+        super().__init__()
+        if n_channels < 1:
+            raise ValueError(f"RevIN.n_channels must be >= 1, got {n_channels!r}")
+        if not eps > 0:
+            raise ValueError(f"RevIN.eps must be > 0, got {eps!r}")
+        self.n_channels = n_channels
+        self.eps = float(eps)
+        self.affine = affine
+        if affine:
+            self.weight = nn.Parameter(torch.ones(n_channels))  # [C]
+            self.bias = nn.Parameter(torch.zeros(n_channels))  # [C]
+
+    def statistics(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Per-window mean and std over the time axis: ``[B, L, C] -> ([B, 1, C], [B, 1, C])``."""
+        x = x.detach()
+        mean = x.mean(dim=1, keepdim=True)  # [B, L, C] -> [B, 1, C]
+        var = x.var(dim=1, keepdim=True, unbiased=False)  # [B, L, C] -> [B, 1, C]
+        # Floor (rather than "+ eps" under the sqrt) keeps the transform exactly equivariant to
+        # rescaling for every non-degenerate window; constant windows just map to zeros.
+        std = var.sqrt().clamp_min(self.eps)  # [B, 1, C]
+        return mean, std
+
+    def normalize(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``[B, L, C] -> ([B, L, C], mean [B, 1, C], std [B, 1, C])``."""
+        if x.dim() != 3 or x.shape[2] != self.n_channels:
+            raise ValueError(
+                f"RevIN expects input of shape [B, L, {self.n_channels}] (n_inputs channels), "
+                f"got {list(x.shape)}"
+            )
+        mean, std = self.statistics(x)  # [B, 1, C] each
+        x_norm = (x - mean) / std  # [B, L, C]
+        if self.affine:
+            x_norm = x_norm * self.weight + self.bias  # [B, L, C]
+        return x_norm, mean, std
+
+    def denormalize(self, y: Tensor, mean: Tensor, std: Tensor) -> Tensor:
+        """Undo ``normalize`` for the first ``n`` channels, where ``n = y.shape[2]``.
+
+        ``y`` is ``[B, H, n]`` or ``[B, H, n, Q]`` (a trailing quantile dim is broadcast over);
+        ``mean``/``std`` are the ``[B, 1, C]`` statistics returned by ``normalize``.
+        """
+        n = y.shape[2]
+        mean, std = mean[..., :n], std[..., :n]  # [B, 1, C] -> [B, 1, n]
+        if y.dim() == 4:
+            mean, std = mean.unsqueeze(-1), std.unsqueeze(-1)  # [B, 1, n] -> [B, 1, n, 1]
+        if self.affine:
+            weight, bias = self.weight[:n], self.bias[:n]  # [C] -> [n]
+            if y.dim() == 4:
+                weight, bias = weight.unsqueeze(-1), bias.unsqueeze(-1)  # [n] -> [n, 1]
+            # eps**2 guards against a weight trained to exactly zero (as in the reference code)
+            y = (y - bias) / (weight + self.eps**2)  # [B, H, n(, Q)]
+        return y * std + mean  # [B, H, n(, Q)]
+
+
+class InstanceNormWrapper(nn.Module):
+    """Wrap a net so it sees RevIN-normalised inputs and returns forecasts in the original scale.
+
+    Every channel of ``batch["x"]`` is normalised by its per-window statistics; the net runs on a
+    shallow copy of the batch (the caller's dict is never mutated, ``x_future`` is passed through
+    unchanged) and its output is de-normalised with the statistics of the target channels.
+    """
+
+    def __init__(self, net: nn.Module, n_targets: int, n_inputs: int) -> None:
+        super().__init__()
+        if not 1 <= n_targets <= n_inputs:
+            raise ValueError(
+                f"InstanceNormWrapper needs 1 <= n_targets <= n_inputs, "
+                f"got n_targets={n_targets!r}, n_inputs={n_inputs!r}"
+            )
+        self.net = net
+        self.n_targets = n_targets
+        self.n_inputs = n_inputs
+        self.revin = RevIN(n_inputs)
+
+    @property
+    def uses_covariates(self) -> bool:
+        return bool(getattr(self.net, "uses_covariates", False))
+
+    @property
+    def dims(self):
+        return self.net.dims
+
+    @property
+    def config(self):
+        return self.net.config
+
+    def forward(self, batch: dict[str, Tensor]) -> Tensor:
+        x_norm, mean, std = self.revin.normalize(batch["x"])  # [B, L, C_in], [B, 1, C_in] x2
+        inner = dict(batch)  # shallow copy: the caller's dict stays untouched
+        inner["x"] = x_norm
+        out = self.net(inner)  # [B, H, T] or [B, H, T, Q]
+        return self.revin.denormalize(out, mean, std)  # same shape, original scale
