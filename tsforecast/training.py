@@ -1,0 +1,135 @@
+"""The one LightningModule (loss, optimiser, logging) and the DataModule.
+
+The network is a plain ``nn.Module`` passed in; this module only knows the batch
+contract (``batch["y"]`` is ``[B, H, T]``, the net returns ``[B, H, T]`` or
+``[B, H, T, Q]``). Devices, precision, DDP, checkpointing and early stopping all come
+from Lightning.
+"""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+from torch import nn
+
+from .data import WindowDataset, make_loader
+
+LOSSES = ("mse", "mae", "quantile")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULERS = (None, "cosine", "plateau")
+
+
+def pinball_loss(pred: torch.Tensor, y: torch.Tensor, quantiles: torch.Tensor) -> torch.Tensor:
+    """Mean quantile (pinball) loss; ``pred [B, H, T, Q]``, ``y [B, H, T]``."""
+    diff = y.unsqueeze(-1) - pred  # [B, H, T, Q]
+    return torch.maximum(quantiles * diff, (quantiles - 1) * diff).mean()
+
+
+class ForecastModule(L.LightningModule):
+    """Trains any forecasting net on window batches.
+
+    Parameters
+    ----------
+    net : ``nn.Module`` with ``forward(batch) -> [B, H, T]`` (or ``[B, H, T, Q]``).
+    loss : ``"mse"``, ``"mae"`` or ``"quantile"`` (needs ``quantiles``).
+    optimizer : ``"adam"``, ``"adamw"`` or ``"sgd"``.
+    lr_scheduler : ``None``, ``"cosine"`` (over ``max_epochs``) or ``"plateau"``.
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        loss: str = "mse",
+        quantiles: tuple[float, ...] | None = None,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.0,
+        lr_scheduler: str | None = None,
+        max_epochs: int = 1,
+    ):
+        super().__init__()
+        self.net = net
+        self.loss_name = loss
+        self.register_buffer(
+            "quantiles", torch.tensor(quantiles or (), dtype=torch.float32), persistent=False
+        )
+        self.optimizer_name = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.lr_scheduler = lr_scheduler
+        self.max_epochs = max_epochs
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        return self.net(batch)
+
+    def compute_loss(self, pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        pred = pred.float()  # loss in float32 under mixed precision
+        if self.loss_name == "quantile":
+            return pinball_loss(pred, y, self.quantiles)
+        if self.loss_name == "mae":
+            return nn.functional.l1_loss(pred, y)
+        return nn.functional.mse_loss(pred, y)
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        loss = self.compute_loss(self.net(batch), batch["y"])
+        self.log("train_loss", loss, on_step=False, on_epoch=True, prog_bar=True,
+                 batch_size=batch["y"].shape[0], sync_dist=True)
+        return loss
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        loss = self.compute_loss(self.net(batch), batch["y"])
+        self.log("val_loss", loss, on_step=False, on_epoch=True, prog_bar=True,
+                 batch_size=batch["y"].shape[0], sync_dist=True)
+
+    def configure_optimizers(self):
+        params = self.net.parameters()
+        if self.optimizer_name == "adamw":
+            opt = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=self.weight_decay)
+        elif self.optimizer_name == "sgd":
+            opt = torch.optim.SGD(
+                params, lr=self.learning_rate, momentum=0.9, weight_decay=self.weight_decay
+            )
+        else:
+            opt = torch.optim.Adam(params, lr=self.learning_rate, weight_decay=self.weight_decay)
+        if self.lr_scheduler == "cosine":
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(self.max_epochs, 1))
+            return {"optimizer": opt, "lr_scheduler": sched}
+        if self.lr_scheduler == "plateau":
+            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
+            return {
+                "optimizer": opt,
+                "lr_scheduler": {"scheduler": sched, "monitor": "val_loss"},
+            }
+        return opt
+
+
+class WindowDataModule(L.LightningDataModule):
+    """Train/validation loaders over lazy window datasets (validation never drops a batch)."""
+
+    def __init__(
+        self,
+        train: WindowDataset,
+        val: WindowDataset | None = None,
+        batch_size: int = 256,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        seed: int | None = None,
+    ):
+        super().__init__()
+        self.train, self.val = train, val
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.pin_memory, self.seed = pin_memory, seed
+
+    def train_dataloader(self):
+        return make_loader(
+            self.train, self.batch_size, shuffle=True, num_workers=self.num_workers,
+            pin_memory=self.pin_memory, seed=self.seed,
+        )
+
+    def val_dataloader(self):
+        if self.val is None or len(self.val) == 0:
+            return []
+        return make_loader(
+            self.val, self.batch_size, shuffle=False, num_workers=self.num_workers,
+            pin_memory=self.pin_memory,
+        )
