@@ -204,10 +204,18 @@ class BaseForecaster(BaseEstimator):
             missing = [c for c in lay.future_covariates if c not in fut.columns]
             if missing:
                 raise ValueError(f"future_covariates is missing column(s) {missing}")
-            if len(fut) < self.horizon:
+            if isinstance(fut.index, pd.DatetimeIndex) and isinstance(fidx, pd.DatetimeIndex):
+                absent = fidx.difference(fut.index)
+                if len(absent):
+                    raise ValueError(
+                        f"series {s.id!r}: future_covariates has no row for {absent[0]}; it "
+                        f"needs the {self.horizon} timestamps {fidx[0]} .. {fidx[-1]}"
+                    )
+                fut = fut[~fut.index.duplicated()].reindex(fidx)
+            elif len(fut) < self.horizon:
                 raise ValueError(
-                    f"series {s.id!r}: future_covariates has {len(fut)} rows; "
-                    f"horizon {self.horizon} needs {self.horizon}"
+                    f"series {s.id!r}: future_covariates has {len(fut)} rows; it needs the "
+                    f"{self.horizon} timestamps {fidx[0]} .. {fidx[-1]}"
                 )
             vals = fut[list(lay.future_covariates)].to_numpy(np.float32)[: self.horizon]
             if not np.isfinite(vals).all():
@@ -323,6 +331,10 @@ class BaseForecaster(BaseEstimator):
             "freq": self.freq_ if not isinstance(self.freq_, np.integer) else int(self.freq_),
             "multi_series": self.multi_series_,
             "series": [s.id for s in self.history_],
+            "index": [
+                {"name": s.index.name, "tz": str(getattr(s.index, "tz", None) or "") or None}
+                for s in self.history_
+            ],
             "extra": self._extra_state(),
         }
         (path / "config.json").write_text(json.dumps(state, indent=2, default=_json_default))
@@ -352,7 +364,11 @@ class BaseForecaster(BaseEstimator):
         model.multi_series_ = state["multi_series"]
         with np.load(path / "history.npz", allow_pickle=False) as npz:
             model.history_ = [
-                SeriesData(sid, _array_to_index(npz[f"index_{i}"]), npz[f"values_{i}"])
+                SeriesData(
+                    sid,
+                    _array_to_index(npz[f"index_{i}"], **state["index"][i]),
+                    npz[f"values_{i}"],
+                )
                 for i, sid in enumerate(state["series"])
             ]
         model._load_extra(path, state["extra"])
@@ -386,15 +402,17 @@ def _json_default(o):
 
 
 def _index_to_array(index: pd.Index) -> np.ndarray:
-    if isinstance(index, pd.DatetimeIndex):
-        return index.tz_localize(None).to_numpy().astype("datetime64[ns]")
+    """Timestamps keep their unit; tz-aware ones are stored as UTC (tz in the config)."""
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
     return index.to_numpy()
 
 
-def _array_to_index(arr: np.ndarray) -> pd.Index:
+def _array_to_index(arr: np.ndarray, tz: str | None = None, name=None) -> pd.Index:
     if np.issubdtype(arr.dtype, np.datetime64):
-        return pd.DatetimeIndex(arr)
-    return pd.Index(arr)
+        index = pd.DatetimeIndex(arr, name=name)
+        return index.tz_localize("UTC").tz_convert(tz) if tz else index
+    return pd.Index(arr, name=name)
 
 
 __all__ = ["BaseForecaster", "NotFittedError", "check_index", "check_quantiles"]

@@ -298,6 +298,7 @@ class NeuralForecaster(BaseForecaster):
         self.train_windows_ = len(train)
         self.windows_per_second_ = len(train) * max(self.epochs_, 1) / max(self.fit_seconds_, 1e-9)
         self.is_global_zero_ = trainer.is_global_zero
+        self.world_size_ = trainer.world_size
 
     # -- predict ---------------------------------------------------------------------------
     def _scaler_params(self, sid: str, values: np.ndarray, first_origin: int):

@@ -1,0 +1,204 @@
+"""Neural forecasters through the fit/predict API (tiny epochs, CPU)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+import tsforecast as tsf
+from tsforecast.forecasters import NEURAL, NotFittedError
+
+SMALL = {
+    "lstm": {"hidden_size": 16, "num_layers": 1},
+    "lstm_attention": {"hidden_size": 16},
+    "patch_transformer": {"d_model": 16, "n_heads": 2, "n_layers": 1, "d_ff": 32},
+    "dlinear": {},
+    "nlinear": {},
+}
+
+
+def small(name, quiet, **kw):
+    params = dict(lookback=48, horizon=12, max_epochs=2, batch_size=64, model_kwargs=SMALL[name])
+    params.update(quiet)
+    params.update(kw)
+    return tsf.make_forecaster(name, **params)
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_fits_weather_and_predicts_real_future_timestamps(name, quiet, weather):
+    df = weather.iloc[-1500:]
+    f = small(name, quiet, target="TEMP")
+    assert f.fit(df) is f
+    fc = f.predict()
+    expected = pd.date_range(df.index[-1], periods=13, freq="h")[1:]
+    assert fc.index.equals(expected) and list(fc.columns) == ["TEMP"]
+    assert np.isfinite(fc["TEMP"]).all()
+    # original units: Beijing temperatures, not z-scores
+    assert df["TEMP"].min() - 15 < fc["TEMP"].mean() < df["TEMP"].max() + 15
+    assert f.n_parameters_ > 0 and f.epochs_ >= 1
+
+
+@pytest.mark.parametrize("name", ["lstm", "patch_transformer"])
+def test_global_model_on_several_stock_series(name, quiet, stocks):
+    data = stocks[stocks.ticker.isin(["AAPL", "IBM"])].groupby("ticker").tail(400)
+    f = small(name, quiet, target="adj_close", id_col="ticker", horizon=5, lookback=30)
+    fc = f.fit(data).predict()
+    assert set(fc["ticker"]) == {"AAPL", "IBM"} and len(fc) == 10
+    aapl = fc[fc.ticker == "AAPL"]
+    assert (aapl.index.day_of_week < 5).all() and aapl.index[0] > data.index.max()
+    last = data[data.ticker == "AAPL"]["adj_close"].iloc[-1]
+    assert abs(aapl["adj_close"].iloc[0] / last - 1) < 0.5  # price level, not scaled units
+
+
+def test_save_load_gives_identical_predictions(quiet, sine, tmp_path):
+    f = small("lstm_attention", quiet, target="y", past_covariates="x", quantiles=[0.1, 0.9])
+    f.fit(sine)
+    f.save(tmp_path / "m")
+    g = tsf.LSTMAttentionForecaster.load(tmp_path / "m")
+    pd.testing.assert_frame_equal(f.predict(), g.predict())
+    pd.testing.assert_frame_equal(f.predict(history=sine.iloc[:500]), g.predict(history=sine.iloc[:500]))
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert cfg["class"] == "LSTMAttentionForecaster" and cfg["params"]["lookback"] == 48
+    with pytest.raises(ValueError, match="not a NLinearForecaster"):
+        tsf.NLinearForecaster.load(tmp_path / "m")
+
+
+def test_same_seed_same_predictions(quiet, sine):
+    a = small("lstm", quiet, target="y").fit(sine).predict()
+    b = small("lstm", quiet, target="y").fit(sine).predict()
+    pd.testing.assert_frame_equal(a, b)
+    c = small("lstm", {**quiet, "random_state": 1}, target="y").fit(sine).predict()
+    assert not np.allclose(a.values, c.values)
+
+
+def test_quantiles_are_monotone_and_named(quiet, sine):
+    f = small("nlinear", quiet, target="y", quantiles=[0.9, 0.1, 0.25], max_epochs=3)
+    fc = f.fit(sine).predict()
+    cols = ["y_q0.1", "y_q0.25", "y_q0.5", "y_q0.9"]
+    assert list(fc.columns) == ["y", *cols]
+    assert (np.diff(fc[cols].to_numpy(), axis=1) >= 0).all()
+    np.testing.assert_array_equal(fc["y"], fc["y_q0.5"])
+    bt = f.backtest(sine, start=0.9)
+    assert {"q0.1", "q0.9"} <= set(bt.columns) and (bt["q0.1"] <= bt["q0.9"]).all()
+
+
+def test_predict_uses_only_the_history(quiet, sine):
+    f = small("dlinear", quiet, target="y").fit(sine.iloc[:1000])
+    bt = f.backtest(sine, start=1100, stride=50)
+    changed = sine.copy()
+    changed.iloc[1100:, 0] += 1000.0  # alter everything after the first cutoff
+    bt2 = f.backtest(changed, start=1100, stride=50)
+    first = bt.cutoff == bt.cutoff.min()
+    np.testing.assert_allclose(bt.loc[first, "y_hat"], bt2.loc[first, "y_hat"])
+    # a backtest forecast equals predict() from the same history
+    fc = f.predict(history=sine.iloc[:1100])
+    np.testing.assert_allclose(bt.loc[first, "y_hat"].to_numpy(), fc["y"].to_numpy(), rtol=1e-5)
+    assert (bt.groupby("cutoff").size() == 12).all()
+
+
+def test_future_covariates_and_calendar_features(quiet, sine):
+    f = small("lstm", quiet, target="y", future_covariates="x", calendar_features=True)
+    f.fit(sine)
+    with pytest.raises(ValueError, match="pass future_covariates="):
+        f.predict()
+    fut_idx = pd.date_range(sine.index[-1], periods=13, freq="h")[1:]
+    fut = pd.DataFrame({"x": np.cos(2 * np.pi * np.arange(1200, 1212) / 24)}, index=fut_idx)
+    fc = f.predict(future_covariates=fut)
+    assert fc.index.equals(fut_idx)
+    with pytest.raises(ValueError, match="needs the 12 timestamps"):
+        f.predict(future_covariates=fut.iloc[:3])
+
+
+def test_bf16_mixed_precision_on_cpu(quiet, sine):
+    f = small("patch_transformer", quiet, target="y", precision="bf16-mixed", max_epochs=1)
+    fc = f.fit(sine).predict()
+    assert fc["y"].dtype == np.float32 and np.isfinite(fc["y"]).all()
+
+
+def test_sklearn_conventions(quiet):
+    f = tsf.LSTMForecaster(lookback=24, horizon=6, model_kwargs={"hidden_size": 8}, **quiet)
+    g = clone(f)
+    assert g.get_params() == f.get_params() and g is not f
+    g.set_params(lookback=12)
+    assert g.lookback == 12 and f.lookback == 24
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        f.predict()
+    assert "lookback" in tsf.PatchTransformerForecaster().get_params()
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"lookback": 0}, "lookback must be an integer >= 1"),
+        ({"horizon": -2}, "horizon must be an integer >= 1"),
+        ({"model_kwargs": {"dropout": -0.1}}, "dropout"),
+        ({"model_kwargs": {"hiden_size": 8}}, "hiden_size"),
+        ({"precision": "8-bit"}, "precision must be one of"),
+        ({"model": "dlinear"}, "trains 'lstm'"),
+        ({"scaler": "minmax"}, "scaler must be one of"),
+        ({"quantiles": [0.1, 1.5]}, "quantiles must be numbers strictly between 0 and 1"),
+    ],
+)
+def test_bad_parameters_fail_at_fit(params, match, quiet, sine):
+    base = {"target": "y", "lookback": 24, "horizon": 6, "max_epochs": 1, **quiet}
+    f = tsf.LSTMForecaster(**{**base, **params})
+    with pytest.raises((ValueError, TypeError), match=match):
+        f.fit(sine)
+
+
+def test_bad_data_is_named(quiet, sine):
+    with pytest.raises(ValueError, match="has 50 rows; lookback 48 \\+ horizon 12 needs at least 60"):
+        small("nlinear", quiet, target="y").fit(sine.iloc[:50])
+    with pytest.raises(ValueError, match="unknown forecaster 'prophet'"):
+        tsf.make_forecaster("prophet")
+    with pytest.warns(UserWarning, match="ignores covariates"):
+        f = small("nlinear", quiet, target="y", past_covariates="x").fit(sine)
+    with pytest.raises(ValueError, match="has 20 rows; forecasting from it needs at least 48"):
+        f.predict(history=sine.iloc[:20])
+    with pytest.raises(ValueError, match=r"past covariate column\(s\) \['x'\] not found"):
+        f.predict(history=sine.drop(columns="x"))
+    nan = sine.copy()
+    nan.iloc[-5, 0] = np.nan
+    with pytest.raises(ValueError, match="'y' has NaN at row 1195"):
+        f.predict(history=nan)
+
+
+DDP_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys
+    import numpy as np, pandas as pd
+    import tsforecast as tsf
+    t = np.arange(800)
+    df = pd.DataFrame({"y": np.sin(t / 5.0) + 0.01 * t},
+                      index=pd.date_range("2024-01-01", periods=800, freq="h"))
+    f = tsf.NLinearForecaster(lookback=24, horizon=6, target="y", max_epochs=2, batch_size=32,
+                              accelerator="cpu", devices=2, strategy="ddp", random_state=0,
+                              verbose=False, trainer_kwargs={"logger": False})
+    f.fit(df)
+    fc = f.predict()
+    if f.is_global_zero_:
+        json.dump({"world_size": f.world_size_, "y": fc["y"].tolist()}, open(sys.argv[1], "w"))
+    """
+)
+
+
+@pytest.mark.slow
+def test_ddp_on_two_cpu_processes(tmp_path):
+    script = tmp_path / "ddp_fit.py"
+    script.write_text(DDP_SCRIPT)
+    out = tmp_path / "out.json"
+    proc = subprocess.run(
+        [sys.executable, str(script), str(out)], cwd=tmp_path, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["world_size"] == 2
+    assert len(result["y"]) == 6 and np.isfinite(result["y"]).all()
