@@ -282,6 +282,7 @@ class NeuralForecaster(BaseForecaster):
                 strategy=self.strategy, max_epochs=self.max_epochs, max_time=self.max_time,
                 callbacks=callbacks, enable_progress_bar=verbose, enable_model_summary=verbose,
                 enable_checkpointing=has_val, num_sanity_val_steps=0,
+                limit_val_batches=None if has_val else 0,
                 deterministic=False,
             )
             kwargs.update(self.trainer_kwargs or {})

@@ -1,0 +1,99 @@
+"""Training throughput: the full ``fit`` path vs a minimal hand-written PyTorch loop.
+
+For each net, on the bundled hourly weather (target TEMP), both paths train the same
+network on the same lazy windows with the same batch size and optimiser:
+
+* ``fit``: ``make_forecaster(name, ...).fit(df)`` — validation, scaler, Lightning
+  Trainer, logging, DataModule — with validation and early stopping off so both paths
+  do the same work; timed end to end (Trainer construction included).
+* ``loop``: ``for batch in loader: zero_grad; loss = mse(net(batch), y); backward; step``.
+
+Throughput is training windows per second (windows x epochs / seconds); the target is
+``fit >= 0.9 x loop`` (framework overhead under 10%).
+
+    python benchmarks/bench_training.py [--rows 20000] [--epochs 2] [--models lstm,nlinear]
+        [--accelerator cpu] [--precision 32-true]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+import tsforecast as tsf
+from tsforecast.data import SeriesScaler, WindowDataset, make_loader, to_series
+from tsforecast.forecasters import NEURAL
+from tsforecast.nets import Dims, build_net, count_parameters
+
+
+def hand_loop(df, name, args, device) -> float:
+    """Windows/second of a bare PyTorch loop over the same windows and net."""
+    torch.manual_seed(0)
+    layout, series = to_series(df, args.target, fill_missing="interpolate")
+    arr = series[0].values
+    sc = SeriesScaler("standard").fit(["series"], [arr], [len(arr)])
+    ds = WindowDataset([arr], args.lookback, args.horizon, n_targets=1,
+                       loc=[sc.loc_["series"]], scale=[sc.scale_["series"]])
+    loader = make_loader(ds, args.batch_size, shuffle=True, seed=0,
+                         pin_memory=device.type == "cuda")
+    dims = Dims(args.lookback, args.horizon, layout.n_targets, layout.n_inputs)
+    net = build_net(name, dims, revin=True).to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    amp = args.precision.startswith("bf16")
+    start = time.perf_counter()
+    for _ in range(args.epochs):
+        for batch in loader:
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            opt.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                pred = net(batch)
+            loss = torch.nn.functional.mse_loss(pred.float(), batch["y"])
+            loss.backward()
+            opt.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return len(ds) * args.epochs / (time.perf_counter() - start)
+
+
+def fit_path(df, name, args) -> tuple[float, int]:
+    f = tsf.make_forecaster(
+        name, lookback=args.lookback, horizon=args.horizon, target=args.target,
+        fill_missing="interpolate", batch_size=args.batch_size, max_epochs=args.epochs,
+        val_fraction=0.0, random_state=0, accelerator=args.accelerator, devices=1,
+        precision=args.precision, verbose=False, trainer_kwargs={"logger": False},
+    )
+    start = time.perf_counter()
+    f.fit(df)
+    seconds = time.perf_counter() - start
+    return f.train_windows_ * args.epochs / seconds, count_parameters(f.net_)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--rows", type=int, default=20_000, help="most recent rows of the weather data")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--lookback", type=int, default=168)
+    p.add_argument("--horizon", type=int, default=24)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--target", default="TEMP")
+    p.add_argument("--models", default=",".join(NEURAL))
+    p.add_argument("--accelerator", default="cpu")
+    p.add_argument("--precision", default="32-true")
+    args = p.parse_args()
+
+    df = tsf.datasets.load_weather().iloc[-args.rows :][[args.target]]
+    device = torch.device("cuda" if args.accelerator in ("gpu", "cuda") else "cpu")
+    print(f"weather[{args.target}] last {len(df):,} rows, lookback {args.lookback}, "
+          f"horizon {args.horizon}, batch {args.batch_size}, {args.epochs} epochs, "
+          f"{args.accelerator} {args.precision}, torch threads {torch.get_num_threads()}")
+    print(f"{'model':<18} {'params':>9} {'loop win/s':>11} {'fit win/s':>10} {'fit/loop':>9}")
+    for name in args.models.split(","):
+        loop = hand_loop(df, name, args, device)
+        fit, n_params = fit_path(df, name, args)
+        print(f"{name:<18} {n_params:>9,} {loop:>11,.0f} {fit:>10,.0f} {fit / loop:>9.2f}")
+
+
+if __name__ == "__main__":
+    main()
