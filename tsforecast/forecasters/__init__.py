@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from .base import BaseForecaster, NotFittedError
+from .baselines import (
+    DriftForecaster,
+    LagRegressionForecaster,
+    MeanForecaster,
+    NaiveForecaster,
+    SeasonalNaiveForecaster,
+)
 from .neural import (
     DLinearForecaster,
     LSTMAttentionForecaster,
@@ -11,6 +18,7 @@ from .neural import (
     NLinearForecaster,
     PatchTransformerForecaster,
 )
+from .statistical import ARIMAForecaster, ETSForecaster
 
 #: Registered forecasters by name (the benchmark loops over this explicit dict).
 FORECASTERS: dict[str, type[BaseForecaster]] = {
@@ -19,9 +27,17 @@ FORECASTERS: dict[str, type[BaseForecaster]] = {
     "patch_transformer": PatchTransformerForecaster,
     "dlinear": DLinearForecaster,
     "nlinear": NLinearForecaster,
+    "naive": NaiveForecaster,
+    "seasonal_naive": SeasonalNaiveForecaster,
+    "drift": DriftForecaster,
+    "mean": MeanForecaster,
+    "ets": ETSForecaster,
+    "arima": ARIMAForecaster,
+    "lag_regression": LagRegressionForecaster,
 }
 
 NEURAL = ("lstm", "lstm_attention", "patch_transformer", "dlinear", "nlinear")
+BASELINES = ("naive", "seasonal_naive", "drift", "mean", "ets", "arima", "lag_regression")
 
 
 def list_forecasters() -> list[str]:
@@ -47,16 +63,24 @@ def make_forecaster(name: str, **params) -> BaseForecaster:
 
 
 __all__ = [
+    "BASELINES",
     "FORECASTERS",
     "NEURAL",
+    "ARIMAForecaster",
     "BaseForecaster",
     "DLinearForecaster",
+    "DriftForecaster",
+    "ETSForecaster",
+    "LagRegressionForecaster",
     "LSTMAttentionForecaster",
     "LSTMForecaster",
+    "MeanForecaster",
     "NLinearForecaster",
+    "NaiveForecaster",
     "NeuralForecaster",
     "NotFittedError",
     "PatchTransformerForecaster",
+    "SeasonalNaiveForecaster",
     "list_forecasters",
     "make_forecaster",
 ]
