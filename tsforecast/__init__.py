@@ -4,7 +4,7 @@ Examples
 --------
 >>> import tsforecast as tsf
 >>> sorted(tsf.list_forecasters())[:3]
-['dlinear', 'lstm', 'lstm_attention']
+['arima', 'dlinear', 'drift']
 """
 
 from . import data, datasets, metrics

@@ -41,9 +41,10 @@ def infer_freq(index: pd.Index):
         raise ValueError(f"cannot infer a frequency from {len(index)} timestamps; pass freq=")
     if index.freq is not None:
         return index.freqstr
-    freq = pd.infer_freq(index)
-    if freq is not None:
-        return freq
+    with pd.option_context("future.infer_freq_returns_offset", True):
+        offset = pd.infer_freq(index)
+    if offset is not None:
+        return offset.freqstr
     steps = np.diff(index.to_numpy())  # timedelta64 in the index's own unit
     vals, counts = np.unique(steps, return_counts=True)
     step = pd.Timedelta(vals[np.argmax(counts)])

@@ -17,6 +17,7 @@ validates nothing, ``fit`` validates and returns ``self``, learned state ends in
 from __future__ import annotations
 
 import json
+import numbers
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,9 @@ def check_quantiles(quantiles) -> tuple[float, ...] | None:
     if quantiles is None:
         return None
     qs = list(quantiles)
-    if not qs or not all(isinstance(q, float | int) and 0 < q < 1 for q in qs):
+    if not qs or not all(
+        isinstance(q, numbers.Real) and not isinstance(q, bool) and 0 < q < 1 for q in qs
+    ):
         raise ValueError(f"quantiles must be numbers strictly between 0 and 1, got {quantiles!r}")
     return tuple(sorted(set(float(q) for q in qs) | {0.5}))
 
@@ -124,8 +127,8 @@ class BaseForecaster(BaseEstimator):
         """Validate ``data`` (see :func:`tsforecast.data.to_series`) and learn; returns self."""
         self._check_params()
         layout, series = self._to_series(data, layout=None)
-        self._check_length(series, self._min_fit_rows(), self._fit_need_text())
         self.freq_ = self.freq if self.freq is not None else _try_freq(series[0].index)
+        self._check_length(series, self._min_fit_rows(), self._fit_need_text())
         self.layout_ = layout
         self.multi_series_ = isinstance(data, dict) or self.id_col is not None
         self._fit_series(layout, series)
