@@ -41,10 +41,9 @@ def infer_freq(index: pd.Index):
         raise ValueError(f"cannot infer a frequency from {len(index)} timestamps; pass freq=")
     if index.freq is not None:
         return index.freqstr
-    with pd.option_context("future.infer_freq_returns_offset", True):
-        offset = pd.infer_freq(index)
+    offset = _pandas_infer_freq(index)
     if offset is not None:
-        return offset.freqstr
+        return offset
     steps = np.diff(index.to_numpy())  # timedelta64 in the index's own unit
     vals, counts = np.unique(steps, return_counts=True)
     step = pd.Timedelta(vals[np.argmax(counts)])
@@ -105,6 +104,16 @@ def calendar_features(index: pd.Index, freq=None) -> pd.DataFrame:
         cols[f"cal_{name}_sin"] = np.sin(angle)
         cols[f"cal_{name}_cos"] = np.cos(angle)
     return pd.DataFrame(cols, index=index).astype(np.float32)
+
+
+def _pandas_infer_freq(index: pd.DatetimeIndex) -> str | None:
+    """``pd.infer_freq`` without pandas 3's deprecation warning (the option is new in 3.0)."""
+    try:
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            offset = pd.infer_freq(index)
+        return None if offset is None else offset.freqstr
+    except (KeyError, pd.errors.OptionError):
+        return pd.infer_freq(index)
 
 
 def _fixed(freq) -> bool:
