@@ -1,0 +1,52 @@
+"""Benchmark harness: every model on the same data, cutoffs and metrics, with a report.
+
+The package's main job: ``tsforecast benchmark --suite stocks`` (or ``weather``, or
+``--data FILE.csv --protocol ltsf``) runs the neural forecasters and the classical
+baselines under one protocol and writes a leaderboard, tidy forecasts, plots and a
+Markdown report. From Python::
+
+    from tsforecast.benchmark import run_benchmark
+    result = run_benchmark({"suite": "stocks", "quick": True})
+    result.leaderboard
+
+See :mod:`.protocol` for the protocols, :mod:`.suites` for the options.
+"""
+
+from .protocol import Task, prepare_ltsf, prepare_rolling
+from .report import build_leaderboard, format_leaderboard
+from .runner import (
+    BenchmarkInterrupted,
+    BenchmarkResult,
+    ModelResult,
+    model_params,
+    run_benchmark,
+)
+from .suites import (
+    PROTOCOLS,
+    SUITES,
+    BenchmarkConfig,
+    BenchmarkInputError,
+    default_models,
+    load_config_file,
+    resolve_config,
+)
+
+__all__ = [
+    "PROTOCOLS",
+    "SUITES",
+    "BenchmarkConfig",
+    "BenchmarkInputError",
+    "BenchmarkInterrupted",
+    "BenchmarkResult",
+    "ModelResult",
+    "Task",
+    "build_leaderboard",
+    "default_models",
+    "format_leaderboard",
+    "load_config_file",
+    "model_params",
+    "prepare_ltsf",
+    "prepare_rolling",
+    "resolve_config",
+    "run_benchmark",
+]

@@ -1,0 +1,445 @@
+"""Evaluation protocols: how data is split, what models see, and how forecasts are scored.
+
+``rolling`` (default of the suites)
+    One test-start timestamp for all series: the first timestamp of the last
+    ``test_fraction`` of the data's time axis (the union of all series' timestamps, so a
+    global model never trains on dates that another series is tested on). Each series is
+    split there: models are fit on the part before it (neural forecasters early-stop on
+    the last ``val_fraction`` of their own training windows) and evaluated with
+    ``model.backtest(full_data, start=test_start, stride=horizon)``: non-overlapping
+    windows whose cutoffs are computed once here and checked against every model's
+    backtest. Metrics are in original units: MAE, RMSE, sMAPE, MASE (each row's error
+    scaled by the in-sample naive MAE of its own series' training part), skill vs naive
+    ``1 - MAE / MAE_naive`` and, for prices, the directional accuracy of the forecast
+    change vs the last value observed at the cutoff. A series with fewer than ``lookback
+    + horizon`` rows before the test start, or fewer than ``horizon`` test rows, is
+    skipped with a note.
+``ltsf``
+    The long-horizon papers' protocol (Informer/Autoformer/DLinear/PatchTST code):
+    train/val/test borders by fractions (70/10/20) or, for ETT files, 12/4/4 months of
+    30 days; every column z-scored with the training segment's mean and standard
+    deviation; models fit on train + val (neural nets validate on exactly the val
+    segment's windows); test windows with stride 1, none dropped (``n_test - horizon +
+    1`` of them); MSE and MAE on the z-scored values averaged over windows, steps and
+    columns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import metrics as M
+from ..data import split_series
+from ..data.frames import check_index
+from .suites import BenchmarkConfig, BenchmarkInputError, Dataset
+
+__all__ = ["ETT_MONTH", "Evaluation", "Task", "prepare_ltsf", "prepare_rolling", "prepare_task"]
+
+#: Rows of one 30-day "month" of hourly data in the ETT borders (x4 for 15-minute ETTm).
+ETT_MONTH = 30 * 24
+
+#: Row budget per model for ``save_forecasts="auto"``: beyond it only every k-th cutoff
+#: is written to forecasts.csv (metrics always use all windows).
+AUTO_SAVE_ROWS = 1_000_000
+
+
+@dataclass
+class Evaluation:
+    """Scores of one model's backtest on one task.
+
+    ``metrics`` are the leaderboard numbers; ``dm_loss`` is the per-cutoff mean loss
+    (scaled absolute error for rolling, squared z-error for ltsf) used by the
+    Diebold-Mariano test; ``by_series`` the metrics per series and target.
+    """
+
+    metrics: dict[str, float]
+    dm_loss: pd.Series
+    by_series: pd.DataFrame
+    n_windows: int
+    n_series: int
+
+
+@dataclass
+class Task:
+    """A data set prepared for one protocol: what models fit on, and how they are scored."""
+
+    dataset: Dataset
+    protocol: str
+    horizon: int
+    fit_data: pd.DataFrame
+    eval_data: pd.DataFrame
+    start: Any
+    stride: int
+    expected: pd.DataFrame  # one row per window: series, cutoff
+    units: str
+    val_fraction: float
+    dm_horizon: int
+    rank_metric: str
+    metric_columns: list[str]
+    y_train: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    scales: dict[tuple[str, str], float] = field(default_factory=dict)
+    last_values: pd.DataFrame | None = None  # series, cutoff, target, y_last (directional)
+    mase_season: int = 1
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    borders: dict[str, Any] = field(default_factory=dict)
+    save_every: int = 1
+
+    @property
+    def name(self) -> str:
+        return self.dataset.name
+
+    @property
+    def series_ids(self) -> list[str]:
+        return list(dict.fromkeys(self.expected["series"]))
+
+    # -- checks ----------------------------------------------------------------------
+    def check_cutoffs(self, frame: pd.DataFrame, model: str) -> None:
+        """Raise ``ValueError`` unless ``frame`` holds exactly the protocol's windows."""
+        got = frame[["series", "cutoff"]].drop_duplicates()
+        exp = self.expected
+        if len(got) != len(exp) or not _same_pairs(got, exp):
+            extra = len(got.merge(exp, how="left", indicator=True).query("_merge == 'left_only'"))
+            raise ValueError(
+                f"{model}: backtest produced {len(got)} windows but the protocol has "
+                f"{len(exp)} ({extra} unexpected); every model must use the same cutoffs"
+            )
+        n_targets = frame["target"].nunique()
+        want = len(exp) * self.horizon * n_targets
+        if len(frame) != want:
+            raise ValueError(
+                f"{model}: backtest has {len(frame)} rows, expected {want} "
+                f"({len(exp)} windows x horizon {self.horizon} x {n_targets} target(s))"
+            )
+
+    # -- scoring -------------------------------------------------------------------------
+    def evaluate(self, frame: pd.DataFrame) -> Evaluation:
+        """Score a backtest frame (already checked with :meth:`check_cutoffs`)."""
+        if self.protocol == "ltsf":
+            return self._evaluate_ltsf(frame)
+        return self._evaluate_rolling(frame)
+
+    def _evaluate_rolling(self, frame: pd.DataFrame) -> Evaluation:
+        y = frame["y"].to_numpy(float)
+        yh = frame["y_hat"].to_numpy(float)
+        if not np.isfinite(yh).all():
+            bad = int((~np.isfinite(yh)).sum())
+            raise ValueError(f"{bad} forecast value(s) are NaN or infinite")
+        out = {
+            "mase": float(
+                M.evaluate(frame, ["mase"], y_train=self.y_train, by=(),
+                           season=self.mase_season)["mase"].iloc[0]
+            ),
+            "mae": M.mae(y, yh),
+            "rmse": M.rmse(y, yh),
+            "smape": M.smape(y, yh),
+        }
+        if self.last_values is not None:
+            last = frame[["series", "cutoff", "target"]].merge(
+                self.last_values, on=["series", "cutoff", "target"], how="left"
+            )["y_last"].to_numpy(float)
+            out["directional_accuracy"] = M.directional_accuracy(y, yh, last)
+        out.update(_interval_metrics(frame))
+        scale = self._row_scales(frame)
+        loss = pd.Series(np.abs(y - yh) / scale).groupby(frame["cutoff"].to_numpy()).mean()
+        by = M.evaluate(
+            frame, ["mae", "rmse", "smape", "mase"], y_train=self.y_train,
+            by=("series", "target"), season=self.mase_season,
+        )
+        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids))
+
+    def _row_scales(self, frame: pd.DataFrame) -> np.ndarray:
+        keys = pd.MultiIndex.from_arrays([frame["series"], frame["target"]])
+        lookup = pd.Series(self.scales)
+        lookup.index = pd.MultiIndex.from_tuples(lookup.index)
+        return lookup.reindex(keys).to_numpy(float)
+
+    def _evaluate_ltsf(self, frame: pd.DataFrame) -> Evaluation:
+        y = frame["y"].to_numpy(float)
+        yh = frame["y_hat"].to_numpy(float)
+        if not np.isfinite(yh).all():
+            bad = int((~np.isfinite(yh)).sum())
+            raise ValueError(f"{bad} forecast value(s) are NaN or infinite")
+        err = yh - y
+        out = {"mse": float(np.mean(err**2)), "mae": float(np.mean(np.abs(err)))}
+        out.update(_interval_metrics(frame))
+        loss = pd.Series(err**2).groupby(frame["cutoff"].to_numpy()).mean()
+        by = (
+            pd.DataFrame({"series": frame["series"], "target": frame["target"],
+                          "se": err**2, "ae": np.abs(err)})
+            .groupby(["series", "target"], sort=True)
+            .agg(mse=("se", "mean"), mae=("ae", "mean"))
+            .reset_index()
+        )
+        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids))
+
+    # -- output helpers --------------------------------------------------------------------
+    def saved_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a backtest written to ``forecasts.csv`` (all unless thinned)."""
+        if self.save_every <= 1:
+            return frame
+        cut = np.sort(self.expected["cutoff"].unique())[:: self.save_every]
+        return frame[frame["cutoff"].isin(cut)]
+
+    def plot_selection(self, n: int) -> tuple[str, str, list[pd.Timestamp]]:
+        """(series, target, cutoffs) drawn in the forecast plot: the last ``n`` windows
+        of the first series, spaced a horizon apart."""
+        sid = self.series_ids[0]
+        cuts = list(self.expected.loc[self.expected["series"] == sid, "cutoff"])
+        spacing = max(1, self.horizon // self.stride)
+        chosen = cuts[::-1][::spacing][:n][::-1]
+        return sid, self.dataset.targets[0], chosen
+
+    def actuals(self, sid: str, target: str) -> pd.Series:
+        """The evaluation data of one series and target (units of the forecasts)."""
+        frame = self.eval_data
+        if self.dataset.id_col is not None:
+            frame = frame[frame[self.dataset.id_col].astype(str) == sid]
+        return frame[target]
+
+
+def _interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
+    """Mean pinball loss over the quantile columns and the coverage of the outermost pair
+    (only for models that forecast quantiles)."""
+    qcols = [c for c in frame.columns if isinstance(c, str) and c.startswith("q")
+             and c[1:].replace(".", "", 1).isdigit()]
+    if len(qcols) < 2:
+        return {}
+    ev = M.evaluate(frame, ["pinball", "coverage"], by=())
+    return {"pinball": float(ev["pinball"].iloc[0]), "coverage": float(ev["coverage"].iloc[0])}
+
+
+def _same_pairs(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    key = ["series", "cutoff"]
+    a = a.sort_values(key, kind="stable").reset_index(drop=True)
+    b = b.sort_values(key, kind="stable").reset_index(drop=True)
+    return bool(
+        (a["series"].astype(str).to_numpy() == b["series"].astype(str).to_numpy()).all()
+        and (pd.DatetimeIndex(a["cutoff"]) == pd.DatetimeIndex(b["cutoff"])).all()
+    )
+
+
+def _naive_scale(values: np.ndarray, season: int) -> float:
+    d = np.abs(values[season:] - values[:-season])
+    d = d[~np.isnan(d)]
+    return float(d.mean()) if d.size else math.nan
+
+
+# -- rolling -------------------------------------------------------------------------------
+def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> Task:
+    """Split ``ds`` for the rolling-origin protocol (see the module docstring).
+
+    Raises
+    ------
+    BenchmarkInputError
+        When no series has room for ``min_train_rows`` training rows and a horizon of test
+        rows (e.g. a horizon longer than the test segment).
+    """
+    H = cfg.horizon
+    frame = ds.frame
+    stamps = frame.index.unique().sort_values()
+    n_stamps = len(stamps)
+    n_test = int(n_stamps * cfg.test_fraction)
+    if n_test < H:
+        raise BenchmarkInputError(
+            f"horizon {H} is longer than the test segment of {ds.name} ({n_test} timestamps = "
+            f"{cfg.test_fraction:g} of {n_stamps}); use a smaller horizon or a larger "
+            "test_fraction"
+        )
+    test_start = stamps[n_stamps - n_test]
+    kept, skipped, expected, y_train, scales, last = [], [], [], {}, {}, []
+    for sid, f in split_series(frame, id_col=ds.id_col):
+        try:
+            check_index(f.index, sid)
+        except ValueError as exc:
+            raise BenchmarkInputError(f"{ds.name}: {exc}") from exc
+        n = len(f)
+        n_train = int(f.index.searchsorted(test_start))
+        if n_train < min_train_rows:
+            skipped.append((sid, f"{n} rows, only {n_train} before the test start "
+                                 f"{test_start:%Y-%m-%d %H:%M}; needs {min_train_rows} "
+                                 f"(lookback {cfg.lookback} + horizon {H})"))
+            continue
+        if n - n_train < H:
+            skipped.append((sid, f"only {n - n_train} rows after the test start "
+                                 f"{test_start:%Y-%m-%d %H:%M}; horizon {H} needs {H}"))
+            continue
+        kept.append(sid)
+        origins = np.arange(n_train, n - H + 1, H)
+        cut = f.index[origins - 1]
+        expected.append(pd.DataFrame({"series": sid, "cutoff": cut}))
+        for t in ds.targets:
+            # float32 like the models' arrays (a naive forecast equals y_last exactly)
+            vals = f[t].to_numpy(np.float32).astype(np.float64)
+            y_train[(sid, t)] = vals[:n_train]
+            scale = _naive_scale(vals[:n_train], cfg.mase_season)
+            if not scale > 0:
+                raise BenchmarkInputError(
+                    f"{ds.name}: series {sid!r} target {t!r} has a zero or undefined MASE scale "
+                    "(constant training part)"
+                )
+            scales[(sid, t)] = scale
+            if cfg.directional:
+                last.append(pd.DataFrame({
+                    "series": sid, "cutoff": cut, "target": t, "y_last": vals[origins - 1],
+                }))
+    if not kept:
+        why = "; ".join(f"{s}: {r}" for s, r in skipped)
+        raise BenchmarkInputError(f"{ds.name}: no series is long enough for the protocol ({why})")
+    if ds.id_col is not None:
+        ids = frame[ds.id_col].astype(str)
+        eval_data = frame[ids.isin(kept)]
+    else:
+        eval_data = frame
+    fit_data = eval_data[eval_data.index < test_start]
+    expected_df = pd.concat(expected, ignore_index=True)
+    notes = [f"{ds.name}: skipped series {sid} ({why})" for sid, why in skipped]
+    n_win = len(expected_df)
+    notes.append(
+        f"{ds.name}: test start {test_start} (last {cfg.test_fraction:g} of {n_stamps} "
+        f"timestamps); {len(kept)} series, {n_win} forecast windows of {H} steps "
+        f"(stride {H}), identical for every model"
+    )
+    return Task(
+        dataset=ds, protocol="rolling", horizon=H, fit_data=fit_data, eval_data=eval_data,
+        start=test_start, stride=H, expected=expected_df, units="original units",
+        val_fraction=cfg.val_fraction, dm_horizon=1, rank_metric="mase",
+        metric_columns=["mase", "mae", "rmse", "smape", "skill"]
+        + (["directional_accuracy"] if cfg.directional else []),
+        y_train=y_train, scales=scales,
+        last_values=pd.concat(last, ignore_index=True) if last else None,
+        mase_season=cfg.mase_season, skipped=skipped, notes=notes,
+        borders={"test_start": str(test_start)},
+    )
+
+
+# -- ltsf ----------------------------------------------------------------------------------
+def ltsf_borders(n: int, name: str, cfg: BenchmarkConfig) -> tuple[int, int, int, str]:
+    """``(train_end, val_end, test_end)`` rows and a description of the rule used."""
+    mode = cfg.borders
+    stem = Path(name).name
+    if mode is None:
+        mode = "ett" if stem.startswith(("ETTh", "ETTm")) else "fractions"
+    if mode == "ett":
+        month = ETT_MONTH * (4 if stem.startswith("ETTm") else 1)
+        b = (12 * month, 16 * month, 20 * month)
+        if n < b[2]:
+            raise BenchmarkInputError(
+                f"{name} has {n} rows; the ETT borders (12/4/4 months of {month} rows) need "
+                f"{b[2]}"
+            )
+        return (*b, f"ETT borders: train {b[0]} rows, val {b[1] - b[0]}, test {b[2] - b[1]} "
+                    f"(12/4/4 months of 30 days), rows after {b[2]} unused")
+    fr = cfg.ltsf_split
+    n_train, n_test = int(n * fr[0]), int(n * fr[2])
+    return (n_train, n - n_test, n,
+            f"fractions {fr[0]:g}/{fr[1]:g}/{fr[2]:g}: train {n_train} rows, "
+            f"val {n - n_test - n_train}, test {n_test}")
+
+
+def prepare_ltsf(ds: Dataset, cfg: BenchmarkConfig) -> Task:
+    """Split and z-score ``ds`` for the long-horizon papers' protocol.
+
+    Raises
+    ------
+    BenchmarkInputError
+        Multi-series data, a horizon longer than the test segment, too short a training
+        segment, a column constant over the training segment.
+    """
+    if ds.id_col is not None:
+        raise BenchmarkInputError("the ltsf protocol needs a single series (no id column)")
+    L, H = cfg.lookback, cfg.horizon
+    frame = ds.frame
+    try:
+        check_index(frame.index, ds.name)
+    except ValueError as exc:
+        raise BenchmarkInputError(str(exc)) from exc
+    n = len(frame)
+    train_end, val_end, test_end, rule = ltsf_borders(n, ds.path or ds.name, cfg)
+    n_test = test_end - val_end
+    if n_test < H:
+        raise BenchmarkInputError(
+            f"horizon {H} is longer than the test segment of {ds.name} ({n_test} rows)"
+        )
+    if train_end < L + H:
+        raise BenchmarkInputError(
+            f"the training segment of {ds.name} ({train_end} rows) is shorter than lookback "
+            f"{L} + horizon {H}"
+        )
+    cols = ds.targets + ds.covariates
+    values = frame[cols].astype("float64")
+    if cfg.fill_missing == "ffill":
+        values = values.ffill().bfill()
+    elif cfg.fill_missing == "interpolate":
+        values = values.interpolate(limit_direction="both")
+    train = values.iloc[:train_end]
+    mean, std = train.mean(), train.std(ddof=0)
+    const = [c for c in cols if not std[c] > 0]
+    if const:
+        raise BenchmarkInputError(
+            f"column(s) {const} of {ds.name} are constant over the training segment; "
+            "they cannot be z-scored"
+        )
+    z = (values - mean) / std
+    fit_data = z.iloc[:val_end]
+    eval_data = z.iloc[:test_end]
+    # validation windows of the neural nets == the val segment's windows exactly:
+    # NeuralForecaster keeps int(n_windows * val_fraction) windows whose targets end the
+    # series; we need the num_val - H + 1 windows whose targets lie in the val segment.
+    n_windows = val_end - L - H + 1
+    k = (val_end - train_end) - H + 1
+    notes = [f"{ds.name}: {rule}; z-scored with the training segment's mean and std; "
+             f"metrics on z-scored values"]
+    if k >= 1 and (k + 0.5) / n_windows < 1:
+        val_fraction = (k + 0.5) / n_windows
+        assert int(n_windows * val_fraction) == k
+        notes.append(
+            f"{ds.name}: neural nets validate (early stopping) on exactly the {k} windows whose "
+            f"targets lie in the val segment (val_fraction={val_fraction:.6f}); their training "
+            f"windows' targets lie in the train segment"
+        )
+    else:
+        val_fraction = 0.0
+        notes.append(
+            f"{ds.name}: the val segment ({val_end - train_end} rows) is shorter than horizon "
+            f"{H}: neural nets train without validation"
+        )
+    origins = np.arange(val_end, test_end - H + 1)
+    expected = pd.DataFrame({"series": "series", "cutoff": z.index[origins - 1]})
+    notes.append(
+        f"{ds.name}: {len(origins)} test windows = {n_test} test rows - horizon {H} + 1 "
+        f"(stride 1, none dropped), features {cfg.features} ({len(ds.targets)} target "
+        f"column(s))"
+    )
+    save_every = 1
+    rows = len(origins) * H * len(ds.targets)
+    if cfg.save_forecasts == "auto" and rows > AUTO_SAVE_ROWS:
+        save_every = math.ceil(rows / AUTO_SAVE_ROWS)
+        notes.append(
+            f"{ds.name}: forecasts.csv keeps every {save_every}th test window ({rows:,} rows "
+            "per model in all); metrics use all windows (save_forecasts='all' keeps all)"
+        )
+    return Task(
+        dataset=ds, protocol="ltsf", horizon=H, fit_data=fit_data, eval_data=eval_data,
+        start=int(val_end), stride=1, expected=expected, units="z-scored (training mean/std)",
+        val_fraction=val_fraction, dm_horizon=H, rank_metric="mse",
+        metric_columns=["mse", "mae", "skill"], notes=notes,
+        borders={"train_end": int(train_end), "val_end": int(val_end),
+                 "test_end": int(test_end), "rule": rule,
+                 "mean": {c: float(mean[c]) for c in cols},
+                 "std": {c: float(std[c]) for c in cols}},
+        save_every=save_every,
+    )
+
+
+def prepare_task(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> Task:
+    """Prepare ``ds`` for the configured protocol."""
+    if cfg.protocol == "ltsf":
+        return prepare_ltsf(ds, cfg)
+    return prepare_rolling(ds, cfg, min_train_rows)

@@ -1,0 +1,518 @@
+"""Leaderboard, files, plots and the Markdown report of a benchmark run.
+
+Files written to the output directory:
+
+* ``forecasts.csv`` (``forecasts.parquet`` when pyarrow is importable): tidy forecasts;
+* ``leaderboard.csv`` / ``.json`` / ``.md``: metrics, rank, timings, Diebold-Mariano
+  p-value against the best model, errors;
+* ``metrics_by_series.csv``: the metrics per series and target;
+* ``plots/forecasts_<dataset>.png``, ``plots/leaderboard_<dataset>.png``;
+* ``report.md``, ``config.json`` (the resolved options: ``--config config.json`` repeats
+  the run), ``environment.json`` (package versions), ``errors.log`` (tracebacks).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import platform
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .. import metrics as M
+from .suites import BenchmarkConfig, dumps
+
+if TYPE_CHECKING:
+    from .protocol import Task
+    from .runner import BenchmarkResult, ModelResult
+
+__all__ = [
+    "ReportWriter",
+    "build_leaderboard",
+    "environment",
+    "format_leaderboard",
+    "markdown_table",
+]
+
+INFO_COLUMNS = [
+    "dm_pvalue", "fit_seconds", "predict_seconds", "train_windows_per_second",
+    "n_parameters", "epochs", "n_series", "n_windows", "error",
+]
+
+
+# -- environment -----------------------------------------------------------------------------
+def environment() -> dict[str, Any]:
+    """Versions of Python and the packages that determine the numbers."""
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    for mod, key in (("tsforecast", "tsforecast"), ("torch", "torch"),
+                     ("lightning", "lightning"), ("pandas", "pandas"), ("numpy", "numpy"),
+                     ("sklearn", "sklearn"), ("statsmodels", "statsmodels"),
+                     ("scipy", "scipy"), ("matplotlib", "matplotlib")):
+        try:
+            env[key] = importlib.import_module(mod).__version__
+        except Exception:  # noqa: BLE001 - a missing optional package is just not listed
+            env[key] = None
+    try:
+        import torch
+
+        env["torch_threads"] = torch.get_num_threads()
+        env["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except Exception:  # noqa: BLE001
+        pass
+    return env
+
+
+# -- leaderboard -------------------------------------------------------------------------------
+def _dm_pvalue(loss: pd.Series, best: pd.Series, horizon: int) -> float:
+    """DM p-value of equal accuracy from per-cutoff mean losses.
+
+    ``diebold_mariano`` takes errors and a loss; passing ``sqrt(loss)`` with the squared
+    loss gives back exactly the per-cutoff losses, so the test runs on the loss
+    differential per forecast origin (``horizon``: autocorrelation lags of overlapping
+    windows).
+    """
+    a, b = loss.align(best, join="inner")
+    if len(a) < 3:
+        return math.nan
+    try:
+        h = min(horizon, len(a) - 1)
+        _, p = M.diebold_mariano(np.sqrt(a.to_numpy(float)), np.sqrt(b.to_numpy(float)),
+                                 horizon=h, loss="mse")
+    except ValueError:
+        return math.nan
+    return float(p)
+
+
+def build_leaderboard(results: list[ModelResult], tasks: list[Task]) -> pd.DataFrame:
+    """One row per data set and model: metrics, rank, DM p-value vs the best, timings."""
+    by_task = {t.name: t for t in tasks}
+    frames = []
+    for name, task in by_task.items():
+        rs = [r for r in results if r.dataset == name]
+        if not rs:
+            continue
+        rank_col = task.rank_metric
+        metric_cols = list(dict.fromkeys(
+            [*task.metric_columns, *(k for r in rs for k in r.metrics)]
+        ))
+        rows = []
+        for r in rs:
+            row: dict[str, Any] = {"dataset": name, "model": r.model}
+            for col in metric_cols:
+                row[col] = r.metrics.get(col, math.nan)
+            for col in INFO_COLUMNS:
+                row[col] = getattr(r, col, math.nan) if col != "dm_pvalue" else math.nan
+            rows.append(row)
+        lb = pd.DataFrame(rows)
+        ok = lb["error"].isna()
+        # skill vs naive: MAE ratio (rolling) or MSE ratio (ltsf)
+        ref_col = "mae" if task.protocol == "rolling" else "mse"
+        naive = lb.loc[ok & (lb["model"] == "naive"), ref_col]
+        if len(naive) and naive.iloc[0] > 0:
+            lb.loc[ok, "skill"] = 1.0 - lb.loc[ok, ref_col] / naive.iloc[0]
+        lb["rank"] = lb[rank_col].where(ok).rank(method="min")
+        if ok.any():
+            best_i = lb.loc[ok, rank_col].idxmin()
+            best = next(r for r in rs if r.model == lb.at[best_i, "model"])
+            for i, r in zip(lb.index, rs, strict=True):
+                if i == best_i or not r.ok:
+                    continue
+                lb.at[i, "dm_pvalue"] = _dm_pvalue(
+                    r.evaluation.dm_loss, best.evaluation.dm_loss, task.dm_horizon
+                )
+        lb = lb.sort_values(["rank", "model"], na_position="last", kind="stable")
+        frames.append(lb)
+    if not frames:
+        return pd.DataFrame(columns=["dataset", "rank", "model", "error"])
+    out = pd.concat(frames, ignore_index=True)
+    first = ["dataset", "rank", "model"]
+    metric_cols = list(dict.fromkeys(c for t in tasks for c in t.metric_columns))
+    metric_cols += [c for c in out.columns if c not in metric_cols + first + INFO_COLUMNS]
+    cols = first + [c for c in metric_cols if c in out] + INFO_COLUMNS
+    out = out[cols]
+    out["rank"] = out["rank"].astype("Int64")
+    out["error"] = out["error"].astype(object).where(out["error"].notna(), None)
+    return out.reset_index(drop=True)
+
+
+def metrics_by_series(results: list[ModelResult]) -> pd.DataFrame:
+    """Per data set, model, series and target metrics of the models that finished."""
+    frames = []
+    for r in results:
+        if r.ok and r.evaluation is not None:
+            f = r.evaluation.by_series.copy()
+            f.insert(0, "model", r.model)
+            f.insert(0, "dataset", r.dataset)
+            frames.append(f)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# -- formatting ------------------------------------------------------------------------------
+def _fmt(col: str, v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return ""
+    if col == "error":
+        return str(v)
+    if col in ("rank", "n_parameters", "epochs", "n_series", "n_windows"):
+        return f"{int(v):,}"
+    if col in ("fit_seconds", "predict_seconds"):
+        return f"{v:.2f}"
+    if col == "train_windows_per_second":
+        return f"{v:,.0f}"
+    if col == "dm_pvalue":
+        return f"{v:.3g}"
+    if isinstance(v, float | np.floating):
+        return f"{v:.4f}" if abs(v) < 1000 else f"{v:,.1f}"
+    return str(v)
+
+
+_SHORT = {
+    "directional_accuracy": "dir_acc", "train_windows_per_second": "win/s",
+    "n_parameters": "params", "fit_seconds": "fit_s", "predict_seconds": "pred_s",
+    "dm_pvalue": "dm_p", "n_windows": "windows", "n_series": "series",
+}
+
+
+def markdown_table(frame: pd.DataFrame, short: bool = False) -> str:
+    """A GitHub Markdown table of ``frame`` with readable number formats."""
+    cols = list(frame.columns)
+    head = [_SHORT.get(c, c) if short else c for c in cols]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---" if c in ("dataset", "model", "error") else "---:"
+                            for c in cols) + "|"]
+    for _, row in frame.iterrows():
+        cells = [_fmt(c, row[c]).replace("|", "\\|") for c in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def format_leaderboard(leaderboard: pd.DataFrame, width: int = 110) -> str:
+    """Plain-text leaderboard for the terminal (errors shortened)."""
+    if leaderboard.empty:
+        return "(no results)"
+    cols = [c for c in leaderboard.columns
+            if c not in ("n_series", "n_windows", "epochs") and leaderboard[c].notna().any()]
+    out = []
+    for name, lb in leaderboard.groupby("dataset", sort=False):
+        show = [c for c in cols if c != "dataset"]
+        table = [[_SHORT.get(c, c) for c in show]]
+        for _, row in lb.iterrows():
+            cells = []
+            for c in show:
+                s = _fmt(c, row[c])
+                if c == "error" and len(s) > 60:
+                    s = s[:57] + "..."
+                cells.append(s)
+            table.append(cells)
+        widths = [max(len(r[i]) for r in table) for i in range(len(show))]
+        lines = [f"== {name} =="]
+        for r in table:
+            lines.append("  ".join(
+                cell.ljust(w) if show[i] in ("model", "error") else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+            ).rstrip())
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+# -- plots ---------------------------------------------------------------------------------
+def plot_forecasts(task: Task, results: list[ModelResult], path: Path, n_cutoffs: int) -> bool:
+    """Forecast vs actual for the last few windows of the first series, one panel per
+    model (quantile bands where present)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    rs = [r for r in results if r.ok and r.plot_frame is not None and len(r.plot_frame)]
+    if not rs:
+        return False
+    sid, target, cuts = task.plot_selection(n_cutoffs)
+    actual = task.actuals(sid, target)
+    first, last = min(cuts), max(rs[0].plot_frame["timestamp"])
+    pos0 = max(0, int(actual.index.searchsorted(first)) - 2 * task.horizon)
+    pos1 = int(actual.index.searchsorted(last, side="right"))
+    actual = actual.iloc[pos0:pos1]
+    fig, axes = plt.subplots(len(rs), 1, figsize=(10, 2.1 * len(rs) + 0.6), sharex=True,
+                             squeeze=False, layout="constrained")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, r in zip(axes[:, 0], rs, strict=True):
+        ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.0, label="actual")
+        qcols = sorted((c for c in r.plot_frame.columns if re.fullmatch(r"q\d*\.?\d+", c)),
+                       key=lambda c: float(c[1:]))
+        for j, (cut, win) in enumerate(r.plot_frame.groupby("cutoff", sort=True)):
+            color = colors[j % len(colors)]
+            ax.axvline(cut, color="grey", ls=":", lw=0.8)
+            if len(qcols) >= 2:
+                ax.fill_between(win["timestamp"], win[qcols[0]], win[qcols[-1]], color=color,
+                                alpha=0.2, lw=0)
+            ax.plot(win["timestamp"], win["y_hat"], color=color, lw=1.4,
+                    label="forecast" if j == 0 else None)
+        ax.set_title(f"{r.model}", fontsize=9, loc="left")
+        ax.tick_params(labelsize=8)
+    axes[0, 0].legend(fontsize=8, loc="upper left")
+    which = "" if sid == "series" else f" of series {sid}"
+    fig.suptitle(f"{task.name}: {target}{which} ({task.units}), "
+                 f"last {len(cuts)} test window(s)", fontsize=10)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
+def plot_leaderboard(task: Task, lb: pd.DataFrame, path: Path) -> bool:
+    """Horizontal bars of the ranking metric, naive highlighted and marked by a line."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    col = task.rank_metric
+    data = lb[lb["error"].isna() & lb[col].notna()].sort_values(col, ascending=False)
+    if data.empty:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 0.38 * len(data) + 1.2), layout="constrained")
+    colors = ["tab:orange" if m == "naive" else "tab:blue" for m in data["model"]]
+    ax.barh(data["model"], data[col], color=colors)
+    naive = data.loc[data["model"] == "naive", col]
+    if len(naive):
+        ax.axvline(naive.iloc[0], color="tab:orange", ls="--", lw=1, label="naive")
+        ax.legend(fontsize=8, loc="lower right")
+    unit = "" if col == "mase" else f"{task.units}; "
+    ax.set_xlabel(f"{col.upper()} ({unit}lower is better)")
+    ax.set_title(f"{task.name}: leaderboard", fontsize=10)
+    ax.tick_params(labelsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
+# -- writer ------------------------------------------------------------------------------------
+class ReportWriter:
+    """Writes a run's files: config first, partial results after each model, all at the end."""
+
+    def __init__(self, out_dir: Path, cfg: BenchmarkConfig, tasks: list[Task], notes: list[str]):
+        self.out_dir = Path(out_dir)
+        self.cfg = cfg
+        self.tasks = tasks
+        self.notes = notes
+        self.started = datetime.now()
+        self.env = environment()
+        self._written_cols: list[str] | None = None
+        self._written = 0  # results already in the forecasts file
+        try:
+            import pyarrow  # noqa: F401
+
+            self.forecast_file = self.out_dir / "forecasts.parquet"
+        except ImportError:
+            self.forecast_file = self.out_dir / "forecasts.csv"
+
+    def start(self) -> None:
+        """Write ``config.json`` and ``environment.json`` before any model runs."""
+        (self.out_dir / "config.json").write_text(dumps(self.cfg.to_dict()) + "\n")
+        (self.out_dir / "environment.json").write_text(
+            dumps({**self.env, "command": sys.argv, "started": self.started.isoformat(),
+                   "tasks": {t.name: t.borders for t in self.tasks}}) + "\n"
+        )
+        errors = self.out_dir / "errors.log"
+        if errors.exists():
+            errors.unlink()
+
+    def _forecast_frames(self, results: list[ModelResult]) -> list[pd.DataFrame]:
+        return [r.forecasts for r in results if r.ok and r.forecasts is not None]
+
+    def _write_forecasts(self, results: list[ModelResult]) -> None:
+        frames = self._forecast_frames(results)
+        if self.forecast_file.suffix == ".parquet":
+            if frames:
+                pd.concat(frames, ignore_index=True).to_parquet(self.forecast_file, index=False)
+            return
+        new = [r.forecasts for r in results[self._written:] if r.ok and r.forecasts is not None]
+        self._written = len(results)
+        cols = self._written_cols
+        for f in new:
+            if cols is not None and set(f.columns) <= set(cols):
+                f.reindex(columns=cols).to_csv(self.forecast_file, mode="a", header=False,
+                                               index=False)
+                continue
+            # first frame, or new (quantile) columns: rewrite everything with the union
+            allf = pd.concat(frames, ignore_index=True)
+            cols = list(allf.columns)
+            allf.to_csv(self.forecast_file, index=False)
+            break
+        self._written_cols = cols
+
+    def _write_leaderboard(self, lb: pd.DataFrame, by_series: pd.DataFrame) -> None:
+        lb.to_csv(self.out_dir / "leaderboard.csv", index=False)
+        meta = {
+            "protocol": self.cfg.protocol,
+            "rank_metric": {t.name: t.rank_metric for t in self.tasks},
+            "units": {t.name: t.units for t in self.tasks},
+            "rows": json.loads(lb.to_json(orient="records")),
+        }
+        (self.out_dir / "leaderboard.json").write_text(dumps(meta) + "\n")
+        (self.out_dir / "leaderboard.md").write_text(markdown_table(lb, short=True) + "\n")
+        if not by_series.empty:
+            by_series.to_csv(self.out_dir / "metrics_by_series.csv", index=False)
+
+    def update(self, results: list[ModelResult]) -> None:
+        """Write partial outputs after a model finished (forecasts, leaderboard, report)."""
+        self._write_forecasts(results)
+        lb = build_leaderboard(results, self.tasks)
+        self._write_leaderboard(lb, metrics_by_series(results))
+        self._write_report(lb, results, plots={}, partial=True)
+
+    def finish(self, results: list[ModelResult], interrupted: bool = False) -> BenchmarkResult:
+        """Write everything (plots included) and return the :class:`BenchmarkResult`."""
+        from .runner import BenchmarkResult
+
+        if interrupted:  # an append may have been cut short: rewrite the file in full
+            self._written, self._written_cols = 0, None
+        self._write_forecasts(results)
+        lb = build_leaderboard(results, self.tasks)
+        by_series = metrics_by_series(results)
+        self._write_leaderboard(lb, by_series)
+        plots: dict[str, list[str]] = {}
+        for task in self.tasks:
+            rs = [r for r in results if r.dataset == task.name]
+            files = []
+            stem = _safe(task.name)
+            try:
+                if plot_leaderboard(task, lb[lb["dataset"] == task.name],
+                                    self.out_dir / "plots" / f"leaderboard_{stem}.png"):
+                    files.append(f"plots/leaderboard_{stem}.png")
+                if plot_forecasts(task, rs, self.out_dir / "plots" / f"forecasts_{stem}.png",
+                                  self.cfg.plot_cutoffs):
+                    files.append(f"plots/forecasts_{stem}.png")
+            except Exception as exc:  # noqa: BLE001 - a plot must not lose the results
+                self.notes.append(f"{task.name}: plotting failed: {exc}")
+            plots[task.name] = files
+        self._write_report(lb, results, plots, partial=interrupted)
+        frames = self._forecast_frames(results)
+        forecasts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return BenchmarkResult(
+            leaderboard=lb, forecasts=forecasts, output_dir=self.out_dir,
+            metrics_by_series=by_series, config=self.cfg, notes=self.all_notes(results),
+            results=results, tasks=self.tasks, interrupted=interrupted,
+        )
+
+    def all_notes(self, results: list[ModelResult]) -> list[str]:
+        notes = list(self.notes)
+        covs = [t for t in self.tasks if t.dataset.covariates]
+        if covs:
+            from .runner import _registry
+
+            registry, _ = _registry()
+            ignore = [m for m in self.cfg.models
+                      if "past_covariates" not in registry[m]._get_param_names()]
+            if ignore:
+                notes.append(f"models without covariate support ignore the covariates: "
+                             f"{', '.join(ignore)}")
+        for r in results:
+            if not r.ok:
+                notes.append(f"{r.dataset} / {r.model} FAILED: {r.error}")
+        for r in results:
+            if r.warnings:
+                shown = "; ".join(r.warnings[:3])
+                more = f" (+{len(r.warnings) - 3} more)" if len(r.warnings) > 3 else ""
+                notes.append(f"{r.dataset} / {r.model}: {len(r.warnings)} distinct warning(s): "
+                             f"{shown}{more}")
+        return notes
+
+    # -- report.md -------------------------------------------------------------------------
+    def _verdict(self, lb: pd.DataFrame, task: Task) -> str:
+        d = lb[(lb["dataset"] == task.name) & lb["error"].isna()]
+        naive = d[d["model"] == "naive"]
+        if naive.empty:
+            return "naive did not finish, so no model can be compared with it."
+        col = task.rank_metric
+        ref = float(naive[col].iloc[0])
+        others = d[d["model"] != "naive"]
+        beat = [m for m, v in zip(others["model"], others[col], strict=True) if v < ref]
+        lose = [m for m, v in zip(others["model"], others[col], strict=True) if v >= ref]
+        parts = [f"Against naive ({col.upper()} {ref:.4f}):"]
+        parts.append(f"beat it: {', '.join(beat)}." if beat else "no model beat it.")
+        if lose:
+            parts.append(f"Did not beat it: {', '.join(lose)}.")
+        drift = d[d["model"] == "drift"]
+        if not drift.empty and task.protocol == "rolling":
+            dref = float(drift[col].iloc[0])
+            nd = [m for m, v in zip(d["model"], d[col], strict=True)
+                  if m not in ("naive", "drift") and v >= dref]
+            if nd:
+                parts.append(f"Did not beat drift ({dref:.4f}): {', '.join(nd)}.")
+        return " ".join(parts)
+
+    def _write_report(self, lb: pd.DataFrame, results: list[ModelResult],
+                      plots: dict[str, list[str]], partial: bool) -> None:
+        cfg = self.cfg
+        title = cfg.suite or ", ".join(t.name for t in self.tasks)
+        lines = [f"# tsforecast benchmark: {title}", ""]
+        done = len(results)
+        total = len(self.tasks) * len(cfg.models)
+        if partial:
+            lines += [f"**Partial results: {done} of {total} model runs finished.**", ""]
+        lines += [
+            f"- started {self.started:%Y-%m-%d %H:%M:%S}, protocol `{cfg.protocol}`, "
+            f"lookback {cfg.lookback}, horizon {cfg.horizon}, seed {cfg.seed}, max_epochs "
+            f"{cfg.max_epochs}, accelerator `{cfg.accelerator}`, precision `{cfg.precision}`"
+            + (", quick mode" if cfg.quick else ""),
+            f"- models: {', '.join(cfg.models)}",
+            "- repeat with `tsforecast benchmark --config config.json --output NEW_DIR` "
+            "(same seed and config on CPU give the same numbers, timings aside)",
+            "",
+        ]
+        for task in self.tasks:
+            d = lb[lb["dataset"] == task.name] if not lb.empty else lb
+            lines += [f"## {task.name}", ""]
+            if task.protocol == "rolling":
+                lines.append(
+                    f"Rolling-origin evaluation in {task.units}: targets "
+                    f"{', '.join(task.dataset.targets)}; ranked by MASE (scale: in-sample "
+                    f"naive MAE of each series' training part); skill = 1 - MAE / MAE(naive); "
+                    "dm_p: Diebold-Mariano p-value (scaled absolute error per cutoff) against "
+                    "the best model."
+                )
+            else:
+                lines.append(
+                    f"Long-horizon protocol (features {cfg.features}) in {task.units}; ranked "
+                    "by MSE averaged over test windows, steps and columns; skill = 1 - MSE / "
+                    "MSE(naive); dm_p: Diebold-Mariano p-value (squared error per window, "
+                    f"{task.horizon - 1} autocorrelation lags) against the best model."
+                )
+            lines += ["", markdown_table(d.drop(columns=["dataset"]), short=True), ""]
+            if not d.empty:
+                lines += [self._verdict(lb, task), ""]
+            for f in plots.get(task.name, []):
+                lines += [f"![{f}]({f})", ""]
+        notes = self.all_notes(results)
+        if notes:
+            lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+        saved = cfg.save_forecasts != "none"
+        lines += [
+            "## Files", "",
+            f"- `{self.forecast_file.name}`: tidy forecasts (dataset, series, model, target, "
+            "cutoff, timestamp, step, y, y_hat, quantiles)" if saved
+            else "- forecasts not saved (save_forecasts='none')",
+            "- `leaderboard.csv`, `leaderboard.json`, `leaderboard.md`; `metrics_by_series.csv`",
+            "- `config.json` (resolved options), `environment.json` (versions)"
+            + (", `errors.log`" if (self.out_dir / "errors.log").exists() else ""),
+            "", "## Environment", "",
+        ]
+        lines += [f"- {k}: {v}" for k, v in self.env.items() if v is not None]
+        (self.out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

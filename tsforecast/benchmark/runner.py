@@ -1,0 +1,362 @@
+"""Run a benchmark: every model on every data set under one protocol, results on disk.
+
+:func:`run_benchmark` is the Python API behind ``tsforecast benchmark``::
+
+    from tsforecast.benchmark import run_benchmark
+    res = run_benchmark({"suite": "stocks", "quick": True, "models": ["nlinear"]})
+    res.leaderboard
+
+Each (data set, model) pair is fit, backtested, checked against the protocol's cutoffs
+and scored; partial outputs are written after each one. A model that raises is recorded
+with its error and the run goes on. Ctrl-C writes the report from what finished and
+raises :class:`BenchmarkInterrupted` (a ``KeyboardInterrupt``; the CLI exits 130).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .protocol import Evaluation, Task, prepare_task
+from .suites import BenchmarkConfig, BenchmarkInputError, Dataset, load_datasets, resolve_config
+
+__all__ = ["BenchmarkInterrupted", "BenchmarkResult", "ModelResult", "run_benchmark"]
+
+
+class BenchmarkInterrupted(KeyboardInterrupt):
+    """Raised after an interrupted run has written what finished; ``.result`` holds it."""
+
+    def __init__(self, result: BenchmarkResult):
+        super().__init__(f"benchmark interrupted; partial results in {result.output_dir}")
+        self.result = result
+
+
+class _SigInt(BaseException):
+    """Raised by our SIGINT handler; Lightning re-raises it (it swallows KeyboardInterrupt)."""
+
+
+@dataclass
+class ModelResult:
+    """One model on one data set: its scores, timings and error (if it failed)."""
+
+    dataset: str
+    model: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    fit_seconds: float = float("nan")
+    predict_seconds: float = float("nan")
+    train_windows_per_second: float = float("nan")
+    n_parameters: float = float("nan")
+    epochs: float = float("nan")
+    n_series: float = float("nan")
+    n_windows: float = float("nan")
+    error: str | None = None
+    evaluation: Evaluation | None = None
+    forecasts: pd.DataFrame | None = None  # rows written to forecasts.csv
+    plot_frame: pd.DataFrame | None = None  # the windows drawn in the forecast plot
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class BenchmarkResult:
+    """What a run produced.
+
+    Attributes
+    ----------
+    leaderboard : one row per data set and model (metrics, rank, timings, DM p-value,
+        error).
+    forecasts : the tidy forecasts (``dataset, series, model, target, cutoff, timestamp,
+        step, y, y_hat`` + quantile columns) as written to disk.
+    output_dir : where the files are.
+    metrics_by_series : the metrics per data set, model, series and target.
+    config : the resolved configuration (``config.json``).
+    notes : what the report says about skipped series, added models, failures...
+    interrupted : True when the run was stopped by Ctrl-C (partial results).
+    """
+
+    leaderboard: pd.DataFrame
+    forecasts: pd.DataFrame
+    output_dir: Path
+    metrics_by_series: pd.DataFrame
+    config: BenchmarkConfig
+    notes: list[str]
+    results: list[ModelResult]
+    tasks: list[Task]
+    interrupted: bool = False
+
+
+# -- models --------------------------------------------------------------------------------
+def _registry():
+    from .. import forecasters
+
+    return forecasters.FORECASTERS, tuple(getattr(forecasters, "NEURAL", ()))
+
+
+def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None,
+                 workdir: str) -> dict[str, Any]:
+    """Constructor arguments of model ``name`` for data set ``ds`` under ``cfg``.
+
+    Only the parameters the model's class accepts are passed; ``model_params[name]``
+    from the config is applied last.
+    """
+    registry, neural = _registry()
+    klass = registry[name]
+    accepted = set(klass._get_param_names())
+    targets = ds.targets[0] if len(ds.targets) == 1 else list(ds.targets)
+    ltsf = cfg.protocol == "ltsf"
+    p: dict[str, Any] = {
+        "horizon": cfg.horizon,
+        "target": targets,
+        "id_col": ds.id_col,
+        "fill_missing": None if ltsf else cfg.fill_missing,
+        "season_length": ds.season_length if ds.season_length > 1 else None,
+        "random_state": cfg.seed,
+    }
+    if ds.covariates:
+        p["past_covariates"] = list(ds.covariates)
+    if name in neural or "lookback" in accepted:
+        p["lookback"] = cfg.lookback
+    if name in neural:
+        p.update(
+            max_epochs=cfg.max_epochs, batch_size=cfg.batch_size,
+            accelerator=cfg.accelerator, devices=cfg.devices, precision=cfg.precision,
+            val_fraction=task.val_fraction if task is not None else cfg.val_fraction,
+            stride=cfg.train_stride, verbose=False,
+            trainer_kwargs={"logger": False, "default_root_dir": workdir},
+        )
+    p = {k: v for k, v in p.items() if k in accepted}
+    p.update((cfg.model_params or {}).get(name, {}))
+    return p
+
+
+def _build(name: str, params: dict[str, Any]):
+    from ..forecasters import make_forecaster
+
+    return make_forecaster(name, **params)
+
+
+def _min_train_rows(cfg: BenchmarkConfig, ds: Dataset, workdir: str) -> int:
+    """Rows a series needs before the test start: lookback + horizon, or more if a model
+    needs more (e.g. a season)."""
+    need = cfg.lookback + cfg.horizon
+    for name in cfg.models:
+        try:
+            model = _build(name, model_params(name, cfg, ds, None, workdir))
+        except (TypeError, ValueError) as exc:
+            raise BenchmarkInputError(f"model {name!r}: {exc}") from exc
+        try:
+            need = max(need, int(model._min_fit_rows()))
+        except Exception:  # noqa: BLE001 - params are validated at fit; use the default
+            pass
+    return need
+
+
+# -- one model -------------------------------------------------------------------------------
+def _one_line(exc: BaseException) -> str:
+    msg = " ".join(str(exc).split()) or repr(exc)
+    text = f"{type(exc).__name__}: {msg}"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _add_context(frame: pd.DataFrame, dataset: str, model: str) -> pd.DataFrame:
+    out = frame.copy()
+    out.insert(0, "dataset", dataset)
+    out.insert(2, "model", model)
+    return out
+
+
+def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
+              errors_log: Path | None = None) -> ModelResult:
+    """Fit, backtest, check and score one model on one task; never raises ``Exception``.
+
+    Interrupts (``KeyboardInterrupt``, Lightning's ``SystemExit`` on Ctrl-C) propagate.
+    """
+    res = ModelResult(task.name, name)
+    stage = "building"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = _build(name, model_params(name, cfg, task.dataset, task, workdir))
+            stage = "fit"
+            t0 = time.perf_counter()
+            model.fit(task.fit_data)
+            res.fit_seconds = time.perf_counter() - t0
+            stage = "backtest"
+            t0 = time.perf_counter()
+            bt = model.backtest(task.eval_data, start=task.start, stride=task.stride)
+            res.predict_seconds = time.perf_counter() - t0
+            stage = "checking"
+            task.check_cutoffs(bt, name)
+            stage = "scoring"
+            ev = task.evaluate(bt)
+        except Exception as exc:  # noqa: BLE001 - one model failing must not stop the run
+            res.error = f"{stage}: {_one_line(exc)}"
+            if errors_log is not None:
+                with errors_log.open("a", encoding="utf-8") as fh:
+                    fh.write(f"== {task.name} / {name} ({stage})\n")
+                    fh.write("".join(traceback.format_exception(exc)))
+                    fh.write("\n")
+        finally:
+            # deprecation chatter of dependencies is not about the model: not reported
+            seen = dict.fromkeys(
+                f"{w.category.__name__}: {' '.join(str(w.message).split())[:200]}"
+                for w in caught
+                if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning
+                                  | FutureWarning)
+            )
+            res.warnings = list(seen)
+    if res.error is not None:
+        return res
+    res.evaluation = ev
+    res.metrics = dict(ev.metrics)
+    res.n_series, res.n_windows = ev.n_series, ev.n_windows
+    for attr, key in (("windows_per_second_", "train_windows_per_second"),
+                      ("n_parameters_", "n_parameters"), ("epochs_", "epochs")):
+        value = getattr(model, attr, None)
+        if value is not None:
+            setattr(res, key, float(value))
+    if cfg.save_forecasts != "none":
+        res.forecasts = _add_context(task.saved_rows(bt), task.name, name)
+    sid, target, cuts = task.plot_selection(cfg.plot_cutoffs)
+    sel = bt[(bt["series"] == sid) & (bt["target"] == target) & bt["cutoff"].isin(cuts)]
+    res.plot_frame = sel.reset_index(drop=True)
+    return res
+
+
+# -- the run -----------------------------------------------------------------------------------
+def _default_output(cfg: BenchmarkConfig, datasets: list[Dataset]) -> Path:
+    name = cfg.suite or "+".join(d.name for d in datasets)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("benchmark-results") / f"{name}-{stamp}"
+
+
+@contextlib.contextmanager
+def _sigint_raises():
+    """Turn Ctrl-C into :class:`_SigInt` while the run lasts (main thread only).
+
+    Lightning catches ``KeyboardInterrupt`` inside ``Trainer.fit``, ignores further
+    SIGINTs and calls ``sys.exit(1)``; an exception of our own passes through it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _SigInt()
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # pragma: no cover - not the main interpreter
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResult:
+    """Run a benchmark and write its outputs.
+
+    Parameters
+    ----------
+    config : a :class:`BenchmarkConfig` or a dict of its options (e.g. ``{"suite":
+        "stocks", "quick": True}``); unknown keys are rejected.
+
+    Returns
+    -------
+    BenchmarkResult
+        ``.leaderboard``, ``.forecasts``, ``.output_dir`` and more.
+
+    Raises
+    ------
+    BenchmarkInputError
+        Invalid options or data (before any model runs).
+    BenchmarkInterrupted
+        On Ctrl-C, after writing the report of the models that finished.
+    """
+    from . import report
+
+    cfg = resolve_config(config)
+    datasets = load_datasets(cfg)
+    workdir_obj = tempfile.TemporaryDirectory(prefix="tsforecast-bench-")
+    workdir = workdir_obj.name
+    try:
+        tasks = []
+        for ds in datasets:
+            need = _min_train_rows(cfg, ds, workdir)
+            tasks.append(prepare_task(ds, cfg, need))
+        out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
+        cfg.output = str(out_dir)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            probe = out_dir / ".write-test"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as exc:
+            raise BenchmarkInputError(f"cannot write to output directory {str(out_dir)!r}: {exc}") from exc
+        notes = list(cfg.notes)
+        for ds, task in zip(datasets, tasks, strict=True):
+            notes += ds.notes + task.notes
+        writer = report.ReportWriter(out_dir, cfg, tasks, notes)
+        writer.start()
+        results: list[ModelResult] = []
+        interrupted = False
+        pairs = [(t, m) for t in tasks for m in cfg.models]
+        bar = _progress(len(pairs), cfg.progress)
+        try:
+            with _sigint_raises():
+                for task, name in pairs:
+                    bar.set_postfix_str(f"{task.name}: {name}")
+                    res = run_model(name, task, cfg, workdir, out_dir / "errors.log")
+                    results.append(res)
+                    writer.update(results)
+                    bar.update(1)
+        except (KeyboardInterrupt, _SigInt, SystemExit):
+            interrupted = True
+            # Lightning sets SIGINT to "ignore" when it sees Ctrl-C; put the default back
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+        finally:
+            bar.close()
+        result = writer.finish(results, interrupted=interrupted)
+    finally:
+        workdir_obj.cleanup()
+    if interrupted:
+        raise BenchmarkInterrupted(result)
+    return result
+
+
+class _NoBar:
+    def set_postfix_str(self, s: str) -> None:
+        pass
+
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="benchmark", unit="model", file=sys.stderr, dynamic_ncols=True)
