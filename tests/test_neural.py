@@ -202,3 +202,25 @@ def test_ddp_on_two_cpu_processes(tmp_path):
     result = json.loads(out.read_text())
     assert result["world_size"] == 2
     assert len(result["y"]) == 6 and np.isfinite(result["y"]).all()
+
+
+def test_filled_gaps_never_use_values_after_the_origin():
+    df = pd.DataFrame({"y": np.arange(20.0)}, index=pd.date_range("2024", periods=20, freq="h"))
+    df.iloc[9, 0] = np.nan
+    df.iloc[10, 0] = 1000.0
+    f = tsf.make_forecaster("naive", horizon=1, target="y", fill_missing="interpolate")
+    bt = f.fit(df.iloc[:8]).backtest(df, start=10, stride=1)
+    assert bt["y_hat"].iloc[0] == 8.0  # the gap at row 9 is forward-filled, not interpolated
+
+
+@pytest.mark.parametrize("start", [np.float32(0.5), 0.5, 600, "2024-01-26"])
+def test_backtest_start_forms(start, quiet, sine):
+    f = small("nlinear", quiet, target="y", max_epochs=1).fit(sine)
+    assert f.backtest(sine, start=start).cutoff.min() >= sine.index[599]
+
+
+@pytest.mark.parametrize("start", [-5, 0.0, 1.0, [3]])
+def test_backtest_bad_start(start, quiet, sine):
+    f = small("nlinear", quiet, target="y", max_epochs=1).fit(sine)
+    with pytest.raises(ValueError, match="start"):
+        f.backtest(sine, start=start)

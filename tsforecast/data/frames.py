@@ -226,6 +226,7 @@ def to_series(
     id_col: str | None = None,
     time_col: str | None = None,
     fill_missing: str | None = None,
+    causal: bool = False,
     calendar: bool = False,
     freq=None,
 ) -> tuple[Layout, list[SeriesData]]:
@@ -239,6 +240,9 @@ def to_series(
     future_covariates : columns known in advance (they must be supplied for the horizon
         at prediction time).
     fill_missing : ``None`` (NaN is an error), ``"ffill"`` or ``"interpolate"``.
+    causal : fill using past values only (forward fill, whatever ``fill_missing`` says;
+        leading NaN take the first observed value). Used for histories that forecasts
+        are made from, so a gap just before an origin is never filled from its future.
     calendar : append generated calendar features (known-future) built from the index.
     freq : frequency used for calendar features; inferred when ``None``.
 
@@ -270,7 +274,8 @@ def to_series(
             _check_columns(frame, names, sid, role)
         cols = targets + past + fut
         block = _numeric_block(frame, cols)
-        block = _fill(block, fill_missing, cols, frame.index, sid)
+        policy = "ffill" if causal and fill_missing is not None else fill_missing
+        block = _fill(block, policy, cols, frame.index, sid)
         if calendar:
             cal = calendar_features(frame.index, freq=freq)
             cal_names = tuple(cal.columns)

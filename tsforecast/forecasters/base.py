@@ -113,6 +113,7 @@ class BaseForecaster(BaseEstimator):
             id_col=self.id_col,
             time_col=self.time_col,
             fill_missing=self.fill_missing,
+            causal=True,
             calendar=bool(layout.calendar),
             freq=self.freq_,
         )
@@ -270,18 +271,20 @@ class BaseForecaster(BaseEstimator):
 
     def _backtest_origins(self, s: SeriesData, start, stride: int) -> np.ndarray:
         n = len(s)
-        if isinstance(start, float) and 0 < start < 1:
-            first = int(n * start)
-        elif isinstance(start, int | np.integer) and not isinstance(start, bool):
+        if isinstance(start, numbers.Integral) and not isinstance(start, bool) and start >= 0:
             first = int(start)
-        else:
+        elif isinstance(start, numbers.Real) and not isinstance(start, bool) and 0 < start < 1:
+            first = int(n * float(start))
+        elif isinstance(start, str | pd.Timestamp | np.datetime64) or hasattr(start, "year"):
             try:
                 first = int(s.index.searchsorted(pd.Timestamp(start)))
             except (TypeError, ValueError) as exc:
-                raise ValueError(
-                    f"start must be a fraction in (0, 1), a row position or a timestamp, "
-                    f"got {start!r}"
-                ) from exc
+                raise ValueError(f"start {start!r} is not a valid timestamp: {exc}") from exc
+        else:
+            raise ValueError(
+                "start must be a fraction in (0, 1), a row position >= 0 or a timestamp, "
+                f"got {start!r}"
+            )
         first = max(first, self._min_history)
         origins = np.arange(first, n - self.horizon + 1, stride, dtype=np.int64)
         if origins.size == 0:
