@@ -224,3 +224,21 @@ def test_backtest_bad_start(start, quiet, sine):
     f = small("nlinear", quiet, target="y", max_epochs=1).fit(sine)
     with pytest.raises(ValueError, match="start"):
         f.backtest(sine, start=start)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [({"learning_rate": float("nan")}, "learning_rate"), ({"weight_decay": -1.0}, "weight_decay"),
+     ({"val_fraction": "0.1"}, "val_fraction"), ({"target": ["y", "y"]}, "listed twice")],
+)
+def test_more_bad_parameters(params, match, quiet, sine):
+    f = tsf.NLinearForecaster(**{"target": "y", "lookback": 24, "horizon": 6, **quiet, **params})
+    with pytest.raises(ValueError, match=match):
+        f.fit(sine)
+
+
+def test_missing_series_id_is_named(sine):
+    long = sine.assign(id="a")
+    long.iloc[3, long.columns.get_loc("id")] = None
+    with pytest.raises(ValueError, match="id column 'id' is missing at row 3"):
+        tsf.NaiveForecaster(target="y", id_col="id").fit(long)

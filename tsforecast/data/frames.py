@@ -110,6 +110,9 @@ def split_series(
         return [("series", _set_time_index(data, time_col, "series"))]
     if id_col not in data.columns:
         raise ValueError(f"id column {id_col!r} not found; columns are {list(data.columns)}")
+    if data[id_col].isna().any():
+        row = int(np.flatnonzero(data[id_col].isna().to_numpy())[0])
+        raise ValueError(f"id column {id_col!r} is missing at row {row}")
     pairs = []
     for key, frame in data.groupby(id_col, sort=False, observed=True):
         key = key[0] if isinstance(key, tuple) else key
@@ -261,6 +264,10 @@ def to_series(
     past, fut = _as_list(past_covariates), _as_list(future_covariates)
     frames = split_series(data, id_col=id_col, time_col=time_col)
     targets = _as_list(target) or infer_target(frames, exclude=past + fut)
+    names = targets + past + fut
+    repeated = sorted({c for c in names if names.count(c) > 1})
+    if repeated and not (set(targets) & set(past + fut) or set(past) & set(fut)):
+        raise ValueError(f"column(s) {repeated} listed twice")
     overlap = set(targets) & set(past + fut) or set(past) & set(fut)
     if overlap:
         raise ValueError(f"column(s) {sorted(overlap)} given in more than one role")

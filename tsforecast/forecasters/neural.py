@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
+import numbers
 import sys
 import tempfile
 from pathlib import Path
@@ -177,10 +179,14 @@ class NeuralForecaster(BaseForecaster):
             v = getattr(self, field)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"{field} must be an integer >= 1, got {v!r}")
-        if not isinstance(self.learning_rate, float | int) or self.learning_rate <= 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
-        if not 0 <= self.val_fraction < 1:
-            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
+        for field, low in (("learning_rate", None), ("weight_decay", 0.0), ("val_fraction", 0.0)):
+            v = getattr(self, field)
+            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+            ok = ok and (v > 0 if low is None else v >= low)
+            if not ok or (field == "val_fraction" and v >= 1):
+                raise ValueError(f"{field} must be a finite number "
+                                 f"{'> 0' if low is None else '>= 0'}"
+                                 f"{' and < 1' if field == 'val_fraction' else ''}, got {v!r}")
         if self.model_kwargs is not None and not isinstance(self.model_kwargs, dict):
             raise TypeError(f"model_kwargs must be a dict, got {type(self.model_kwargs).__name__}")
         if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
