@@ -74,6 +74,22 @@ class SeriesScaler:
             raise ValueError(f"no scaler fitted for series {sid!r}; known: {list(self.loc_)}")
         return self.loc_[sid], self.scale_[sid]
 
+    def params_or_fit(
+        self, sid: str, values: np.ndarray, end: int, reuse_single: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Statistics for ``sid``, also for a series never seen at fit.
+
+        A known series gets its own; an unknown one gets the only fitted series' when
+        ``reuse_single`` (a new history of a single-series model), else statistics fitted
+        on its own rows ``values[:end]`` (history before the first forecast origin only).
+        """
+        if self.has(sid):
+            return self.params(sid)
+        if reuse_single and len(self.loc_) == 1:
+            only = next(iter(self.loc_))
+            return self.loc_[only], self.scale_[only]
+        return SeriesScaler(self.method).fit([sid], [values], [end]).params(sid)
+
     def transform(self, x: np.ndarray, sid: str, cols: slice = slice(None)) -> np.ndarray:
         loc, scale = self.params(sid)
         return ((x - loc[cols]) / scale[cols]).astype(np.float32, copy=False)

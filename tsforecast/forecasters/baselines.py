@@ -674,13 +674,9 @@ class LagRegressionForecaster(BaseForecaster):
 
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
         first = int(origins.min())
-        if self.scaler_.has(sid):
-            loc, scale = self.scaler_.params(sid)
-        elif self._only_one():
-            loc, scale = next(iter(zip(self.scaler_.loc_.values(), self.scaler_.scale_.values(),
-                                       strict=True)))
-        else:  # a series never seen at fit: scale it by its own history before the first origin
-            loc, scale = SeriesScaler(self.scaler).fit([sid], [values], [first]).params(sid)
+        loc, scale = self.scaler_.params_or_fit(
+            sid, values, first, reuse_single=not self.multi_series_
+        )
         loc, scale = np.asarray(loc, np.float64), np.asarray(scale, np.float64)
         x = self._scaled(values, loc, scale)
         if self.global_model:

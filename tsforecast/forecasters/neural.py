@@ -308,17 +308,11 @@ class NeuralForecaster(BaseForecaster):
         self.world_size_ = trainer.world_size
 
     # -- predict ---------------------------------------------------------------------------
-    def _scaler_params(self, sid: str, values: np.ndarray, first_origin: int):
-        if self.scaler_.has(sid):
-            return self.scaler_.params(sid)
-        if len(self.scaler_.loc_) == 1 and not self.multi_series_:
-            return next(iter(zip(self.scaler_.loc_.values(), self.scaler_.scale_.values(), strict=True)))
-        # a series never seen at fit: scale it by its own history before the first origin
-        return SeriesScaler(self.scaler).fit([sid], [values], [first_origin]).params(sid)
-
     @torch.no_grad()
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
-        loc, scale = self._scaler_params(sid, values, int(origins.min()))
+        loc, scale = self.scaler_.params_or_fit(
+            sid, values, int(origins.min()), reuse_single=not self.multi_series_
+        )
         L_, H, T = self.lookback, self.horizon, self.layout_.n_targets
         F = self.layout_.n_future
         net = self.net_.eval()
