@@ -38,7 +38,7 @@ CASES = {
     ),
     "patch_transformer": (
         "patch_transformer",
-        {"patch_len": 4, "stride": 2, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16},
+        {"patch_len": 4, "patch_stride": 2, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16},
     ),
     "dlinear": ("dlinear", {"kernel_size": 5}),
     "dlinear-individual": ("dlinear", {"kernel_size": 4, "individual": True}),
@@ -98,7 +98,7 @@ def test_shape_and_gradients(case, revin, n_quantiles, n_future):
     missing = [n for n, p in net.named_parameters() if p.requires_grad and p.grad is None]
     assert not missing, f"parameters without gradient: {missing}"
     assert isinstance(net, InstanceNormWrapper) == revin
-    assert net.uses_covariates == NETS[CASES[case][0]][0].uses_covariates
+    assert net.uses_covariates == NETS[CASES[case][0]].net.uses_covariates
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -257,7 +257,7 @@ def test_build_net_unknown_kwarg():
         ("lstm_attention", {"hidden_size": 10, "n_heads": 3}, "n_heads"),
         ("lstm_attention", {"n_heads": 0}, "n_heads"),
         ("patch_transformer", {"d_model": 10, "n_heads": 4}, "d_model"),
-        ("patch_transformer", {"stride": 0}, "stride"),
+        ("patch_transformer", {"patch_stride": 0}, "patch_stride"),
         ("patch_transformer", {"dropout": float("nan")}, "dropout"),
         ("dlinear", {"kernel_size": 0}, "kernel_size"),
         ("nlinear", {"individual": "yes"}, "individual"),
@@ -312,7 +312,7 @@ def test_count_parameters_counts_trainable_only():
 )
 def test_patch_count(lookback, patch_len, stride):
     dims = Dims(lookback, 3, 1, 1)
-    config = PatchTransformerConfig(patch_len=patch_len, stride=stride, d_model=8, n_heads=2)
+    config = PatchTransformerConfig(patch_len=patch_len, patch_stride=stride, d_model=8, n_heads=2)
     net = PatchTransformerNet(dims, config)
     assert net.n_patches == n_patches(lookback, patch_len, stride)
     assert net.n_patches == (lookback - patch_len) // stride + 2
@@ -366,7 +366,7 @@ def sine_batch(dims, n_windows=64):
         ("dlinear", {}, 1e-3),
         (
             "patch_transformer",
-            {"patch_len": 6, "stride": 6, "d_model": 16, "n_heads": 2, "dropout": 0.0},
+            {"patch_len": 6, "patch_stride": 6, "d_model": 16, "n_heads": 2, "dropout": 0.0},
             2e-3,
         ),
         ("lstm", {"hidden_size": 32, "num_layers": 1, "dropout": 0.0}, 1e-2),

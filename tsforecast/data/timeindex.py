@@ -122,3 +122,34 @@ def _fixed(freq) -> bool:
     except ValueError:
         return False
     return True
+
+
+_SEASONS = {"h": 24, "D": 7, "B": 5, "C": 5, "W": 52, "M": 12, "ME": 12, "MS": 12, "BME": 12,
+            "BMS": 12, "SME": 24, "SMS": 24, "Q": 4, "QE": 4, "QS": 4, "BQE": 4, "BQS": 4,
+            "min": 1440, "T": 1440, "s": 86400, "S": 86400}
+
+
+def season_length(freq) -> int | None:
+    """The usual season of a frequency, the one place it is computed.
+
+    24 for hourly, 7 daily, 5 business (trading) days, 52 weekly, 12 monthly, 4
+    quarterly, 1440 per minute, divided by multiples such as ``"2h"`` (12) or
+    ``"15min"`` (96); ``None`` when there is no obvious one (yearly, integer steps, a
+    multiple that does not divide the cycle).
+
+    Examples
+    --------
+    >>> season_length("h"), season_length("B"), season_length("2h"), season_length("YE")
+    (24, 5, 12, None)
+    """
+    if freq is None or (isinstance(freq, int | np.integer) and not isinstance(freq, bool)):
+        return None
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except (TypeError, ValueError):
+        return None
+    base = _SEASONS.get(offset.rule_code.split("-")[0])
+    if base is None or base % offset.n:
+        return None
+    period = base // offset.n
+    return period if period > 1 else None

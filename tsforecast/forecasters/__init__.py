@@ -1,86 +1,53 @@
-"""The fit/predict facade: neural forecasters and classical baselines, one registry."""
+"""The fit/predict facade: the forecaster contract, the registry and the model families.
+
+* :mod:`.base`: the contract (hooks, tags) and what every forecaster inherits;
+* :mod:`.registry`: ``make_forecaster``/``list_forecasters``/``get_forecaster``;
+* :mod:`.neural`: one forecaster per registered net (torch, imported on first use);
+* :mod:`.naive`, :mod:`.regression`, :mod:`.ets`, :mod:`.arima`: classical families.
+
+Names are resolved lazily, so ``import tsforecast.forecasters`` imports neither torch nor
+statsmodels; ``tsforecast.forecasters.LSTMForecaster`` imports torch on first use.
+"""
 
 from __future__ import annotations
 
-from .base import BaseForecaster, NotFittedError
-from .baselines import (
-    DriftForecaster,
-    LagRegressionForecaster,
-    MeanForecaster,
-    NaiveForecaster,
-    SeasonalNaiveForecaster,
-)
-from .neural import (
-    DLinearForecaster,
-    LSTMAttentionForecaster,
-    LSTMForecaster,
-    NeuralForecaster,
-    NLinearForecaster,
-    PatchTransformerForecaster,
-)
-from .statistical import ARIMAForecaster, ETSForecaster
+import importlib
 
-#: Registered forecasters by name (the benchmark loops over this explicit dict).
-FORECASTERS: dict[str, type[BaseForecaster]] = {
-    "lstm": LSTMForecaster,
-    "lstm_attention": LSTMAttentionForecaster,
-    "patch_transformer": PatchTransformerForecaster,
-    "dlinear": DLinearForecaster,
-    "nlinear": NLinearForecaster,
-    "naive": NaiveForecaster,
-    "seasonal_naive": SeasonalNaiveForecaster,
-    "drift": DriftForecaster,
-    "mean": MeanForecaster,
-    "ets": ETSForecaster,
-    "arima": ARIMAForecaster,
-    "lag_regression": LagRegressionForecaster,
+from .base import BaseForecaster, NotFittedError
+from .registry import FORECASTERS, get_forecaster, list_forecasters, make_forecaster
+
+#: public class name -> module that defines it (neural ones are made from the net registry)
+_CLASSES = {
+    "NaiveForecaster": "naive",
+    "SeasonalNaiveForecaster": "naive",
+    "DriftForecaster": "naive",
+    "MeanForecaster": "naive",
+    "LagRegressionForecaster": "regression",
+    "ETSForecaster": "ets",
+    "ARIMAForecaster": "arima",
+    "NeuralForecaster": "neural",
+    "LSTMForecaster": "neural",
+    "LSTMAttentionForecaster": "neural",
+    "PatchTransformerForecaster": "neural",
+    "DLinearForecaster": "neural",
+    "NLinearForecaster": "neural",
 }
 
-NEURAL = ("lstm", "lstm_attention", "patch_transformer", "dlinear", "nlinear")
-BASELINES = ("naive", "seasonal_naive", "drift", "mean", "ets", "arima", "lag_regression")
 
-
-def list_forecasters() -> list[str]:
-    """Names accepted by :func:`make_forecaster`."""
-    return list(FORECASTERS)
-
-
-def make_forecaster(name: str, **params) -> BaseForecaster:
-    """Build a registered forecaster by name.
-
-    Examples
-    --------
-    >>> make_forecaster("nlinear", lookback=48, horizon=12).horizon
-    12
-    """
-    if name not in FORECASTERS:
-        raise ValueError(f"unknown forecaster {name!r}; available: {list_forecasters()}")
-    klass = FORECASTERS[name]
-    try:
-        return klass(**params)
-    except TypeError as exc:
-        raise TypeError(f"{name!r} ({klass.__name__}): {exc}") from exc
+def __getattr__(name: str):
+    if name in _CLASSES:
+        return getattr(importlib.import_module(f"{__name__}.{_CLASSES[name]}"), name)
+    if name in ("NEURAL", "BASELINES"):  # the old tuples of names, now read from the tags
+        return tuple(list_forecasters(tag="neural", value=name == "NEURAL"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
-    "BASELINES",
     "FORECASTERS",
-    "NEURAL",
-    "ARIMAForecaster",
     "BaseForecaster",
-    "DLinearForecaster",
-    "DriftForecaster",
-    "ETSForecaster",
-    "LagRegressionForecaster",
-    "LSTMAttentionForecaster",
-    "LSTMForecaster",
-    "MeanForecaster",
-    "NLinearForecaster",
-    "NaiveForecaster",
-    "NeuralForecaster",
     "NotFittedError",
-    "PatchTransformerForecaster",
-    "SeasonalNaiveForecaster",
+    "get_forecaster",
     "list_forecasters",
     "make_forecaster",
+    *_CLASSES,
 ]

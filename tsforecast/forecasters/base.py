@@ -1,48 +1,79 @@
-"""The fit/predict facade every forecaster shares.
+"""The forecaster contract: what a model implements, and everything it inherits.
 
-A subclass implements three things and inherits the rest (validation, the output
-frames with real timestamps, backtesting, save/load):
+A model is a subclass of :class:`BaseForecaster` that declares
 
-* ``_fit_series(layout, series)``: learn from validated float32 arrays;
-* ``_forecast(values, sid, origins)``: forecasts in original units for each origin
-  (``values[:origin]`` is the history; rows ``origin .. origin + horizon`` may be read for
-  known-future covariates only), shape ``[n, H, n_targets]`` or
-  ``[n, H, n_targets, n_quantiles]`` when ``quantiles_`` is set;
-* ``_min_history``: the rows a forecast needs.
+* ``params``: its own hyperparameters as :class:`~tsforecast.forecasters.params.Param`
+  entries (``horizon`` and the :class:`~tsforecast.data.DataSpec` fields are added, the
+  covariate ones only when the ``covariates`` tag is set); ``__init__``, ``get_params``
+  and the docstring's "Parameters" section come from this one declaration;
+* ``tags``: its capabilities as data, read by generic code (base, benchmark, contract
+  tests) instead of mode flags:
 
-Conventions follow scikit-learn: ``__init__`` stores its arguments unchanged and
-validates nothing, ``fit`` validates and returns ``self``, learned state ends in ``_``.
+  ``scope``       ``"local"`` (one fit per series, keeps the whole history) or
+                  ``"global"`` (learns across series, keeps ``min_history`` rows);
+  ``neural``      trained by Lightning (takes trainer options);
+  ``quantiles``   accepts ``quantiles=`` and returns them;
+  ``covariates``  accepts past/known-future covariates and calendar features;
+  ``saveable``    ``save()`` works for every parameter value (see ``_get_state``);
+
+and implements these hooks, the complete list:
+
+``_check_params()``
+    Validate the constructor arguments (call ``super()`` first). Called by ``fit``.
+``min_history`` (property)
+    Rows before an origin that a forecast needs (may read ``freq_``, known at fit).
+``min_fit_rows`` (property)
+    Rows each training series needs; default ``min_history + horizon``.
+``history_rows`` (property)
+    Rows of each series kept after ``fit`` for ``predict()`` and ``save``; default:
+    ``min_history`` for global models, all (``None``) for local ones.
+``_fit(layout, series)``
+    Learn from validated float32 arrays (:class:`~tsforecast.data.SeriesData`).
+``_forecast(values, sid, origins)``
+    Forecasts in original units for each origin: ``values[:origin]`` is the history
+    (rows ``origin .. origin + horizon`` may be read for known-future covariates only);
+    returns ``[n, H, T]``, or ``[n, H, T, Q]`` when ``quantiles_`` is set.
+``_get_state()`` / ``_set_state(state, arrays)``
+    The learned state as JSON-able values and NumPy arrays (no pickles), and back.
+
+Everything else lives here, once: validation of the input through ``DataSpec``, the
+output frames with real future timestamps, ``backtest``, scaling helpers, ``save`` and
+``load``. Conventions follow scikit-learn: ``__init__`` stores its arguments unchanged,
+``fit`` validates and always starts from the constructor arguments (never from a
+previous fit) and returns ``self``, learned state ends in ``_``.
 """
 
 from __future__ import annotations
 
-import json
 import numbers
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from ..data import FILL_POLICIES, Layout, SeriesData, future_index, infer_freq, to_series
-from ..data.frames import check_index
+from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
+from ..data.spec import quantile_column, quantile_label
 from ..data.timeindex import calendar_features
+from . import persistence
+from .params import COVARIATE_PARAMS, DATA_PARAMS, HORIZON, Param, insert_section, make_init
+from .params import params_doc as _params_doc
 
-FORMAT_VERSION = 1
+__all__ = ["BaseForecaster", "NotFittedError", "check_quantiles"]
 
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when ``predict``/``backtest``/``save`` is called before ``fit``."""
 
 
-def _quantile_label(q: float) -> str:
-    return f"q{q:g}"
-
-
 def check_quantiles(quantiles) -> tuple[float, ...] | None:
     """Sorted quantiles with the median added (it is the point forecast)."""
     if quantiles is None:
         return None
+    if isinstance(quantiles, numbers.Number | str):
+        raise ValueError(f"quantiles must be a list of numbers in (0, 1), got {quantiles!r}")
     qs = list(quantiles)
     if not qs or not all(
         isinstance(q, numbers.Real) and not isinstance(q, bool) and 0 < q < 1 for q in qs
@@ -51,101 +82,128 @@ def check_quantiles(quantiles) -> tuple[float, ...] | None:
     return tuple(sorted(set(float(q) for q in qs) | {0.5}))
 
 
+def check_int(name: str, value, minimum: int, allow_none: bool = False) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is an integer >= ``minimum``."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}")
+
+
 class BaseForecaster(BaseEstimator):
-    """Shared behaviour of all forecasters; see the module docstring."""
+    """Shared behaviour of all forecasters; the module docstring states the contract."""
 
-    #: True when the model learns across series (one global model).
-    _global = False
+    tags: ClassVar[dict[str, Any]] = {
+        "scope": "local",
+        "neural": False,
+        "quantiles": False,
+        "covariates": False,
+        "saveable": True,
+    }
+    params: ClassVar[tuple[Param, ...]] = ()
+    #: How error messages name ``min_history`` ("lookback 96 + horizon 24 needs ...").
+    history_name: ClassVar[str] = "a history of"
+    registry_name: ClassVar[str | None] = None
 
-    # -- subclass hooks --------------------------------------------------------------
-    def _fit_series(self, layout: Layout, series: list[SeriesData]) -> None:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        declared = cls.all_params()
+        cls.__init__ = make_init(declared)
+        own_doc = cls.__dict__.get("__doc__")
+        if own_doc:
+            cls.__doc__ = insert_section(own_doc, _params_doc(declared))
+
+    # -- declarations --------------------------------------------------------------------
+    @classmethod
+    def get_tag(cls, name: str) -> Any:
+        """A capability tag (merged over the class hierarchy)."""
+        merged: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(klass.__dict__.get("tags", {}))
+        if name not in merged:
+            raise ValueError(f"unknown tag {name!r}; tags: {sorted(merged)}")
+        return merged[name]
+
+    @classmethod
+    def all_params(cls) -> tuple[Param, ...]:
+        """Every constructor parameter: horizon, the model's own, then the data schema."""
+        own = tuple(cls.params)
+        names = {p.name for p in own}
+        data = tuple(
+            p for p in DATA_PARAMS
+            if p.name not in names and (cls.get_tag("covariates") or p.name not in COVARIATE_PARAMS)
+        )
+        head = () if "horizon" in names else (HORIZON,)
+        return head + own + data
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """Constructor parameter names (what ``get_params`` returns)."""
+        return [p.name for p in cls.all_params()]
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:  # scikit-learn's hook, same answer
+        return sorted(cls.param_names())
+
+    # -- hooks (see the module docstring) ------------------------------------------------------
+    def _check_params(self) -> None:
+        check_int("horizon", self.horizon, 1)
+        DataSpec.from_params(self.get_params(deep=False))
+
+    @property
+    def min_history(self) -> int:
+        return 1
+
+    @property
+    def min_fit_rows(self) -> int:
+        return self.min_history + self.horizon
+
+    @property
+    def history_rows(self) -> int | None:
+        return self.min_history if self.get_tag("scope") == "global" else None
+
+    def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
         raise NotImplementedError
 
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    @property
-    def _min_history(self) -> int:
-        return 1
+    def _get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        return {}, {}
 
-    def _min_fit_rows(self) -> int:
-        return self._min_history + self.horizon
-
-    def _check_params(self) -> None:
-        """Validate constructor arguments at fit time; subclasses extend."""
-        h = self.horizon
-        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-            raise ValueError(f"horizon must be an integer >= 1, got {h!r}")
-        if self.fill_missing not in FILL_POLICIES:
-            raise ValueError(
-                f"fill_missing must be one of {FILL_POLICIES}, got {self.fill_missing!r}"
-            )
-
-    def _extra_state(self) -> dict:
-        return {}
-
-    def _save_extra(self, path: Path) -> None:
+    def _set_state(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
         pass
 
-    def _load_extra(self, path: Path, state: dict) -> None:
-        pass
+    # -- fit -------------------------------------------------------------------------------------
+    def fit(self, data, y=None):
+        """Validate ``data`` (a frame, a long frame with ``id_col`` or a dict of frames) and
+        learn; returns ``self``. Every fit starts from the constructor arguments."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, name)  # nothing of a previous fit survives a refit
+        self._check_params()
+        self.spec_ = DataSpec.from_params(self.get_params(deep=False))
+        layout, series = self.spec_.to_series(data)
+        self.freq_ = self.freq if self.freq is not None else _try_freq(series[0].index)
+        self.layout_ = layout
+        self.multi_series_ = isinstance(data, Mapping) or self.id_col is not None
+        self._check_length(series, self.min_fit_rows, f"{self._need_text()}")
+        self._fit(layout, series)
+        keep = self.history_rows
+        self.history_ = [
+            SeriesData(s.id, s.index[-keep:], s.values[-keep:]) if keep else s for s in series
+        ]
+        return self
 
-    # -- data --------------------------------------------------------------------------
-    def _to_series(self, data, layout: Layout | None = None) -> tuple[Layout, list[SeriesData]]:
-        layout = layout or getattr(self, "layout_", None)
-        if layout is None:
-            return to_series(
-                data,
-                self.target,
-                getattr(self, "past_covariates", None),
-                getattr(self, "future_covariates", None),
-                id_col=self.id_col,
-                time_col=self.time_col,
-                fill_missing=self.fill_missing,
-                calendar=getattr(self, "calendar_features", False),
-                freq=self.freq,
-            )
-        return to_series(
-            data,
-            list(layout.target),
-            list(layout.past_covariates),
-            list(layout.future_covariates),
-            id_col=self.id_col,
-            time_col=self.time_col,
-            fill_missing=self.fill_missing,
-            causal=True,
-            calendar=bool(layout.calendar),
-            freq=self.freq_,
-        )
+    def _need_text(self) -> str:
+        text = f"{self.history_name} {self.min_history}"
+        extra = self.min_fit_rows - self.min_history
+        return text if extra == 0 else f"{text} + horizon {extra}"
 
     def _check_length(self, series: list[SeriesData], need: int, what: str) -> None:
         for s in series:
             if len(s) < need:
                 raise ValueError(f"series {s.id!r} has {len(s)} rows; {what} needs at least {need}")
-
-    # -- public API ----------------------------------------------------------------------
-    def fit(self, data, y=None):
-        """Validate ``data`` (see :func:`tsforecast.data.to_series`) and learn; returns self."""
-        self._check_params()
-        layout, series = self._to_series(data, layout=None)
-        self.freq_ = self.freq if self.freq is not None else _try_freq(series[0].index)
-        self._check_length(series, self._min_fit_rows(), self._fit_need_text())
-        self.layout_ = layout
-        self.multi_series_ = isinstance(data, dict) or self.id_col is not None
-        self._fit_series(layout, series)
-        keep = self._history_rows()
-        self.history_ = [
-            SeriesData(s.id, s.index[-keep:] if keep else s.index, s.values[-keep:] if keep else s.values)
-            for s in series
-        ]
-        return self
-
-    def _fit_need_text(self) -> str:
-        return f"a history of {self._min_history} + horizon {self.horizon}"
-
-    def _history_rows(self) -> int | None:
-        """Rows of each training series kept for ``predict()`` (None: all)."""
-        return None
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "layout_"):
@@ -153,6 +211,26 @@ class BaseForecaster(BaseEstimator):
                 f"this {type(self).__name__} is not fitted yet; call fit(data) first"
             )
 
+    def _series(self, data) -> list[SeriesData]:
+        """A new history, read with the fitted columns and filled causally."""
+        return self.spec_.to_series(data, layout=self.layout_, freq=self.freq_)[1]
+
+    # -- scaling helpers (models that learn in scaled units) -------------------------------------
+    def _scaling(self, sid: str, values: np.ndarray, origins: np.ndarray):
+        """``(loc, scale)`` of series ``sid``: its training statistics, or statistics fitted
+        on the rows before its first origin for a series never seen at fit."""
+        return self.scaler_.params_or_fit(
+            sid, values, int(origins.min()), reuse_single=not self.multi_series_
+        )
+
+    def _unscale(self, out: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Scaled ``[n, H, T]`` or ``[n, H, T, Q]`` forecasts -> original units."""
+        T = self.layout_.n_targets
+        if out.ndim == 4:
+            return out * scale[:T, None] + loc[:T, None]
+        return out * scale[:T] + loc[:T]
+
+    # -- predict ---------------------------------------------------------------------------------
     def predict(self, history=None, future_covariates=None) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after the end of each series.
 
@@ -171,63 +249,65 @@ class BaseForecaster(BaseEstimator):
         series, a ``series`` column (or the ``id_col`` name) says which.
         """
         self._check_fitted()
-        if history is None:
-            series = self.history_
-        else:
-            _, series = self._to_series(history)
-        self._check_length(series, self._min_history, "forecasting from it")
+        series = self.history_ if history is None else self._series(history)
+        self._check_length(series, self.min_history, "forecasting from it")
         frames = []
         for s in series:
             fidx = future_index(s.index, self.horizon, self.freq_)
             ext = self._extend(s, fidx, future_covariates)
             fc = self._forecast(ext, s.id, np.array([len(s)], dtype=np.int64))[0]
             frames.append(self._forecast_frame(fc, fidx, s.id))
-        out = pd.concat(frames) if len(frames) > 1 else frames[0]
-        return out
+        return pd.concat(frames) if len(frames) > 1 else frames[0]
 
     def _extend(self, s: SeriesData, fidx: pd.Index, future_covariates) -> np.ndarray:
         """History plus ``horizon`` rows holding only the known-future covariates."""
         lay = self.layout_
         ext = np.full((self.horizon, lay.n_inputs), np.nan, dtype=np.float32)
-        n_given = len(lay.future_covariates)
         start = lay.n_inputs - lay.n_future
+        n_given = len(lay.future_covariates)
         if n_given:
-            fut = future_covariates
-            if isinstance(fut, dict):
-                fut = fut.get(s.id)
-            if fut is None:
-                raise ValueError(
-                    f"series {s.id!r}: the model uses future covariates "
-                    f"{list(lay.future_covariates)}; pass future_covariates= with their values "
-                    f"for the {self.horizon} future timestamps starting {fidx[0]}"
-                )
-            if self.id_col is not None and self.id_col in getattr(fut, "columns", []):
-                fut = fut[fut[self.id_col].astype(str) == s.id]
-            if self.time_col is not None and self.time_col in fut.columns:
-                fut = fut.set_index(pd.DatetimeIndex(pd.to_datetime(fut[self.time_col])))
-            missing = [c for c in lay.future_covariates if c not in fut.columns]
-            if missing:
-                raise ValueError(f"future_covariates is missing column(s) {missing}")
-            if isinstance(fut.index, pd.DatetimeIndex) and isinstance(fidx, pd.DatetimeIndex):
-                absent = fidx.difference(fut.index)
-                if len(absent):
-                    raise ValueError(
-                        f"series {s.id!r}: future_covariates has no row for {absent[0]}; it "
-                        f"needs the {self.horizon} timestamps {fidx[0]} .. {fidx[-1]}"
-                    )
-                fut = fut[~fut.index.duplicated()].reindex(fidx)
-            elif len(fut) < self.horizon:
-                raise ValueError(
-                    f"series {s.id!r}: future_covariates has {len(fut)} rows; it needs the "
-                    f"{self.horizon} timestamps {fidx[0]} .. {fidx[-1]}"
-                )
-            vals = fut[list(lay.future_covariates)].to_numpy(np.float32)[: self.horizon]
-            if not np.isfinite(vals).all():
-                raise ValueError(f"series {s.id!r}: future_covariates contain NaN or inf")
+            vals = self._future_values(s.id, fidx, future_covariates)
             ext[:, start : start + n_given] = vals
         if lay.calendar:
             ext[:, start + n_given :] = calendar_features(fidx, self.freq_).to_numpy(np.float32)
         return np.concatenate([s.values, ext])
+
+    def _future_values(self, sid: str, fidx: pd.Index, fut) -> np.ndarray:
+        lay, H = self.layout_, self.horizon
+        if isinstance(fut, Mapping):
+            fut = fut.get(sid)
+        if fut is None:
+            raise ValueError(
+                f"series {sid!r}: the model uses future covariates {list(lay.future_covariates)}; "
+                f"pass future_covariates= with their values for the {H} future timestamps "
+                f"starting {fidx[0]}"
+            )
+        if not isinstance(fut, pd.DataFrame):
+            raise TypeError(f"future_covariates must be a DataFrame, got {type(fut).__name__}")
+        if self.id_col is not None and self.id_col in fut.columns:
+            fut = fut[fut[self.id_col].astype(str) == sid]
+        if self.time_col is not None and self.time_col in fut.columns:
+            fut = fut.set_index(pd.DatetimeIndex(pd.to_datetime(fut[self.time_col])))
+        missing = [c for c in lay.future_covariates if c not in fut.columns]
+        if missing:
+            raise ValueError(f"future_covariates is missing column(s) {missing}")
+        if isinstance(fut.index, pd.DatetimeIndex) and isinstance(fidx, pd.DatetimeIndex):
+            absent = fidx.difference(fut.index)
+            if len(absent):
+                raise ValueError(
+                    f"series {sid!r}: future_covariates has no row for {absent[0]}; it "
+                    f"needs the {H} timestamps {fidx[0]} .. {fidx[-1]}"
+                )
+            fut = fut[~fut.index.duplicated()].reindex(fidx)
+        elif len(fut) < H:
+            raise ValueError(
+                f"series {sid!r}: future_covariates has {len(fut)} rows; it needs the "
+                f"{H} timestamps {fidx[0]} .. {fidx[-1]}"
+            )
+        vals = fut[list(lay.future_covariates)].to_numpy(np.float32)[:H]
+        if not np.isfinite(vals).all():
+            raise ValueError(f"series {sid!r}: future_covariates contain NaN or inf")
+        return vals
 
     def _forecast_frame(self, fc: np.ndarray, index: pd.Index, sid: str) -> pd.DataFrame:
         """``[H, T]`` or ``[H, T, Q]`` forecast -> DataFrame with real timestamps."""
@@ -239,12 +319,13 @@ class BaseForecaster(BaseEstimator):
             cols = {t: fc[:, i, qs.index(0.5)] for i, t in enumerate(targets)}
             for i, t in enumerate(targets):
                 for j, q in enumerate(qs):
-                    cols[f"{t}_{_quantile_label(q)}"] = fc[:, i, j]
+                    cols[quantile_column(t, q)] = fc[:, i, j]
             out = pd.DataFrame(cols, index=index)
         if self.multi_series_:
             out.insert(0, self.id_col or "series", sid)
         return out
 
+    # -- backtest --------------------------------------------------------------------------------
     def backtest(self, data, start=0.8, stride: int | None = None) -> pd.DataFrame:
         """Historical forecasts with the fitted model (no refit), in original units.
 
@@ -261,9 +342,8 @@ class BaseForecaster(BaseEstimator):
         stride = self.horizon if stride is None else stride
         if isinstance(stride, bool) or not isinstance(stride, int | np.integer) or stride < 1:
             raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
-        _, series = self._to_series(data)
         frames = []
-        for s in series:
+        for s in self._series(data):
             origins = self._backtest_origins(s, start, stride)
             fc = self._forecast(s.values, s.id, origins)
             frames.append(self._tidy(s, origins, fc))
@@ -285,7 +365,7 @@ class BaseForecaster(BaseEstimator):
                 "start must be a fraction in (0, 1), a row position >= 0 or a timestamp, "
                 f"got {start!r}"
             )
-        first = max(first, self._min_history)
+        first = max(first, self.min_history)
         origins = np.arange(first, n - self.horizon + 1, stride, dtype=np.int64)
         if origins.size == 0:
             raise ValueError(
@@ -316,68 +396,22 @@ class BaseForecaster(BaseEstimator):
         }
         if qs is not None:
             for j, q in enumerate(qs):
-                frame[_quantile_label(q)] = np.asarray(fc[..., j], dtype=np.float64).ravel()
+                frame[quantile_label(q)] = np.asarray(fc[..., j], dtype=np.float64).ravel()
         return pd.DataFrame(frame)
 
-    # -- persistence ---------------------------------------------------------------------
+    # -- persistence -----------------------------------------------------------------------------
     def save(self, path) -> None:
-        """Save to a directory: JSON config and state, ``history.npz``, model extras.
-
-        No pickles: arrays go to ``.npz`` (loaded with ``allow_pickle=False``) and
-        network weights to a ``state_dict`` file loaded with ``weights_only=True``.
-        """
+        """Save to a directory: ``config.json`` (parameters, layout, learned JSON state),
+        ``history.npz`` and ``state.npz`` (learned arrays). No pickles anywhere."""
         self._check_fitted()
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        state = {
-            "format_version": FORMAT_VERSION,
-            "class": type(self).__name__,
-            "params": _jsonable_params(self),
-            "layout": self.layout_.to_dict(),
-            "freq": self.freq_ if not isinstance(self.freq_, np.integer) else int(self.freq_),
-            "multi_series": self.multi_series_,
-            "series": [s.id for s in self.history_],
-            "index": [
-                {"name": s.index.name, "tz": str(getattr(s.index, "tz", None) or "") or None}
-                for s in self.history_
-            ],
-            "extra": self._extra_state(),
-        }
-        (path / "config.json").write_text(json.dumps(state, indent=2, default=_json_default))
-        arrays = {}
-        for i, s in enumerate(self.history_):
-            arrays[f"values_{i}"] = s.values
-            arrays[f"index_{i}"] = _index_to_array(s.index)
-        np.savez(path / "history.npz", **arrays)
-        self._save_extra(path)
+        state, arrays = self._get_state()
+        persistence.save(self, Path(path), state, arrays)
 
     @classmethod
     def load(cls, path) -> BaseForecaster:
         """Load a forecaster saved with :meth:`save`; predictions are identical."""
-        from . import FORECASTERS
-
-        path = Path(path)
-        cfg_file = path / "config.json"
-        if not cfg_file.is_file():
-            raise ValueError(f"{path} does not hold a saved forecaster (no config.json)")
-        state = json.loads(cfg_file.read_text())
-        klass = {c.__name__: c for c in FORECASTERS.values()}.get(state["class"])
-        if klass is None or (cls is not BaseForecaster and not issubclass(klass, cls)):
-            raise ValueError(f"{path} holds a {state['class']}, not a {cls.__name__}")
-        model = klass(**state["params"])
-        model.layout_ = Layout.from_dict(state["layout"])
-        model.freq_ = state["freq"]
-        model.multi_series_ = state["multi_series"]
-        with np.load(path / "history.npz", allow_pickle=False) as npz:
-            model.history_ = [
-                SeriesData(
-                    sid,
-                    _array_to_index(npz[f"index_{i}"], **state["index"][i]),
-                    npz[f"values_{i}"],
-                )
-                for i, sid in enumerate(state["series"])
-            ]
-        model._load_extra(path, state["extra"])
+        model, state, arrays = persistence.load(Path(path), cls)
+        model._set_state(state, arrays)
         return model
 
 
@@ -387,38 +421,3 @@ def _try_freq(index: pd.Index):
     except ValueError:
         return None
 
-
-def _jsonable_params(model: BaseEstimator) -> dict:
-    params = model.get_params(deep=False)
-    try:
-        json.dumps(params, default=_json_default)
-    except TypeError as exc:
-        raise TypeError(f"{type(model).__name__} parameters are not JSON-serialisable: {exc}") from exc
-    return params
-
-
-def _json_default(o):
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, tuple | np.ndarray):
-        return list(o)
-    raise TypeError(f"cannot save a value of type {type(o).__name__}: {o!r}")
-
-
-def _index_to_array(index: pd.Index) -> np.ndarray:
-    """Timestamps keep their unit; tz-aware ones are stored as UTC (tz in the config)."""
-    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
-        index = index.tz_convert("UTC").tz_localize(None)
-    return index.to_numpy()
-
-
-def _array_to_index(arr: np.ndarray, tz: str | None = None, name=None) -> pd.Index:
-    if np.issubdtype(arr.dtype, np.datetime64):
-        index = pd.DatetimeIndex(arr, name=name)
-        return index.tz_localize("UTC").tz_convert(tz) if tz else index
-    return pd.Index(arr, name=name)
-
-
-__all__ = ["BaseForecaster", "NotFittedError", "check_index", "check_quantiles"]

@@ -14,13 +14,14 @@ For quantile forecasts each linear layer outputs ``H * Q`` values per channel.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .common import Dims, check_int, get_inputs, shape_output
+from .registry import register_net
 
 __all__ = ["ChannelLinear", "DLinearConfig", "DLinearNet", "NLinearConfig", "NLinearNet"]
 
@@ -64,10 +65,12 @@ def _to_output(out: Tensor, dims: Dims) -> Tensor:
 
 @dataclass(frozen=True)
 class DLinearConfig:
-    """kernel_size: moving-average window for the trend; individual: one Linear per channel."""
+    """Structural hyperparameters of :class:`DLinearNet`."""
 
-    kernel_size: int = 25
-    individual: bool = False
+    kernel_size: int = field(default=25, metadata={"doc": "moving-average window of the trend."})
+    individual: bool = field(
+        default=False, metadata={"doc": "one Linear per target channel instead of one shared."}
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -76,6 +79,7 @@ class DLinearConfig:
         _check_bool("DLinearConfig", "individual", self.individual)
 
 
+@register_net("dlinear", forecaster="DLinearForecaster", config=DLinearConfig)
 class DLinearNet(nn.Module):
     """Trend/seasonal decomposition, one Linear L -> H*Q for each part."""
 
@@ -109,14 +113,17 @@ class DLinearNet(nn.Module):
 
 @dataclass(frozen=True)
 class NLinearConfig:
-    """individual: one Linear per channel instead of one shared Linear."""
+    """Structural hyperparameters of :class:`NLinearNet`."""
 
-    individual: bool = False
+    individual: bool = field(
+        default=False, metadata={"doc": "one Linear per target channel instead of one shared."}
+    )
 
     def __post_init__(self) -> None:
         _check_bool("NLinearConfig", "individual", self.individual)
 
 
+@register_net("nlinear", forecaster="NLinearForecaster", config=NLinearConfig)
 class NLinearNet(nn.Module):
     """Last-value normalisation around a single Linear L -> H*Q."""
 

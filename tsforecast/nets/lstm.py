@@ -9,24 +9,24 @@ autoregressive feedback, so no error accumulation and a single forward pass per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
 
 from .common import Dims, check_dropout, check_int, get_inputs, shape_output
+from .registry import register_net
 
 __all__ = ["LSTMConfig", "LSTMNet"]
 
 
 @dataclass(frozen=True)
 class LSTMConfig:
-    """hidden_size: LSTM state size (also the MLP width); num_layers: stacked LSTM layers;
-    dropout: between LSTM layers and inside the head."""
+    """Structural hyperparameters of :class:`LSTMNet`."""
 
-    hidden_size: int = 64
-    num_layers: int = 2
-    dropout: float = 0.1
+    hidden_size: int = field(default=64, metadata={"doc": "LSTM state size (also the head width)."})
+    num_layers: int = field(default=2, metadata={"doc": "stacked LSTM layers."})
+    dropout: float = field(default=0.1, metadata={"doc": "between LSTM layers and in the head."})
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -38,6 +38,7 @@ class LSTMConfig:
         object.__setattr__(self, "dropout", check_dropout("LSTMConfig", "dropout", self.dropout))
 
 
+@register_net("lstm", forecaster="LSTMForecaster", config=LSTMConfig)
 class LSTMNet(nn.Module):
     """Stacked LSTM encoder -> last hidden state (+ projected future covariates) -> MLP -> H*T*Q."""
 

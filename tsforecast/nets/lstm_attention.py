@@ -17,12 +17,13 @@ steps maps ``[context, query]`` to the ``T * Q`` outputs of that step. Two scori
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
 
 from .common import Dims, check_dropout, check_int, get_inputs, shape_output
+from .registry import register_net
 
 __all__ = ["LSTMAttentionConfig", "LSTMAttentionNet", "AdditiveAttention"]
 
@@ -31,15 +32,15 @@ _ATTENTION_KINDS = ("dot", "additive")
 
 @dataclass(frozen=True)
 class LSTMAttentionConfig:
-    """hidden_size: LSTM state / attention size D; num_layers: stacked LSTM layers;
-    dropout: between LSTM layers, on attention weights and in the head;
-    attention: "dot" or "additive"; n_heads: attention heads (must divide hidden_size)."""
+    """Structural hyperparameters of :class:`LSTMAttentionNet`."""
 
-    hidden_size: int = 64
-    num_layers: int = 1
-    dropout: float = 0.1
-    attention: str = "dot"
-    n_heads: int = 1
+    hidden_size: int = field(default=64, metadata={"doc": "LSTM state / attention size D."})
+    num_layers: int = field(default=1, metadata={"doc": "stacked LSTM layers."})
+    dropout: float = field(
+        default=0.1, metadata={"doc": "between LSTM layers, on attention weights, in the head."}
+    )
+    attention: str = field(default="dot", metadata={"doc": '"dot" or "additive" scoring.'})
+    n_heads: int = field(default=1, metadata={"doc": "attention heads (divides hidden_size)."})
 
     def __post_init__(self) -> None:
         name = "LSTMAttentionConfig"
@@ -91,6 +92,8 @@ class AdditiveAttention(nn.Module):
         return self.out_proj(context.reshape(batch, n_query, -1))  # [B, Hq, D]
 
 
+@register_net("lstm_attention", forecaster="LSTMAttentionForecaster",
+              config=LSTMAttentionConfig)
 class LSTMAttentionNet(nn.Module):
     """LSTM encoder; H horizon queries attend over its states; shared per-step head -> T*Q."""
 

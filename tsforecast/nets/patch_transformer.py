@@ -1,22 +1,23 @@
 """PatchTST-style transformer (Nie et al., ICLR 2023), channel-independent.
 
 Each target channel is an independent univariate sequence (all channels share the weights).
-The lookback window is padded at the end by repeating its last value ``stride`` times and cut into
-overlapping patches of ``patch_len`` steps every ``stride`` steps, so there are
-``(L - patch_len) // stride + 2`` patches. Patches are linearly embedded, get a learnable
+The lookback window is padded at the end by repeating its last value ``patch_stride`` times and cut into
+overlapping patches of ``patch_len`` steps every ``patch_stride`` steps, so there are
+``(L - patch_len) // patch_stride + 2`` patches. Patches are linearly embedded, get a learnable
 positional embedding, go through a pre-norm ``nn.TransformerEncoder``, and a flatten head maps all
 patch tokens to the ``H * Q`` outputs of that channel. Covariates are ignored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .common import Dims, check_dropout, check_int, get_inputs, shape_output
+from .registry import register_net
 
 __all__ = ["PatchTransformerConfig", "PatchTransformerNet", "n_patches"]
 
@@ -28,21 +29,20 @@ def n_patches(lookback: int, patch_len: int, stride: int) -> int:
 
 @dataclass(frozen=True)
 class PatchTransformerConfig:
-    """patch_len/stride: patching; d_model: token size; n_heads: attention heads (divides
-    d_model); n_layers: encoder layers; d_ff: feed-forward width; dropout: everywhere."""
+    """Structural hyperparameters of :class:`PatchTransformerNet`."""
 
-    patch_len: int = 16
-    stride: int = 8
-    d_model: int = 64
-    n_heads: int = 4
-    n_layers: int = 2
-    d_ff: int = 128
-    dropout: float = 0.1
+    patch_len: int = field(default=16, metadata={"doc": "steps per patch."})
+    patch_stride: int = field(default=8, metadata={"doc": "steps between patch starts."})
+    d_model: int = field(default=64, metadata={"doc": "token size."})
+    n_heads: int = field(default=4, metadata={"doc": "attention heads (divides d_model)."})
+    n_layers: int = field(default=2, metadata={"doc": "Transformer encoder layers."})
+    d_ff: int = field(default=128, metadata={"doc": "feed-forward width."})
+    dropout: float = field(default=0.1, metadata={"doc": "dropout everywhere."})
 
     def __post_init__(self) -> None:
         name = "PatchTransformerConfig"
-        for field in ("patch_len", "stride", "d_model", "n_heads", "n_layers", "d_ff"):
-            object.__setattr__(self, field, check_int(name, field, getattr(self, field), 1))
+        for key in ("patch_len", "patch_stride", "d_model", "n_heads", "n_layers", "d_ff"):
+            object.__setattr__(self, key, check_int(name, key, getattr(self, key), 1))
         object.__setattr__(self, "dropout", check_dropout(name, "dropout", self.dropout))
         if self.d_model % self.n_heads != 0:
             raise ValueError(
@@ -50,6 +50,8 @@ class PatchTransformerConfig:
             )
 
 
+@register_net("patch_transformer", forecaster="PatchTransformerForecaster",
+              config=PatchTransformerConfig)
 class PatchTransformerNet(nn.Module):
     """Channel-independent patch transformer over the target channels."""
 
@@ -65,7 +67,7 @@ class PatchTransformerNet(nn.Module):
             )
         self.dims = dims
         self.config = config
-        self.n_patches = n_patches(dims.lookback, config.patch_len, config.stride)
+        self.n_patches = n_patches(dims.lookback, config.patch_len, config.patch_stride)
 
         self.patch_embed = nn.Linear(config.patch_len, config.d_model)
         self.pos_embed = nn.Parameter(torch.randn(self.n_patches, config.d_model) * 0.02)
@@ -93,7 +95,7 @@ class PatchTransformerNet(nn.Module):
 
     def patchify(self, series: Tensor) -> Tensor:
         """``[N, L] -> [N, n_patches, patch_len]`` (end padded by repeating the last value)."""
-        stride = self.config.stride
+        stride = self.config.patch_stride
         padded = F.pad(series.unsqueeze(1), (0, stride), mode="replicate")  # [N, 1, L + S]
         return padded.squeeze(1).unfold(-1, self.config.patch_len, stride)  # [N, P#, P]
 

@@ -1,4 +1,4 @@
-"""The one LightningModule (loss, optimiser, logging) and the DataModule.
+"""The one LightningModule: loss, optimiser, schedule and logging for every net.
 
 The network is a plain ``nn.Module`` passed in; this module only knows the batch
 contract (``batch["y"]`` is ``[B, H, T]``, the net returns ``[B, H, T]`` or
@@ -11,8 +11,6 @@ from __future__ import annotations
 import lightning as L
 import torch
 from torch import nn
-
-from .data import WindowDataset, make_loader
 
 LOSSES = ("mse", "mae", "quantile")
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -120,35 +118,3 @@ class ForecastModule(L.LightningModule):
                 "lr_scheduler": {"scheduler": sched, "monitor": "val_loss"},
             }
         return opt
-
-
-class WindowDataModule(L.LightningDataModule):
-    """Train/validation loaders over lazy window datasets (validation never drops a batch)."""
-
-    def __init__(
-        self,
-        train: WindowDataset,
-        val: WindowDataset | None = None,
-        batch_size: int = 256,
-        num_workers: int = 0,
-        pin_memory: bool = False,
-        seed: int | None = None,
-    ):
-        super().__init__()
-        self.train, self.val = train, val
-        self.batch_size, self.num_workers = batch_size, num_workers
-        self.pin_memory, self.seed = pin_memory, seed
-
-    def train_dataloader(self):
-        return make_loader(
-            self.train, self.batch_size, shuffle=True, num_workers=self.num_workers,
-            pin_memory=self.pin_memory, seed=self.seed,
-        )
-
-    def val_dataloader(self):
-        if self.val is None or len(self.val) == 0:
-            return []
-        return make_loader(
-            self.val, self.batch_size, shuffle=False, num_workers=self.num_workers,
-            pin_memory=self.pin_memory,
-        )

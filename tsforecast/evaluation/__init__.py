@@ -1,0 +1,41 @@
+"""Evaluation: accuracy metrics, the Diebold-Mariano test and the tidy-frame evaluator.
+
+Pure NumPy/pandas; nothing here knows about models. ``tsforecast.metrics`` is an alias of
+this package (the name the README has always used).
+"""
+
+from .dm import diebold_mariano
+from .evaluate import evaluate
+from .metrics import (
+    METRICS,
+    VALID_METRICS,
+    coverage,
+    directional_accuracy,
+    mae,
+    mape,
+    mase,
+    mse,
+    naive_scale,
+    pinball,
+    rmse,
+    skill,
+    smape,
+)
+
+__all__ = [
+    "METRICS",
+    "VALID_METRICS",
+    "coverage",
+    "diebold_mariano",
+    "directional_accuracy",
+    "evaluate",
+    "mae",
+    "mape",
+    "mase",
+    "mse",
+    "naive_scale",
+    "pinball",
+    "rmse",
+    "skill",
+    "smape",
+]

@@ -1,0 +1,126 @@
+"""The one registry of forecasters: name -> class.
+
+Classical forecasters register with the :func:`register` decorator in their own module;
+neural forecasters are registered by their net (``@register_net`` in
+:mod:`tsforecast.nets`), so adding a model never means editing a list here. Lookups import
+the model families lazily: asking for ``"naive"`` never imports torch.
+
+Examples
+--------
+>>> from tsforecast.forecasters.registry import get_forecaster
+>>> get_forecaster("naive").__name__
+'NaiveForecaster'
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+__all__ = [
+    "FORECASTERS",
+    "get_forecaster",
+    "list_forecasters",
+    "make_forecaster",
+    "register",
+]
+
+#: Modules whose import registers forecasters, cheapest first.
+_CLASSICAL_MODULES = (
+    "tsforecast.forecasters.naive",
+    "tsforecast.forecasters.regression",
+    "tsforecast.forecasters.ets",
+    "tsforecast.forecasters.arima",
+)
+_NEURAL_MODULE = "tsforecast.forecasters.neural"
+
+_REGISTRY: dict[str, type] = {}
+
+
+def register(name: str) -> Callable[[type], type]:
+    """Class decorator: make a forecaster available as ``make_forecaster(name)``."""
+
+    def wrap(cls: type) -> type:
+        known = _REGISTRY.get(name)
+        if known is not None and known.__qualname__ != cls.__qualname__:
+            raise ValueError(f"forecaster name {name!r} is already taken by {known.__name__}")
+        _REGISTRY[name] = cls
+        cls.registry_name = name
+        return cls
+
+    return wrap
+
+
+def _load(neural: bool) -> None:
+    for module in _CLASSICAL_MODULES:
+        importlib.import_module(module)
+    if neural:
+        importlib.import_module(_NEURAL_MODULE).register_all()
+
+
+def get_forecaster(name: str) -> type:
+    """The forecaster class registered as ``name`` (``ValueError`` naming the choices)."""
+    if name not in _REGISTRY:
+        _load(neural=False)
+    if name not in _REGISTRY:
+        _load(neural=True)
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown forecaster {name!r}; available: {list_forecasters()}")
+    return _REGISTRY[name]
+
+
+def list_forecasters(tag: str | None = None, value: Any = True) -> list[str]:
+    """Registered names (neural nets first), optionally those whose ``tag`` equals ``value``.
+
+    Examples
+    --------
+    >>> "naive" in list_forecasters(tag="neural", value=False)
+    True
+    """
+    _load(neural=True)
+    names = sorted(_REGISTRY, key=lambda n: (not _REGISTRY[n].get_tag("neural"), _order(n)))
+    if tag is None:
+        return names
+    return [n for n in names if _REGISTRY[n].get_tag(tag) == value]
+
+
+def _order(name: str) -> int:
+    return list(_REGISTRY).index(name)
+
+
+def make_forecaster(name: str, **params):
+    """Build a registered forecaster by name.
+
+    Examples
+    --------
+    >>> make_forecaster("naive", horizon=12).horizon
+    12
+    """
+    klass = get_forecaster(name)
+    try:
+        return klass(**params)
+    except TypeError as exc:
+        raise TypeError(f"{name!r} ({klass.__name__}): {exc}") from exc
+
+
+class _Forecasters(Mapping):
+    """Read-only ``name -> class`` view of the registry (the old ``FORECASTERS`` dict)."""
+
+    def __getitem__(self, name: str) -> type:
+        try:
+            return get_forecaster(name)
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list_forecasters())
+
+    def __len__(self) -> int:
+        return len(list_forecasters())
+
+    def __repr__(self) -> str:
+        return f"FORECASTERS({list_forecasters()})"
+
+
+FORECASTERS: Mapping[str, type] = _Forecasters()

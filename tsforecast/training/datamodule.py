@@ -1,0 +1,41 @@
+"""Train/validation loaders over lazy window datasets, as a LightningDataModule."""
+
+from __future__ import annotations
+
+import lightning as L
+
+from ..data.windows import WindowDataset, make_loader
+
+__all__ = ["WindowDataModule"]
+
+
+class WindowDataModule(L.LightningDataModule):
+    """Train/validation loaders over lazy window datasets (validation never drops a batch)."""
+
+    def __init__(
+        self,
+        train: WindowDataset,
+        val: WindowDataset | None = None,
+        batch_size: int = 256,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        seed: int | None = None,
+    ):
+        super().__init__()
+        self.train, self.val = train, val
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.pin_memory, self.seed = pin_memory, seed
+
+    def train_dataloader(self):
+        return make_loader(
+            self.train, self.batch_size, shuffle=True, num_workers=self.num_workers,
+            pin_memory=self.pin_memory, seed=self.seed,
+        )
+
+    def val_dataloader(self):
+        if self.val is None or len(self.val) == 0:
+            return []
+        return make_loader(
+            self.val, self.batch_size, shuffle=False, num_workers=self.num_workers,
+            pin_memory=self.pin_memory,
+        )

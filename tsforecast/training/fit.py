@@ -1,0 +1,191 @@
+"""Train a net on window datasets with Lightning: the one training loop of the package.
+
+:func:`train` builds the :class:`~.module.ForecastModule` and the data module, the
+trainer (devices, precision, strategy from :class:`TrainOptions`), early stopping and
+checkpointing on the validation loss, runs ``Trainer.fit`` and restores the best
+weights. The forecasters call it; they never touch a ``Trainer`` themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from torch import nn
+
+from ..data.windows import WindowDataset
+from .datamodule import WindowDataModule
+from .module import ForecastModule
+
+__all__ = [
+    "ACCELERATORS", "PRECISIONS", "TrainOptions", "TrainResult", "check_devices", "seed", "train",
+]
+
+PRECISIONS = ("32-true", "32", "64-true", "16-mixed", "bf16-mixed")
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """How to train: loss, optimiser, budget, devices (validated by the forecaster)."""
+
+    loss: str = "mse"
+    quantiles: tuple[float, ...] | None = None
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    lr_scheduler: str | None = None
+    batch_size: int = 256
+    max_epochs: int = 20
+    max_time: Any = None
+    early_stopping_patience: int = 5
+    accelerator: str = "auto"
+    devices: Any = "auto"
+    precision: str = "32-true"
+    strategy: str = "auto"
+    num_workers: int = 0
+    seed: int | None = None
+    verbose: bool = False
+    trainer_kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    """What training did: the trained net (on the CPU, eval mode) and its statistics."""
+
+    net: nn.Module
+    epochs: int
+    fit_seconds: float
+    windows_per_second: float
+    is_global_zero: bool
+    world_size: int
+
+
+def seed(value: int | None) -> None:
+    """Seed Python, NumPy and torch (and dataloader workers) for a reproducible fit."""
+    if value is not None:
+        L.seed_everything(value, workers=True, verbose=False)
+
+
+def check_devices(devices, accelerator: str) -> None:
+    """Refuse device counts that would start more processes than there are CPU cores or
+    GPUs, before Lightning sees them (it would spawn them)."""
+    if devices == "auto" or devices is None:
+        return
+    if isinstance(devices, bool):
+        raise ValueError(f"devices must be 'auto', a count >= 1 or a list of ids, got {devices!r}")
+    gpu = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
+    available = torch.cuda.device_count() if gpu else (os.cpu_count() or 1)
+    if isinstance(devices, int):
+        if devices < 1:
+            raise ValueError(f"devices must be 'auto', a count >= 1 or a list of ids, got {devices}")
+        if devices > available:
+            where = "GPU(s)" if gpu else "CPU core(s)"
+            raise ValueError(f"devices={devices} but this machine has {available} {where}")
+        return
+    if isinstance(devices, list | tuple) and devices and all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in devices
+    ):
+        if len(devices) > available or (gpu and max(devices) >= available):
+            raise ValueError(f"devices={list(devices)} but this machine has {available} device(s)")
+        return
+    if isinstance(devices, str) and devices.strip().isdigit():
+        check_devices(int(devices), accelerator)
+        return
+    raise ValueError(f"devices must be 'auto', a count >= 1 or a list of ids, got {devices!r}")
+
+
+def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | None,
+          options: TrainOptions) -> TrainResult:
+    """Fit ``net`` on ``train_data``, early-stopping on ``val_data`` (if it has windows).
+
+    ``options.seed`` seeds the order of the training windows; seed the global generators
+    (:func:`seed`) before building the net so its initial weights are reproducible too.
+    """
+    module = ForecastModule(
+        net, loss=options.loss, quantiles=options.quantiles, optimizer=options.optimizer,
+        learning_rate=float(options.learning_rate), weight_decay=options.weight_decay,
+        lr_scheduler=options.lr_scheduler, max_epochs=options.max_epochs,
+    )
+    has_val = val_data is not None and len(val_data) > 0
+    gpu = options.accelerator in ("gpu", "cuda") or (
+        options.accelerator == "auto" and torch.cuda.is_available()
+    )
+    data = WindowDataModule(
+        train_data, val_data if has_val else None, batch_size=options.batch_size,
+        num_workers=options.num_workers, pin_memory=gpu, seed=options.seed,
+    )
+    with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not options.verbose):
+        callbacks: list = []
+        if has_val:
+            callbacks.append(ModelCheckpoint(
+                dirpath=workdir, monitor="val_loss", mode="min", save_top_k=1,
+                save_weights_only=True,
+            ))
+            if options.early_stopping_patience:
+                callbacks.append(EarlyStopping(
+                    monitor="val_loss", mode="min", patience=options.early_stopping_patience
+                ))
+        kwargs = dict(
+            accelerator=options.accelerator, devices=options.devices,
+            precision=options.precision, strategy=options.strategy,
+            max_epochs=options.max_epochs, max_time=options.max_time, callbacks=callbacks,
+            enable_progress_bar=options.verbose, enable_model_summary=options.verbose,
+            enable_checkpointing=has_val, num_sanity_val_steps=0,
+            limit_val_batches=None if has_val else 0, deterministic=False,
+            logger=False, default_root_dir=workdir,
+        )
+        kwargs.update(options.trainer_kwargs)
+        trainer = L.Trainer(**kwargs)
+        start = time.perf_counter()
+        trainer.fit(module, datamodule=data)
+        seconds = time.perf_counter() - start
+        best = trainer.checkpoint_callback.best_model_path if has_val else ""
+        if best:
+            state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
+            module.load_state_dict(state)
+    epochs = int(trainer.current_epoch)
+    return TrainResult(
+        net=module.net.cpu().float().eval(),
+        epochs=epochs,
+        fit_seconds=seconds,
+        windows_per_second=len(train_data) * max(epochs, 1) / max(seconds, 1e-9),
+        is_global_zero=trainer.is_global_zero,
+        world_size=trainer.world_size,
+    )
+
+
+@contextlib.contextmanager
+def _quiet(enabled: bool):
+    """Silence Lightning's info messages and known-harmless warnings unless verbose."""
+    if not enabled:
+        yield
+        return
+    loggers = [logging.getLogger(n) for n in ("lightning.pytorch", "lightning.fabric", "lightning")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            for message in (".*does not have many workers.*", ".*GPU available but not used.*",
+                            ".*LeafSpec.*", ".*on a single-threaded.*", ".*tensorboardX.*"):
+                warnings.filterwarnings("ignore", message=message)
+            yield
+    finally:
+        for lg, lvl in zip(loggers, levels, strict=True):
+            lg.setLevel(lvl)
+
+
+def default_verbose(verbose: bool | None) -> bool:
+    """Progress bars only in a terminal unless told otherwise."""
+    return sys.stderr.isatty() if verbose is None else bool(verbose)
