@@ -7,7 +7,7 @@ Examples
 --------
 >>> import tsforecast as tsf
 >>> tsf.list_forecasters()[:3]
-['lstm', 'lstm_attention', 'patch_transformer']
+['dlinear', 'lstm', 'lstm_attention']
 """
 
 from __future__ import annotations

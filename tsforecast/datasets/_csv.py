@@ -47,9 +47,11 @@ def load_csv(
 
     Examples
     --------
-    >>> df = load_csv("ETTh1.csv")  # doctest: +SKIP
-    >>> df.columns.tolist()  # doctest: +SKIP
-    ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT']
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "small.csv"
+    >>> _ = path.write_text("date,HUFL,OT\\n2016-07-01 00:00,5.8,30.5\\n2016-07-01 01:00,5.7,27.8\\n")
+    >>> load_csv(path).columns.tolist()
+    ['HUFL', 'OT']
     """
     p = Path(path).expanduser()
     if not p.is_file():

@@ -71,7 +71,9 @@ def get_forecaster(name: str) -> type:
 
 
 def list_forecasters(tag: str | None = None, value: Any = True) -> list[str]:
-    """Registered names (neural nets first), optionally those whose ``tag`` equals ``value``.
+    """Registered names, neural nets first, each group alphabetical (an order that does not
+    depend on which module happened to be imported first); optionally only those whose
+    ``tag`` equals ``value``.
 
     Examples
     --------
@@ -79,14 +81,10 @@ def list_forecasters(tag: str | None = None, value: Any = True) -> list[str]:
     True
     """
     _load(neural=True)
-    names = sorted(_REGISTRY, key=lambda n: (not _REGISTRY[n].get_tag("neural"), _order(n)))
+    names = sorted(_REGISTRY, key=lambda n: (not _REGISTRY[n].get_tag("neural"), n))
     if tag is None:
         return names
     return [n for n in names if _REGISTRY[n].get_tag(tag) == value]
-
-
-def _order(name: str) -> int:
-    return list(_REGISTRY).index(name)
 
 
 def make_forecaster(name: str, **params):

@@ -1,0 +1,62 @@
+"""Adding a model takes one file: a net registered here runs the full contract.
+
+The toy net forecasts the last value plus a learned per-step offset; registering it with
+``@register_net`` is all it takes to get ``ToyForecaster`` with its hyperparameter as a
+constructor argument, ``make_forecaster("toy")`` and every contract test.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import pytest
+import torch
+from contract import ForecasterContract
+from torch import nn
+
+import tsforecast as tsf
+from tsforecast.forecasters import list_forecasters
+from tsforecast.nets import Dims, register_net
+from tsforecast.nets.common import get_inputs, shape_output
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    scale: float = field(default=1.0, metadata={"doc": "multiplies the learned offsets."})
+
+
+@register_net("toy", forecaster="ToyForecaster", config=ToyConfig)
+class ToyNet(nn.Module):
+    """Last value plus a learned offset per horizon step (a test net)."""
+
+    uses_covariates = False
+
+    def __init__(self, dims: Dims, config: ToyConfig):
+        super().__init__()
+        self.dims, self.config = dims, config
+        self.offset = nn.Parameter(torch.zeros(dims.horizon, dims.n_targets, dims.n_outputs))
+
+    def forward(self, batch):
+        x, _ = get_inputs(batch, self.dims)  # [B, L, C]
+        last = x[:, -1:, : self.dims.n_targets].unsqueeze(-1)  # [B, 1, T, 1]
+        spread = torch.linspace(-1, 1, self.dims.n_outputs) if self.dims.n_quantiles else 0.0
+        out = last + self.config.scale * self.offset + spread  # [B, H, T, Q]
+        return shape_output(out, self.dims)  # [B, H, T] or [B, H, T, Q]
+
+
+class TestToyContract(ForecasterContract):
+    @pytest.fixture(params=["toy"])
+    def name(self, request):
+        return request.param
+
+
+def test_registration_makes_a_forecaster_with_explicit_hyperparameters():
+    assert "toy" in list_forecasters(tag="neural")
+    f = tsf.make_forecaster("toy", scale=0.5)
+    assert type(f).__name__ == "ToyForecaster" and f.get_params()["scale"] == 0.5
+    assert "scale" in inspect.signature(type(f)).parameters
+    assert "multiplies the learned offsets" in type(f).__doc__
+    from tsforecast.forecasters.neural import ToyForecaster
+
+    assert ToyForecaster is type(f)
