@@ -222,9 +222,9 @@ def test_dm_hand_computed_horizon_1():
 
 
 def test_dm_hand_computed_horizon_2():
-    # V = 8.96 + 2*(-3.968) = 1.024, DM = 2.8 / sqrt(1.024/5) = 2.8 / sqrt(0.2048)
+    # Newey-West: V = 8.96 + 2 * (1 - 1/2) * (-3.968) = 4.992, DM = 2.8 / sqrt(4.992/5)
     # HLN factor sqrt((5 + 1 - 4 + 2*1/5) / 5) = sqrt(2.4/5) = sqrt(0.48)
-    expected = 2.8 / math.sqrt(0.2048) * math.sqrt(0.48)  # = 4.2866...
+    expected = 2.8 / math.sqrt(4.992 / 5) * math.sqrt(0.48)
     stat, p = diebold_mariano(E1, E2, horizon=2)
     assert stat == pytest.approx(expected, rel=1e-12)
     assert p == pytest.approx(2 * stats.t.sf(expected, df=4), rel=1e-12)
@@ -266,8 +266,11 @@ def test_dm_validation():
         diebold_mariano([1.0, 2.0, 3.0], [0.0, 1.0, 5.0], horizon=3)
     with pytest.raises(ValueError, match="loss"):
         diebold_mariano(E1, E2, loss="mape")
-    with pytest.raises(ValueError, match="constant and non-zero"):
-        diebold_mariano([2.0, 2.0, 2.0], [1.0, 1.0, 1.0])
+    # documented edge cases instead of errors
+    assert diebold_mariano([2.0, 2.0, 2.0], [1.0, 1.0, 1.0]) == (np.inf, 0.0)
+    assert diebold_mariano([1.0, 1.0, 1.0], [2.0, 2.0, 2.0]) == (-np.inf, 0.0)
+    e = np.random.default_rng(1).normal(size=40)
+    assert diebold_mariano(e, e * (1 + 1e-13)) == (0.0, 1.0)  # rounding-level difference
     with pytest.raises(ValueError, match="1-D"):
         diebold_mariano([[1.0, 2.0]], [[1.0, 3.0]])
 
@@ -406,3 +409,14 @@ def test_registry():
 def test_docstring_examples():
     failures, _ = doctest.testmod(M, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert failures == 0
+
+
+def test_dm_long_run_variance_is_never_negative_at_long_horizons():
+    # strongly negatively autocorrelated differentials made the unweighted estimate
+    # negative (NaN p-values in real ltsf runs at horizon 24)
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        e1 = rng.normal(size=60) * np.tile([1.0, 3.0], 30)
+        e2 = rng.normal(size=60)
+        stat, p = diebold_mariano(e1, e2, horizon=24)
+        assert np.isfinite(stat) and 0.0 <= p <= 1.0

@@ -176,7 +176,11 @@ def test_revin_equivariance(case, n_quantiles, scale, shift, seed):
     dims = make_dims(n_future=2, n_quantiles=n_quantiles)
     net = make_net(case, dims, revin=True).eval()
     batch = make_batch(dims, seed=seed, with_y=False)
-    a, b = torch.tensor(scale), torch.tensor(shift)  # [C]
+    # RevIN normalises the target channels only: moving them moves the forecast alike,
+    # covariate channels stay as they are
+    keep = N_INPUTS - N_TARGETS
+    a = torch.tensor(scale[:N_TARGETS] + [1.0] * keep)  # [C]
+    b = torch.tensor(shift[:N_TARGETS] + [0.0] * keep)  # [C]
     moved = {**batch, "x": batch["x"] * a + b}
     with torch.no_grad():
         out, out_moved = net(batch), net(moved)
@@ -215,8 +219,11 @@ def test_revin_normalizes_x_only_and_passes_x_future_through():
     wrapper(batch)
     assert seen["x_future"] is batch["x_future"]
     assert seen["y"] is batch["y"]
-    torch.testing.assert_close(seen["x"].mean(1), torch.zeros(5, N_INPUTS), atol=1e-5, rtol=0)
-    torch.testing.assert_close(seen["x"].std(1, unbiased=False), torch.ones(5, N_INPUTS))
+    targets = seen["x"][..., :N_TARGETS]
+    torch.testing.assert_close(targets.mean(1), torch.zeros(5, N_TARGETS), atol=1e-5, rtol=0)
+    torch.testing.assert_close(targets.std(1, unbiased=False), torch.ones(5, N_TARGETS))
+    # covariate channels are on a fixed scale already: passed through unchanged
+    torch.testing.assert_close(seen["x"][..., N_TARGETS:], batch["x"][..., N_TARGETS:])
 
 
 def test_revin_constant_window_is_finite():
@@ -300,7 +307,8 @@ def test_count_parameters_counts_trainable_only():
     assert count_parameters(net) == LOOKBACK * HORIZON + HORIZON
     net.linear.linear.bias.requires_grad_(False)
     assert count_parameters(net) == LOOKBACK * HORIZON
-    assert count_parameters(build_net("nlinear", make_dims())) == LOOKBACK * HORIZON + HORIZON + 8
+    revin = 2 * N_TARGETS  # affine weight and bias of the target channels
+    assert count_parameters(build_net("nlinear", make_dims())) == LOOKBACK * HORIZON + HORIZON + revin
 
 
 # --------------------------------------------------------------------------- net specifics

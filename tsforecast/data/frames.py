@@ -56,11 +56,16 @@ class Layout:
 
 @dataclass
 class SeriesData:
-    """One validated series: its id, its time index and a ``[T, C]`` float32 array."""
+    """One validated series: its id, its time index and a ``[T, C]`` float32 array.
+
+    ``missing`` marks the ``[T, n_targets]`` target cells that were NaN in the input and
+    were filled (``None`` when nothing was): they are never scored as actuals.
+    """
 
     id: str
     index: pd.Index
     values: np.ndarray = field(repr=False)
+    missing: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -97,6 +102,7 @@ def split_series(
                 raise TypeError(
                     f"series {key!r}: expected a pandas DataFrame, got {type(frame).__name__}"
                 )
+            _check_column_names(frame, f"series {key!r}")
             pairs.append((str(key), _set_time_index(frame, time_col, str(key))))
         return pairs
     if not isinstance(data, pd.DataFrame):
@@ -106,6 +112,7 @@ def split_series(
         )
     if data.empty:
         raise ValueError("the input DataFrame is empty (0 rows)")
+    _check_column_names(data, "the input")
     if id_col is None:
         return [("series", _set_time_index(data, time_col, "series"))]
     if id_col not in data.columns:
@@ -137,8 +144,26 @@ def _set_time_index(frame: pd.DataFrame, time_col: str | None, sid: str) -> pd.D
     return frame
 
 
+def _check_column_names(frame: pd.DataFrame, where: str) -> None:
+    cols = list(frame.columns)
+    bad = [c for c in cols if not isinstance(c, str)]
+    if bad:
+        raise TypeError(f"{where}: column names must be strings, got {bad[0]!r}; rename them "
+                        "(e.g. df.columns = df.columns.astype(str))")
+    dup = sorted({c for c in cols if cols.count(c) > 1})
+    if dup:
+        raise ValueError(f"{where}: duplicate column name(s) {dup}")
+
+
 def check_index(index: pd.Index, sid: str) -> None:
-    """Raise if the time index is unsorted or has duplicates, naming the first bad row."""
+    """Raise if the time index is not timestamps or integer positions, is unsorted or has
+    duplicates, naming the first bad row."""
+    if not isinstance(index, pd.DatetimeIndex) and not pd.api.types.is_integer_dtype(index.dtype):
+        raise TypeError(
+            f"series {sid!r}: the time index must be a DatetimeIndex or integer positions, "
+            f"got {type(index).__name__} of dtype {index.dtype} (first value {index[0]!r}); "
+            "parse it with pd.to_datetime or pass time_col="
+        )
     if isinstance(index, pd.DatetimeIndex) and index.hasnans:
         row = int(np.flatnonzero(index.isna())[0])
         raise ValueError(f"series {sid!r}: missing timestamp (NaT) at row {row}")
@@ -167,10 +192,25 @@ def _check_columns(frame: pd.DataFrame, cols: list[str], sid: str, role: str) ->
             raise TypeError(f"series {sid!r}: {role} column {c!r} is not numeric (dtype {dtype})")
 
 
-def _numeric_block(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+def _numeric_block(frame: pd.DataFrame, cols: list[str], sid: str) -> np.ndarray:
     # A frame that is already one float32 block in this column order converts without a copy.
     if list(frame.columns) != cols:
         frame = frame[cols]
+    for c in cols:  # float32 is the working precision: refuse what it cannot hold
+        col = frame[c]
+        if col.dtype.itemsize <= 4 and col.dtype.kind == "f":
+            continue
+        v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        with np.errstate(over="ignore", under="ignore"):
+            v32 = v.astype(np.float32)
+        bad = (np.isfinite(v) & ~np.isfinite(v32)) | ((v != 0) & (v32 == 0))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"series {sid!r}: column {c!r} holds {col.iloc[row]!r} at row {row} "
+                f"({frame.index[row]}), which float32 (the precision the models compute in) "
+                "cannot hold: it would become infinite or zero; rescale the column"
+            )
     return frame.to_numpy(dtype=np.float32, copy=False, na_value=np.nan)
 
 
@@ -280,13 +320,15 @@ def to_series(
         for role, names in (("target", targets), ("past covariate", past), ("future covariate", fut)):
             _check_columns(frame, names, sid, role)
         cols = targets + past + fut
-        block = _numeric_block(frame, cols)
+        block = _numeric_block(frame, cols, sid)
         policy = "ffill" if causal and fill_missing is not None else fill_missing
+        nan = np.isnan(block[:, : len(targets)])
+        missing = nan if nan.any() else None
         block = _fill(block, policy, cols, frame.index, sid)
         if calendar:
             cal = calendar_features(frame.index, freq=freq)
             cal_names = tuple(cal.columns)
             block = np.concatenate([block, cal.to_numpy(np.float32)], axis=1)
-        out.append(SeriesData(sid, frame.index, np.ascontiguousarray(block)))
+        out.append(SeriesData(sid, frame.index, np.ascontiguousarray(block), missing))
     layout = Layout(tuple(targets), tuple(past), tuple(fut), cal_names)
     return layout, out

@@ -16,6 +16,7 @@ def load_csv(
     path: str | os.PathLike[str],
     time_col: str = "date",
     columns: Sequence[str] | None = None,
+    id_col: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV with a timestamp column and numeric columns, such as the long-horizon
     benchmark files (ETTh1/ETTm1, Weather, Exchange: ``date`` plus numeric columns).
@@ -26,6 +27,8 @@ def load_csv(
         CSV file (compressed files are inferred from the extension).
     time_col : str
         Name of the timestamp column; it becomes the index (named ``time_col``).
+    id_col : str, optional
+        Series id column of a long file; kept (as strings) whatever its type.
     columns : sequence of str, optional
         Value columns to keep, in this order. ``None`` keeps every numeric column and
         drops non-numeric ones with a ``UserWarning`` naming them; an explicitly requested
@@ -36,7 +39,9 @@ def load_csv(
     pandas.DataFrame
         ``DatetimeIndex`` named ``time_col`` and float64 value columns. Rows keep the
         file's order: nothing is sorted or de-duplicated here (ordering and regularity are
-        checked by the windowing layer).
+        checked by the windowing layer). With ``id_col`` (a long file of several series)
+        that column is kept first, read as strings (ids ``1``, ``01`` stay ``"1"``,
+        ``"01"``: never floats).
 
     Raises
     ------
@@ -57,7 +62,7 @@ def load_csv(
     if not p.is_file():
         raise ValueError(f"CSV file {str(p)!r} does not exist or is not a file")
     try:
-        raw = pd.read_csv(p)
+        raw = pd.read_csv(p, dtype={id_col: str} if id_col is not None else None)
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"CSV file {str(p)!r} is empty") from exc
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
@@ -67,6 +72,13 @@ def load_csv(
     if time_col not in raw.columns:
         raise ValueError(f"time column {time_col!r} not found in {str(p)!r}; "
                          f"available columns: {list(raw.columns)}")
+    if id_col is not None and id_col not in raw.columns:
+        raise ValueError(f"id column {id_col!r} not found in {str(p)!r}; "
+                         f"available columns: {list(raw.columns)}")
+    if id_col is not None and raw[id_col].isna().any():
+        i = int(raw[id_col].isna().to_numpy().argmax())
+        raise ValueError(f"id column {id_col!r} of {str(p)!r} is empty at data row {i} "
+                         f"(file line {i + 2})")
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format" chatter
@@ -80,7 +92,7 @@ def load_csv(
         raise ValueError(f"unparseable timestamp in column {time_col!r} of {str(p)!r}: "
                          f"data row {i} (file line {i + 2}) has value {raw[time_col].iloc[i]!r}")
 
-    candidates = [c for c in raw.columns if c != time_col]
+    candidates = [c for c in raw.columns if c not in (time_col, id_col)]
     numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(raw[c])]
     if columns is None:
         if dropped := [c for c in candidates if c not in numeric]:
@@ -88,7 +100,8 @@ def load_csv(
                           UserWarning, stacklevel=2)
         keep = numeric
     else:
-        keep = [columns] if isinstance(columns, str) else [c for c in columns if c != time_col]
+        keep = [columns] if isinstance(columns, str) else [
+            c for c in columns if c not in (time_col, id_col)]
         if missing := [c for c in keep if c not in raw.columns]:
             raise ValueError(f"column(s) {missing} not found in {str(p)!r}; "
                              f"available columns: {list(raw.columns)}")
@@ -98,5 +111,7 @@ def load_csv(
     if not keep:
         raise ValueError(f"CSV file {str(p)!r} has no numeric value columns besides {time_col!r}")
     df = raw[keep].astype("float64")
+    if id_col is not None:
+        df.insert(0, id_col, raw[id_col].astype(str))
     df.index = pd.DatetimeIndex(stamps, name=time_col).as_unit("ns")
     return df

@@ -25,8 +25,9 @@ def diebold_mariano(
     """Diebold-Mariano test of equal accuracy, with the HLN small-sample correction.
 
     With loss differential ``d_t = L(e1_t) - L(e2_t)`` (``n`` values, mean ``d̄``),
-    autocovariances ``γ_k = (1/n) Σ_t (d_t - d̄)(d_{t-k} - d̄)`` and long-run
-    variance ``V = γ_0 + 2 Σ_{k=1}^{h-1} γ_k``, the statistic is::
+    autocovariances ``γ_k = (1/n) Σ_t (d_t - d̄)(d_{t-k} - d̄)`` and the Newey-West
+    long-run variance ``V = γ_0 + 2 Σ_{k=1}^{h-1} (1 - k/h) γ_k`` (Bartlett weights keep
+    it non-negative; the unweighted sum can go negative for ``h > 1``), the statistic is::
 
         DM  = d̄ / sqrt(V / n)
         DM* = DM * sqrt((n + 1 - 2h + h(h - 1)/n) / n)    # Harvey, Leybourne & Newbold (1997)
@@ -34,9 +35,12 @@ def diebold_mariano(
     and the two-sided p-value comes from Student's t with ``n - 1`` degrees of
     freedom. A **negative** statistic means ``e1`` has the lower loss.
 
-    Pairs where ``e1`` or ``e2`` is NaN are dropped. If the loss differential is
-    identically zero (e.g. identical errors) the forecasts are equally accurate
-    and ``(0.0, 1.0)`` is returned.
+    Pairs where ``e1`` or ``e2`` is NaN are dropped. Documented edge cases:
+
+    * a differential that is zero, or zero up to floating-point rounding of the losses
+      (``max |d| <= 1e-9 * mean loss``), means equally accurate forecasts: ``(0.0, 1.0)``;
+    * a constant non-zero differential (one forecast better by exactly the same amount
+      everywhere) has no variance: ``(±inf, 0.0)``, the sign saying which is better.
 
     Parameters
     ----------
@@ -55,9 +59,7 @@ def diebold_mariano(
     Raises
     ------
     ValueError
-        If fewer than 2 pairs remain, ``horizon`` is not below that count, the
-        differential is constant but non-zero (zero variance), or the long-run
-        variance estimate is not positive (possible for ``horizon > 1``).
+        If fewer than 2 pairs remain or ``horizon`` is not below that count.
 
     Examples
     --------
@@ -72,26 +74,21 @@ def diebold_mariano(
         if np.ndim(e) != 1:
             raise ValueError(f"{name} must be 1-D, got shape {np.shape(e)}")
     e1_arr, e2_arr = _aligned(("e1", e1), ("e2", e2))
-    d = _DM_LOSSES[loss](e1_arr) - _DM_LOSSES[loss](e2_arr)
+    l1, l2 = _DM_LOSSES[loss](e1_arr), _DM_LOSSES[loss](e2_arr)
+    d = l1 - l2
     n = d.size
     if n < 2:
         raise ValueError(f"need at least 2 non-NaN error pairs, got {n}")
     if horizon >= n:
         raise ValueError(f"horizon={horizon} must be smaller than the number of pairs n={n}")
-    if not np.any(d):
+    scale = max(float(np.mean(l1)), float(np.mean(l2)))
+    if not np.any(d) or float(np.max(np.abs(d))) <= 1e-9 * scale:
         return 0.0, 1.0
-    if np.all(d == d[0]):
-        raise ValueError(
-            "loss differential is constant and non-zero (zero variance): the DM test is undefined"
-        )
     dev = d - d.mean()
     gammas = [float(dev[k:] @ dev[: n - k]) / n for k in range(horizon)]
-    lrv = gammas[0] + 2.0 * sum(gammas[1:])
-    if lrv <= 0:
-        raise ValueError(
-            f"non-positive long-run variance estimate ({lrv:.3g}) with horizon={horizon}; "
-            "try a smaller horizon or more data"
-        )
+    lrv = gammas[0] + 2.0 * sum((1 - k / horizon) * g for k, g in enumerate(gammas) if k)
+    if np.all(d == d[0]) or lrv <= 1e-12 * gammas[0] or lrv <= 0:
+        return float(np.copysign(np.inf, d.mean())), 0.0
     dm = d.mean() / np.sqrt(lrv / n)
     correction = np.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
     statistic = float(correction * dm)

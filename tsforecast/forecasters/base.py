@@ -184,7 +184,7 @@ class BaseForecaster(BaseEstimator):
         self._check_params()
         self.spec_ = DataSpec.from_params(self.get_params(deep=False))
         layout, series = self.spec_.to_series(data)
-        self.freq_ = self.freq if self.freq is not None else _try_freq(series[0].index)
+        self.freq_ = _check_freq(self.freq, series[0])
         self.layout_ = layout
         self.multi_series_ = isinstance(data, Mapping) or self.id_col is not None
         self._check_length(series, self.min_fit_rows, f"{self._need_text()}")
@@ -379,7 +379,9 @@ class BaseForecaster(BaseEstimator):
         targets = list(self.layout_.target)
         T = len(targets)
         rows = origins[:, None] + np.arange(H)  # [n, H]
-        y = s.values[rows][..., :T]  # [n, H, T]
+        y = s.values[rows][..., :T].astype(np.float64)  # [n, H, T]
+        if s.missing is not None:  # filled gaps are not actuals: never scored
+            y[s.missing[rows]] = np.nan
         qs = getattr(self, "quantiles_", None)
         point = fc if qs is None else fc[..., qs.index(0.5)]
         shape = (n, H, T)
@@ -391,7 +393,7 @@ class BaseForecaster(BaseEstimator):
             ).ravel(),
             "timestamp": np.broadcast_to(np.asarray(s.index)[rows][..., None], shape).ravel(),
             "step": np.broadcast_to(np.arange(1, H + 1)[None, :, None], shape).ravel(),
-            "y": y.ravel().astype(np.float64),
+            "y": y.ravel(),
             "y_hat": np.asarray(point, dtype=np.float64).ravel(),
         }
         if qs is not None:
@@ -400,12 +402,16 @@ class BaseForecaster(BaseEstimator):
         return pd.DataFrame(frame)
 
     # -- persistence -----------------------------------------------------------------------------
-    def save(self, path) -> None:
+    def save(self, path, overwrite: bool = False) -> None:
         """Save to a directory: ``config.json`` (parameters, layout, learned JSON state),
-        ``history.npz`` and ``state.npz`` (learned arrays). No pickles anywhere."""
+        ``history.npz`` and ``state.npz`` (learned arrays). No pickles anywhere.
+
+        A directory that is not empty is refused unless ``overwrite=True``; it is then
+        replaced as a whole (written next to it, then renamed), never mixed with old files.
+        """
         self._check_fitted()
         state, arrays = self._get_state()
-        persistence.save(self, Path(path), state, arrays)
+        persistence.save(self, Path(path), state, arrays, overwrite=overwrite)
 
     @classmethod
     def load(cls, path) -> BaseForecaster:
@@ -420,4 +426,26 @@ def _try_freq(index: pd.Index):
         return infer_freq(index)
     except ValueError:
         return None
+
+
+def _check_freq(freq, s: SeriesData):
+    """The frequency to stamp forecasts with: ``freq``, or the inferred one; a given
+    ``freq`` that contradicts the data (hourly data, ``freq="D"``) is an error."""
+    inferred = _try_freq(s.index)
+    if freq is None or inferred is None:
+        return inferred if freq is None else freq
+    if isinstance(s.index, pd.DatetimeIndex):
+        try:
+            given = pd.tseries.frequencies.to_offset(freq)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"freq {freq!r} is not a pandas frequency: {exc}") from exc
+        same = given == pd.tseries.frequencies.to_offset(inferred)
+    else:
+        same = freq == inferred
+    if not same:
+        raise ValueError(
+            f"freq {freq!r} contradicts the time index of series {s.id!r}, whose steps are "
+            f"{inferred!r} ({s.index[0]} .. {s.index[-1]}); pass freq={inferred!r} or None"
+        )
+    return freq
 

@@ -12,8 +12,10 @@ to the shared ones, so ``get_params()``, ``help()`` and tuners see them.
 
 from __future__ import annotations
 
+import datetime
 import math
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -145,13 +147,7 @@ class NeuralForecaster(BaseForecaster):
                 raise ValueError(f"{name} must be a finite number "
                                  f"{'> 0' if low is None else '>= 0'}"
                                  f"{' and < 1' if name == 'val_fraction' else ''}, got {v!r}")
-        if self.max_time is not None and not (
-            isinstance(self.max_time, str | dict)
-            or (isinstance(self.max_time, numbers.Real) and not isinstance(self.max_time, bool)
-                and self.max_time > 0)
-        ):
-            raise ValueError(f"max_time must be 'DD:HH:MM:SS', a dict or seconds > 0, "
-                             f"got {self.max_time!r}")
+        _max_time(self.max_time)
         check_devices(self.devices, self.accelerator)
         overridden = set(self.trainer_kwargs or {}) & {"max_epochs", "devices", "accelerator"}
         for key in sorted(overridden):
@@ -207,7 +203,7 @@ class NeuralForecaster(BaseForecaster):
             loss=loss, quantiles=self.quantiles_ if loss == "quantile" else None,
             optimizer=self.optimizer, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, lr_scheduler=self.lr_scheduler,
-            batch_size=self.batch_size, max_epochs=self.max_epochs, max_time=self.max_time,
+            batch_size=self.batch_size, max_epochs=self.max_epochs, max_time=_max_time(self.max_time),
             early_stopping_patience=self.early_stopping_patience, accelerator=self.accelerator,
             devices=self.devices, precision=self.precision, strategy=self.strategy,
             num_workers=self.num_workers, seed=self.random_state,
@@ -261,6 +257,23 @@ class NeuralForecaster(BaseForecaster):
             raise ValueError(f"saved weights do not fit the saved config: {exc}") from exc
         self.net_ = net.eval()
         self.n_parameters_ = count_parameters(self.net_)
+
+
+def _max_time(value):
+    """``max_time`` as Lightning takes it: "DD:HH:MM:SS", a timedelta dict, or seconds."""
+    if value is None or isinstance(value, datetime.timedelta):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d+:\d{1,2}:\d{1,2}:\d{1,2}", value.strip()):
+        return value.strip()
+    if isinstance(value, dict) and value and all(
+        k in ("days", "hours", "minutes", "seconds") and isinstance(v, numbers.Real)
+        and not isinstance(v, bool) and v >= 0 for k, v in value.items()
+    ):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0:
+        return {"seconds": float(value)}
+    raise ValueError(f"max_time must be 'DD:HH:MM:SS', a dict like {{'minutes': 5}} or "
+                     f"seconds > 0, got {value!r}")
 
 
 def _cpu_count() -> int:

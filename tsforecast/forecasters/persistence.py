@@ -14,6 +14,10 @@ parameters are stored by class name and parameters, for an explicit list of clas
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +79,13 @@ def _array_to_index(arr: np.ndarray, tz: str | None = None, name=None) -> pd.Ind
     return pd.Index(arr, name=name)
 
 
-def save(model, path: Path, state: dict, arrays: dict[str, np.ndarray]) -> None:
-    """Write ``model`` (fitted) with its learned ``state`` and ``arrays`` to ``path``."""
+def save(model, path: Path, state: dict, arrays: dict[str, np.ndarray],
+         overwrite: bool = False) -> None:
+    """Write ``model`` (fitted) with its learned ``state`` and ``arrays`` to ``path``.
+
+    Files are written to a temporary sibling directory that then replaces ``path``, so a
+    failed save leaves ``path`` as it was and no file of another model survives in it.
+    """
     config = {
         "format_version": FORMAT_VERSION,
         "class": type(model).__name__,
@@ -93,30 +102,83 @@ def save(model, path: Path, state: dict, arrays: dict[str, np.ndarray]) -> None:
         "state": state,
     }
     text = json.dumps(config, indent=2, default=json_default)  # fails before any file is written
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "config.json").write_text(text)
-    history = {}
-    for i, s in enumerate(model.history_):
-        history[f"values_{i}"] = s.values
-        history[f"index_{i}"] = _index_to_array(s.index)
-    np.savez(path / "history.npz", **history)
-    np.savez(path / "state.npz", **arrays)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"cannot save to {path}: it is a file, not a directory")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise ValueError(
+            f"{path} is not empty; pass overwrite=True to replace it (its files are removed)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    try:
+        (tmp / "config.json").write_text(text)
+        history = {}
+        for i, s in enumerate(model.history_):
+            history[f"values_{i}"] = s.values
+            history[f"index_{i}"] = _index_to_array(s.index)
+            if s.missing is not None:
+                history[f"missing_{i}"] = s.missing
+        np.savez(tmp / "history.npz", **history)
+        np.savez(tmp / "state.npz", **arrays)
+        if path.is_dir():
+            old = path.with_name(f".{path.name}-old-{os.getpid()}")
+            path.rename(old)
+            tmp.rename(path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load(path: Path, base: type):
     """``(model, state, arrays)`` from a directory written by :func:`save`."""
-    from .registry import get_forecaster
-
     cfg_file = path / "config.json"
     if not cfg_file.is_file():
         raise ValueError(f"{path} does not hold a saved forecaster (no config.json)")
-    config = json.loads(cfg_file.read_text())
+    try:
+        config = json.loads(cfg_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{cfg_file} is not valid JSON: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ValueError(f"{cfg_file} does not hold a saved forecaster's config")
+    missing = [k for k in _KEYS if k not in config]
+    if missing:
+        raise ValueError(f"{cfg_file} is incomplete: missing {missing}")
+    try:
+        return _load(path, base, config)
+    except (KeyError, TypeError, IndexError) as exc:
+        raise ValueError(f"{path}: the saved files do not agree with config.json "
+                         f"({type(exc).__name__}: {exc})") from exc
+
+
+_KEYS = ("format_version", "class", "name", "params", "layout", "freq", "multi_series",
+         "series", "index", "state")
+
+
+def _arrays(file: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(file, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except FileNotFoundError as exc:
+        raise ValueError(f"{file.parent} is incomplete: {file.name} is missing") from exc
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise ValueError(f"{file} is corrupt or truncated ({type(exc).__name__}: {exc})") from exc
+
+
+def _load(path: Path, base: type, config: dict):
+    from .registry import get_forecaster
+
     version = config.get("format_version")
     if version != FORMAT_VERSION:
         raise ValueError(
             f"{path} was saved in format {version!r}; this tsforecast reads format "
             f"{FORMAT_VERSION}"
         )
+    if config["name"] is None:
+        raise ValueError(f"{path} holds an unregistered {config['class']}; only registered "
+                         "forecasters can be loaded")
     klass = get_forecaster(config["name"])
     if not issubclass(klass, base):
         raise ValueError(f"{path} holds a {config['class']}, not a {base.__name__}")
@@ -126,15 +188,13 @@ def load(path: Path, base: type):
     model.layout_ = Layout.from_dict(config["layout"])
     model.freq_ = config["freq"]
     model.multi_series_ = config["multi_series"]
-    with np.load(path / "history.npz", allow_pickle=False) as npz:
-        model.history_ = [
-            SeriesData(sid, _array_to_index(npz[f"index_{i}"], **config["index"][i]),
-                       npz[f"values_{i}"])
-            for i, sid in enumerate(config["series"])
-        ]
-    with np.load(path / "state.npz", allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    return model, config["state"], arrays
+    npz = _arrays(path / "history.npz")
+    model.history_ = [
+        SeriesData(sid, _array_to_index(npz[f"index_{i}"], **config["index"][i]),
+                   npz[f"values_{i}"], npz.get(f"missing_{i}"))
+        for i, sid in enumerate(config["series"])
+    ]
+    return model, config["state"], _arrays(path / "state.npz")
 
 
 def _spec(model):

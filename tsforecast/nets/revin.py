@@ -85,9 +85,11 @@ class RevIN(nn.Module):
 class InstanceNormWrapper(nn.Module):
     """Wrap a net so it sees RevIN-normalised inputs and returns forecasts in the original scale.
 
-    Every channel of ``batch["x"]`` is normalised by its per-window statistics; the net runs on a
-    shallow copy of the batch (the caller's dict is never mutated, ``x_future`` is passed through
-    unchanged) and its output is de-normalised with the statistics of the target channels.
+    The target channels of ``batch["x"]`` (the first ``n_targets``) are normalised by their
+    per-window statistics; covariate and calendar channels are already on a fixed scale and pass
+    through unchanged (normalising a sine calendar feature per window would distort it). The net
+    runs on a shallow copy of the batch (the caller's dict is never mutated, ``x_future`` is passed
+    through unchanged) and its output is de-normalised with the targets' statistics.
     """
 
     def __init__(self, net: nn.Module, n_targets: int, n_inputs: int) -> None:
@@ -100,7 +102,7 @@ class InstanceNormWrapper(nn.Module):
         self.net = net
         self.n_targets = n_targets
         self.n_inputs = n_inputs
-        self.revin = RevIN(n_inputs)
+        self.revin = RevIN(n_targets)
 
     @property
     def uses_covariates(self) -> bool:
@@ -115,8 +117,9 @@ class InstanceNormWrapper(nn.Module):
         return self.net.config
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
-        x_norm, mean, std = self.revin.normalize(batch["x"])  # [B, L, C_in], [B, 1, C_in] x2
+        x = batch["x"]  # [B, L, C_in]
+        x_norm, mean, std = self.revin.normalize(x[..., : self.n_targets])  # [B, L, T], [B, 1, T]
         inner = dict(batch)  # shallow copy: the caller's dict stays untouched
-        inner["x"] = x_norm
+        inner["x"] = torch.cat([x_norm, x[..., self.n_targets :]], dim=-1)  # [B, L, C_in]
         out = self.net(inner)  # [B, H, T] or [B, H, T, Q]
         return self.revin.denormalize(out, mean, std)  # same shape, original scale

@@ -78,8 +78,16 @@ def seed(value: int | None) -> None:
 
 
 def check_devices(devices, accelerator: str) -> None:
-    """Refuse device counts that would start more processes than there are CPU cores or
-    GPUs, before Lightning sees them (it would spawn them)."""
+    """Refuse an accelerator this machine lacks, and device counts that would start more
+    processes than there are CPU cores or GPUs, before Lightning sees them (it would
+    spawn them)."""
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ValueError(f"accelerator={accelerator!r} but torch sees no CUDA GPU here; use "
+                         "accelerator='cpu' or 'auto'")
+    if accelerator == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("accelerator='mps' but this machine has no Apple MPS device")
+    if accelerator == "tpu":
+        raise ValueError("accelerator='tpu' is not supported by tsforecast's install")
     if devices == "auto" or devices is None:
         return
     if isinstance(devices, bool):
