@@ -14,13 +14,8 @@ See :mod:`.protocol` for the protocols, :mod:`.suites` for the options.
 
 from .protocol import Task, prepare_ltsf, prepare_rolling
 from .report import build_leaderboard, format_leaderboard
-from .runner import (
-    BenchmarkInterrupted,
-    BenchmarkResult,
-    ModelResult,
-    model_params,
-    run_benchmark,
-)
+from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
+from .runner import model_params, run_benchmark
 from .suites import (
     PROTOCOLS,
     SUITES,

@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics as M
+from ..forecasters.registry import get_forecaster
+from .results import BenchmarkResult, ModelResult
 from .suites import BenchmarkConfig, dumps
 
 if TYPE_CHECKING:
     from .protocol import Task
-    from .runner import BenchmarkResult, ModelResult
 
 __all__ = [
     "ReportWriter",
@@ -379,8 +380,6 @@ class ReportWriter:
 
     def finish(self, results: list[ModelResult], interrupted: bool = False) -> BenchmarkResult:
         """Write everything (plots included) and return the :class:`BenchmarkResult`."""
-        from .runner import BenchmarkResult
-
         if interrupted:  # an append may have been cut short: rewrite the file in full
             self._written, self._written_cols = 0, None
         self._write_forecasts(results)
@@ -415,11 +414,7 @@ class ReportWriter:
         notes = list(self.notes)
         covs = [t for t in self.tasks if t.dataset.covariates]
         if covs:
-            from .runner import _registry
-
-            registry, _ = _registry()
-            ignore = [m for m in self.cfg.models
-                      if "past_covariates" not in registry[m]._get_param_names()]
+            ignore = [m for m in self.cfg.models if not get_forecaster(m).get_tag("covariates")]
             if ignore:
                 notes.append(f"models without covariate support ignore the covariates: "
                              f"{', '.join(ignore)}")

@@ -1,0 +1,81 @@
+"""What a benchmark run produces: one :class:`ModelResult` per model and data set, the
+:class:`BenchmarkResult` of the run, and :class:`BenchmarkInterrupted` for Ctrl-C.
+
+Plain containers: the runner fills them and the report reads them, so neither of those
+modules needs the other. Light to import (no pandas at import time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .protocol import Evaluation, Task
+    from .suites import BenchmarkConfig
+
+__all__ = ["BenchmarkInterrupted", "BenchmarkResult", "ModelResult"]
+
+
+@dataclass
+class ModelResult:
+    """One model on one data set: its scores, timings and error (if it failed)."""
+
+    dataset: str
+    model: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    fit_seconds: float = float("nan")
+    predict_seconds: float = float("nan")
+    train_windows_per_second: float = float("nan")
+    n_parameters: float = float("nan")
+    epochs: float = float("nan")
+    n_series: float = float("nan")
+    n_windows: float = float("nan")
+    error: str | None = None
+    evaluation: Evaluation | None = None
+    forecasts: pd.DataFrame | None = None  # rows written to forecasts.csv
+    plot_frame: pd.DataFrame | None = None  # the windows drawn in the forecast plot
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class BenchmarkResult:
+    """What a run produced.
+
+    Attributes
+    ----------
+    leaderboard : one row per data set and model (metrics, rank, timings, DM p-value,
+        error).
+    forecasts : the tidy forecasts (``dataset, series, model, target, cutoff, timestamp,
+        step, y, y_hat`` + quantile columns) as written to disk.
+    output_dir : where the files are.
+    metrics_by_series : the metrics per data set, model, series and target.
+    config : the resolved configuration (``config.json``).
+    notes : what the report says about skipped series, added models, failures...
+    interrupted : True when the run was stopped by Ctrl-C (partial results).
+    """
+
+    leaderboard: pd.DataFrame
+    forecasts: pd.DataFrame
+    output_dir: Path
+    metrics_by_series: pd.DataFrame
+    config: BenchmarkConfig
+    notes: list[str]
+    results: list[ModelResult]
+    tasks: list[Task]
+    interrupted: bool = False
+
+
+class BenchmarkInterrupted(KeyboardInterrupt):
+    """Raised after an interrupted run has written what finished; ``.result`` holds it."""
+
+    def __init__(self, result: BenchmarkResult):
+        super().__init__(f"benchmark interrupted; partial results in {result.output_dir}")
+        self.result = result
