@@ -34,9 +34,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import metrics as M
+from .. import evaluation as M
 from ..data import split_series
 from ..data.frames import check_index
+from ..data.spec import quantile_level
+from ..evaluation import naive_scale
 from .suites import BenchmarkConfig, BenchmarkInputError, Dataset
 
 __all__ = ["ETT_MONTH", "Evaluation", "Task", "prepare_ltsf", "prepare_rolling", "prepare_task"]
@@ -207,8 +209,7 @@ class Task:
 def _interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
     """Mean pinball loss over the quantile columns and the coverage of the outermost pair
     (only for models that forecast quantiles)."""
-    qcols = [c for c in frame.columns if isinstance(c, str) and c.startswith("q")
-             and c[1:].replace(".", "", 1).isdigit()]
+    qcols = [c for c in frame.columns if quantile_level(c) is not None]
     if len(qcols) < 2:
         return {}
     ev = M.evaluate(frame, ["pinball", "coverage"], by=())
@@ -223,12 +224,6 @@ def _same_pairs(a: pd.DataFrame, b: pd.DataFrame) -> bool:
         (a["series"].astype(str).to_numpy() == b["series"].astype(str).to_numpy()).all()
         and (pd.DatetimeIndex(a["cutoff"]) == pd.DatetimeIndex(b["cutoff"])).all()
     )
-
-
-def _naive_scale(values: np.ndarray, season: int) -> float:
-    d = np.abs(values[season:] - values[:-season])
-    d = d[~np.isnan(d)]
-    return float(d.mean()) if d.size else math.nan
 
 
 # -- rolling -------------------------------------------------------------------------------
@@ -278,13 +273,13 @@ def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> T
             # float32 like the models' arrays (a naive forecast equals y_last exactly)
             vals = f[t].to_numpy(np.float32).astype(np.float64)
             y_train[(sid, t)] = vals[:n_train]
-            scale = _naive_scale(vals[:n_train], cfg.mase_season)
-            if not scale > 0:
+            try:
+                scales[(sid, t)] = naive_scale(vals[:n_train], cfg.mase_season)
+            except ValueError as exc:
                 raise BenchmarkInputError(
                     f"{ds.name}: series {sid!r} target {t!r} has a zero or undefined MASE scale "
                     "(constant training part)"
-                )
-            scales[(sid, t)] = scale
+                ) from exc
             if cfg.directional:
                 last.append(pd.DataFrame({
                     "series": sid, "cutoff": cut, "target": t, "y_last": vals[origins - 1],

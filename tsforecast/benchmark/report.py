@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import metrics as M
+from .. import evaluation as M
+from ..data.spec import quantile_level
 from ..forecasters.registry import get_forecaster
 from .results import BenchmarkResult, ModelResult
 from .suites import BenchmarkConfig, dumps
@@ -253,8 +254,8 @@ def plot_forecasts(task: Task, results: list[ModelResult], path: Path, n_cutoffs
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, r in zip(axes[:, 0], rs, strict=True):
         ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.0, label="actual")
-        qcols = sorted((c for c in r.plot_frame.columns if re.fullmatch(r"q\d*\.?\d+", c)),
-                       key=lambda c: float(c[1:]))
+        qcols = sorted((c for c in r.plot_frame.columns if quantile_level(c) is not None),
+                       key=quantile_level)
         for j, (cut, win) in enumerate(r.plot_frame.groupby("cutoff", sort=True)):
             color = colors[j % len(colors)]
             ax.axvline(cut, color="grey", ls=":", lw=0.8)

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..forecasters.registry import get_forecaster, make_forecaster
 from .protocol import Task, prepare_task
 from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
 from .suites import BenchmarkConfig, BenchmarkInputError, Dataset, load_datasets, resolve_config
@@ -41,12 +42,6 @@ class _SigInt(BaseException):
 
 
 # -- models --------------------------------------------------------------------------------
-def _registry():
-    from .. import forecasters
-
-    return forecasters.FORECASTERS, tuple(getattr(forecasters, "NEURAL", ()))
-
-
 def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None,
                  workdir: str) -> dict[str, Any]:
     """Constructor arguments of model ``name`` for data set ``ds`` under ``cfg``.
@@ -54,9 +49,9 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     Only the parameters the model's class accepts are passed; ``model_params[name]``
     from the config is applied last.
     """
-    registry, neural = _registry()
-    klass = registry[name]
-    accepted = set(klass._get_param_names())
+    klass = get_forecaster(name)
+    accepted = set(klass.param_names())
+    neural = klass.get_tag("neural")
     targets = ds.targets[0] if len(ds.targets) == 1 else list(ds.targets)
     ltsf = cfg.protocol == "ltsf"
     p: dict[str, Any] = {
@@ -69,9 +64,9 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     }
     if ds.covariates:
         p["past_covariates"] = list(ds.covariates)
-    if name in neural or "lookback" in accepted:
+    if neural or "lookback" in accepted:
         p["lookback"] = cfg.lookback
-    if name in neural:
+    if neural:
         p.update(
             max_epochs=cfg.max_epochs, batch_size=cfg.batch_size,
             accelerator=cfg.accelerator, devices=cfg.devices, precision=cfg.precision,
@@ -84,23 +79,17 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     return p
 
 
-def _build(name: str, params: dict[str, Any]):
-    from ..forecasters import make_forecaster
-
-    return make_forecaster(name, **params)
-
-
 def _min_train_rows(cfg: BenchmarkConfig, ds: Dataset, workdir: str) -> int:
     """Rows a series needs before the test start: lookback + horizon, or more if a model
     needs more (e.g. a season)."""
     need = cfg.lookback + cfg.horizon
     for name in cfg.models:
         try:
-            model = _build(name, model_params(name, cfg, ds, None, workdir))
+            model = make_forecaster(name, **model_params(name, cfg, ds, None, workdir))
         except (TypeError, ValueError) as exc:
             raise BenchmarkInputError(f"model {name!r}: {exc}") from exc
         try:
-            need = max(need, int(model._min_fit_rows()))
+            need = max(need, int(model.min_fit_rows))
         except Exception:  # noqa: BLE001 - params are validated at fit; use the default
             pass
     return need
@@ -131,7 +120,7 @@ def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model = _build(name, model_params(name, cfg, task.dataset, task, workdir))
+            model = make_forecaster(name, **model_params(name, cfg, task.dataset, task, workdir))
             stage = "fit"
             t0 = time.perf_counter()
             model.fit(task.fit_data)

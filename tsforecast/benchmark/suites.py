@@ -324,24 +324,19 @@ def _devices(value: Any) -> int | str | list[int]:
     raise BenchmarkInputError(f"devices must be 'auto', a count or a list of ids, got {value!r}")
 
 
-def _registry():
-    from .. import forecasters
-
-    neural = tuple(getattr(forecasters, "NEURAL", ()))
-    baselines = tuple(
-        getattr(forecasters, "BASELINES", ())
-        or [n for n in forecasters.FORECASTERS if n not in neural]
-    )
-    return dict(forecasters.FORECASTERS), neural, baselines
-
-
 def default_models(protocol: str) -> list[str]:
-    """The models a run uses when ``models`` is not given."""
-    registry, neural, baselines = _registry()
+    """The models a run uses when ``models`` is not given.
+
+    Rolling: every registered model, neural nets first. ltsf: the neural nets plus naive
+    and seasonal_naive (the papers compare nets only; the two baselines keep them honest).
+    """
+    from ..forecasters.registry import list_forecasters
+
+    neural = list_forecasters(tag="neural")
     if protocol == "ltsf":
-        extra = [m for m in ("naive", "seasonal_naive") if m in registry]
-        return [*neural, *extra]
-    return [*neural, *baselines]
+        classical = set(list_forecasters(tag="neural", value=False))
+        return [*neural, *(m for m in ("naive", "seasonal_naive") if m in classical)]
+    return [*neural, *list_forecasters(tag="neural", value=False)]
 
 
 # -- resolve -------------------------------------------------------------------------------
@@ -451,7 +446,9 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
     id_col = pick("id_col")
     time_col = pick("time_col", "date")
 
-    registry, neural, _ = _registry()
+    from ..forecasters.registry import get_forecaster, list_forecasters
+
+    registry = list_forecasters()
     models = _as_list(cfg.models, "models")
     if models is None:
         models = default_models(protocol)
@@ -498,7 +495,7 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
             )
         if not isinstance(params, Mapping):
             raise BenchmarkInputError(f"model_params[{name!r}] must be a mapping, got {params!r}")
-        valid = registry[name]._get_param_names()
+        valid = get_forecaster(name).param_names()
         bad = [k for k in params if k not in valid]
         if bad:
             raise BenchmarkInputError(
@@ -543,29 +540,15 @@ class Dataset:
 
 
 def _season_for(index: pd.Index) -> int:
-    """A natural season length for the sampling frequency (1 when unknown)."""
+    """The usual season of the sampling frequency (1 when there is none)."""
     from ..data import infer_freq
+    from ..data.timeindex import season_length
 
     try:
         freq = infer_freq(index)
     except ValueError:
         return 1
-    if freq in ("B", "C"):
-        return 5
-    try:
-        off = pd.tseries.frequencies.to_offset(freq)
-        nanos = off.nanos
-    except ValueError:
-        name = str(freq).upper()
-        return 12 if name.startswith("M") else 4 if name.startswith("Q") else 1
-    step = pd.Timedelta(nanos)
-    if step < pd.Timedelta(days=1):
-        return max(1, int(pd.Timedelta(days=1) / step))
-    if step == pd.Timedelta(days=1):
-        return 7
-    if step == pd.Timedelta(days=7):
-        return 52
-    return 1
+    return season_length(freq) or 1
 
 
 def _keep_last(frame: pd.DataFrame, n: int) -> pd.DataFrame:
