@@ -16,8 +16,8 @@ from tsforecast.benchmark import (
     resolve_config,
     run_benchmark,
 )
+from tsforecast.benchmark.datasets import load_datasets
 from tsforecast.benchmark.protocol import ltsf_borders, prepare_ltsf
-from tsforecast.benchmark.suites import load_datasets
 from tsforecast.datasets import load_stocks
 from tsforecast.forecasters import DriftForecaster, NLinearForecaster
 

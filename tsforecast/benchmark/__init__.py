@@ -9,22 +9,26 @@ Markdown report. From Python::
     result = run_benchmark({"suite": "stocks", "quick": True})
     result.leaderboard
 
-See :mod:`.protocol` for the protocols, :mod:`.suites` for the options.
+Modules: :mod:`.options` (the options, declared once; config files; validation),
+:mod:`.suites` (the standard suites), :mod:`.datasets` (data loading), :mod:`.protocol`
+(splits and scoring), :mod:`.runner` (the run), :mod:`.results`, :mod:`.report` and
+:mod:`.plots` (outputs). Each imports only modules listed before it (``results`` before
+``report``), never the reverse.
 """
 
-from .protocol import Task, prepare_ltsf, prepare_rolling
-from .report import build_leaderboard, format_leaderboard
-from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
-from .runner import model_params, run_benchmark
-from .suites import (
+from .options import (
     PROTOCOLS,
-    SUITES,
     BenchmarkConfig,
     BenchmarkInputError,
     default_models,
     load_config_file,
     resolve_config,
 )
+from .protocol import Task, prepare_ltsf, prepare_rolling
+from .report import build_leaderboard, format_leaderboard
+from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
+from .runner import model_params, run_benchmark
+from .suites import SUITES
 
 __all__ = [
     "PROTOCOLS",

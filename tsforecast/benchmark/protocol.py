@@ -39,7 +39,8 @@ from ..data import split_series
 from ..data.frames import check_index
 from ..data.spec import quantile_level
 from ..evaluation import naive_scale
-from .suites import BenchmarkConfig, BenchmarkInputError, Dataset
+from .datasets import Dataset
+from .options import BenchmarkConfig, BenchmarkInputError
 
 __all__ = ["ETT_MONTH", "Evaluation", "Task", "prepare_ltsf", "prepare_rolling", "prepare_task"]
 

@@ -29,8 +29,8 @@ import pandas as pd
 from .. import evaluation as M
 from ..data.spec import quantile_level
 from ..forecasters.registry import get_forecaster
+from .options import BenchmarkConfig
 from .results import BenchmarkResult, ModelResult
-from .suites import BenchmarkConfig, dumps
 
 if TYPE_CHECKING:
     from .protocol import Task
@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ReportWriter",
     "build_leaderboard",
+    "dumps",
     "environment",
+    "jsonable",
     "format_leaderboard",
     "markdown_table",
 ]
@@ -72,6 +74,29 @@ def environment() -> dict[str, Any]:
     except Exception:  # noqa: BLE001
         pass
     return env
+
+
+def jsonable(value: Any) -> Any:
+    """Recursively convert numpy scalars and NaN to JSON-friendly values."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        v = float(value)
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def dumps(value: Any) -> str:
+    """JSON text of ``value`` (NaN written as null)."""
+    return json.dumps(jsonable(value), indent=2)
 
 
 # -- leaderboard -------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .options import BenchmarkConfig
     from .protocol import Evaluation, Task
-    from .suites import BenchmarkConfig
 
 __all__ = ["BenchmarkInterrupted", "BenchmarkResult", "ModelResult"]
 

@@ -30,9 +30,10 @@ from typing import Any
 import pandas as pd
 
 from ..forecasters.registry import get_forecaster, make_forecaster
+from .datasets import Dataset, load_datasets
+from .options import BenchmarkConfig, BenchmarkInputError, resolve_config
 from .protocol import Task, prepare_task
 from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
-from .suites import BenchmarkConfig, BenchmarkInputError, Dataset, load_datasets, resolve_config
 
 __all__ = ["model_params", "run_benchmark"]
 

@@ -1,0 +1,258 @@
+"""Kinds of benchmark option values: how each is read and checked.
+
+A :class:`Kind` turns a config-file value or a command-line string into the value a run
+uses, or raises :class:`BenchmarkInputError` naming the option and the bad value. Every
+option of :class:`~tsforecast.benchmark.options.BenchmarkConfig` declares its kind.
+Light to import: no pandas, numpy or torch (the model registry is imported only to
+check model names).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import numbers
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "BenchmarkInputError",
+    "Choice",
+    "Devices",
+    "Directory",
+    "Flag",
+    "Fraction",
+    "Integer",
+    "Kind",
+    "ModelNames",
+    "ModelParams",
+    "Names",
+    "Paths",
+    "Split",
+    "Text",
+]
+
+
+class BenchmarkInputError(ValueError):
+    """Bad benchmark input (unknown suite, model, column, protocol, unreadable file...)."""
+
+
+
+class Kind:
+    """How the values of one kind of option are read and checked.
+
+    ``parse(value, name)`` takes a config-file value or a command-line string and returns
+    the value to use, or raises :class:`BenchmarkInputError` naming the option and value.
+    ``cli`` holds the argparse arguments of its flag (an ``int`` type makes argparse
+    reject ``--lookback abc`` itself).
+    """
+
+    cli: Mapping[str, Any] = {}
+
+    def parse(self, value: Any, name: str) -> Any:
+        raise NotImplementedError
+
+    def choices(self) -> tuple:
+        """Valid values shown in ``--help`` (none by default)."""
+        return ()
+
+
+@dataclass(frozen=True)
+class Integer(Kind):
+    minimum: int = 1
+    cli = {"type": int, "metavar": "N"}
+
+    def parse(self, value, name):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+                or value < self.minimum):
+            raise BenchmarkInputError(f"{name} must be an integer >= {self.minimum}, got {value!r}")
+        return int(value)
+
+
+@dataclass(frozen=True)
+class Fraction(Kind):
+    """A number strictly between 0 and 1, or in [0, 1) with ``zero_ok``."""
+
+    zero_ok: bool = False
+    cli = {"type": float, "metavar": "F"}
+
+    def parse(self, value, name):
+        where = "in [0, 1)" if self.zero_ok else "strictly between 0 and 1"
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise BenchmarkInputError(f"{name} must be a number {where}, got {value!r}") from None
+        if isinstance(value, bool) or not (0 <= v < 1 if self.zero_ok else 0 < v < 1):
+            raise BenchmarkInputError(f"{name} must be {where}, got {value!r}")
+        return v
+
+
+@dataclass(frozen=True)
+class Choice(Kind):
+    """One of ``values`` (a tuple, or a function returning it when listing it is costly)."""
+
+    values: tuple | Callable[[], tuple]
+    normalise: Callable[[Any], Any] | None = None
+
+    def choices(self) -> tuple:
+        return () if callable(self.values) else self.values
+
+    def parse(self, value, name):
+        valid = self.values() if callable(self.values) else self.values
+        if self.normalise is not None:
+            value = self.normalise(value)
+        if value not in valid:
+            raise BenchmarkInputError(f"unknown {name} {value!r}; valid: {list(valid)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Names(Kind):
+    """Names as a list, or one comma-separated string (the command line's form)."""
+
+    def parse(self, value, name):
+        if isinstance(value, str):
+            items = [v.strip() for v in value.split(",")]
+        elif isinstance(value, list | tuple):
+            items = [str(v).strip() for v in value]
+        else:
+            raise BenchmarkInputError(
+                f"{name} must be a string or a list of strings, got {value!r}")
+        items = [v for v in items if v]
+        if not items:
+            raise BenchmarkInputError(f"{name} is empty: {value!r}")
+        return items
+
+
+@dataclass(frozen=True)
+class ModelNames(Names):
+    """Registered forecaster names (duplicates dropped)."""
+
+    def parse(self, value, name):
+        from ..forecasters.registry import list_forecasters
+
+        models, registry = super().parse(value, name), list_forecasters()
+        unknown = [m for m in models if m not in registry]
+        if unknown:
+            raise BenchmarkInputError(f"unknown model(s) {unknown}; available: {sorted(registry)}")
+        return list(dict.fromkeys(models))
+
+
+@dataclass(frozen=True)
+class ModelParams(Kind):
+    """``{model: {parameter: value}}``; JSON text on the command line."""
+
+    cli = {"metavar": "JSON"}
+
+    def parse(self, value, name):
+        from ..forecasters.registry import get_forecaster, list_forecasters
+
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise BenchmarkInputError(f"{name} is not valid JSON ({exc}): {value!r}") from None
+        if not isinstance(value, Mapping):
+            raise BenchmarkInputError(f"{name} must be a mapping model -> options, got {value!r}")
+        for model, params in value.items():
+            if model not in list_forecasters():
+                raise BenchmarkInputError(f"{name}: unknown model {model!r}; available: "
+                                          f"{sorted(list_forecasters())}")
+            if not isinstance(params, Mapping):
+                raise BenchmarkInputError(f"{name}[{model!r}] must be a mapping, got {params!r}")
+            valid = get_forecaster(model).param_names()
+            bad = [k for k in params if k not in valid]
+            if bad:
+                raise BenchmarkInputError(
+                    f"{name}[{model!r}]: unknown parameter(s) {bad}; valid: {valid}")
+        return {k: dict(v) for k, v in value.items()}
+
+
+@dataclass(frozen=True)
+class Split(Kind):
+    """Train/val/test fractions summing to 1 (``0.7,0.1,0.2`` on the command line)."""
+
+    cli = {"metavar": "TRAIN,VAL,TEST"}
+
+    def parse(self, value, name):
+        split = value
+        if isinstance(split, str):
+            try:
+                split = [float(v) for v in split.split(",")]
+            except ValueError:
+                pass
+        if (
+            not isinstance(split, list | tuple) or len(split) != 3
+            or any(isinstance(f, bool) or not isinstance(f, numbers.Real) or f < 0 for f in split)
+            or abs(sum(split) - 1) > 1e-6 or split[0] <= 0 or split[2] <= 0
+        ):
+            raise BenchmarkInputError(
+                f"{name} must be three fractions (train, val, test) summing to 1, got {value!r}")
+        return [float(f) for f in split]
+
+
+@dataclass(frozen=True)
+class Flag(Kind):
+    cli = {"action": argparse.BooleanOptionalAction}
+
+    def parse(self, value, name):
+        if isinstance(value, bool):
+            return value
+        raise BenchmarkInputError(f"{name} must be true or false, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Devices(Kind):
+    """``"auto"``, a device count or a list of device ids (``"0,1"`` on the command line)."""
+
+    def parse(self, value, name):
+        if isinstance(value, str):
+            v = value.strip()
+            if v.isdigit():
+                return int(v)
+            if re.fullmatch(r"\d+(,\d+)+,?", v):
+                return [int(x) for x in v.split(",") if x]
+            if v == "auto":
+                return v
+        elif isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
+            return int(value)
+        elif (isinstance(value, list | tuple) and value
+              and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+            return list(value)
+        raise BenchmarkInputError(
+            f"{name} must be 'auto', a count or a comma-separated list of ids, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Text(Kind):
+    def parse(self, value, name):
+        if not isinstance(value, str):
+            raise BenchmarkInputError(f"{name} must be a string, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Paths(Kind):
+    """File paths (made absolute); the flag may be repeated."""
+
+    cli = {"action": "append", "metavar": "CSV"}
+
+    def parse(self, value, name):
+        if isinstance(value, str | Path):
+            value = [value]
+        if not isinstance(value, list | tuple) or not value:
+            raise BenchmarkInputError(f"{name} must be a path or a list of paths, got {value!r}")
+        return [str(Path(str(d)).expanduser().resolve()) for d in value]
+
+
+@dataclass(frozen=True)
+class Directory(Kind):
+    cli = {"metavar": "DIR"}
+
+    def parse(self, value, name):
+        return str(Path(str(value)).expanduser())

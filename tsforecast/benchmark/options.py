@@ -1,0 +1,452 @@
+"""Benchmark options, declared once: :class:`BenchmarkConfig`.
+
+Each field of :class:`BenchmarkConfig` carries an :class:`Option` in its metadata: help
+text, command-line group, generic default and the :class:`~.kinds.Kind` of value
+(positive integer, fraction, choice, comma-separated names, flag, devices...). Everything
+else is derived from that one declaration:
+
+* the ``tsforecast benchmark`` flags (``--max-epochs`` for ``max_epochs``; see
+  :func:`tsforecast.cli.build_parser`) and their ``--help`` text;
+* the keys a config file may hold (:meth:`BenchmarkConfig.from_dict` rejects others);
+* the validation of :func:`resolve_config`, which keeps as explicit code only the rules
+  that tie options together (suite or data files, features ``M`` only with ltsf, the
+  suites' reference models, quick-mode defaults);
+* the "Settings" section of ``report.md``.
+
+Fields left at ``None`` take the suite's value (:data:`~.suites.SUITES`), else the
+option's default; :func:`resolve_config` fills them in and validates everything before
+any model runs, raising :class:`BenchmarkInputError` (the CLI prints it as one line and
+exits 2). This module is light: ``tsforecast --help`` imports neither pandas nor torch.
+
+Examples
+--------
+>>> cfg = resolve_config({"suite": "stocks", "models": "naive", "quick": True})
+>>> cfg.lookback, cfg.horizon, cfg.models
+(60, 5, ['naive', 'drift'])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .kinds import (
+    BenchmarkInputError,
+    Choice,
+    Devices,
+    Directory,
+    Flag,
+    Fraction,
+    Integer,
+    Kind,
+    ModelNames,
+    ModelParams,
+    Names,
+    Paths,
+    Split,
+    Text,
+)
+from .suites import SUITES
+
+__all__ = [
+    "OPTIONS",
+    "PROTOCOLS",
+    "QUICK",
+    "BenchmarkConfig",
+    "BenchmarkInputError",
+    "Option",
+    "config_from_cli",
+    "default_models",
+    "load_config_file",
+    "resolve_config",
+]
+
+PROTOCOLS = ("rolling", "ltsf")
+FEATURES = ("S", "M")
+BORDERS = ("fractions", "ett")
+SAVE_FORECASTS = ("auto", "all", "none")
+GROUPS = ("data", "protocol", "models", "run")  # command-line groups, in --help order
+
+#: What ``quick`` changes (only options the user did not set explicitly; with ``--quick`` on
+#: the command line these keys of a config file are ignored too).
+QUICK = {
+    "max_epochs": 3,
+    "history": {"stocks": 750, "weather": 4380, None: 5000},  # last rows (timestamps) kept
+    "train_stride": {"ltsf": 4},  # neural training-window stride in ltsf quick runs
+}
+
+
+def _lightning(attr: str) -> Callable[[], tuple]:
+    """The neural forecasters' valid accelerators or precisions (imports torch: lazily)."""
+
+    def choices() -> tuple:
+        from ..forecasters import neural
+
+        return tuple(getattr(neural, attr))
+
+    return choices
+
+
+# -- the options -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Option:
+    """One benchmark option: its help, command-line group, kind and generic default."""
+
+    help: str
+    group: str
+    kind: Kind
+    default: Any = None
+    name: str = ""  # set from the field name
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def parse(self, value: Any) -> Any:
+        """The value to use: ``value``, else the default, checked (``None`` stays ``None``)."""
+        value = self.default if value is None else value
+        return None if value is None else self.kind.parse(value, self.name)
+
+    def cli_kwargs(self) -> dict[str, Any]:
+        """``add_argument`` keywords of the flag (its ``dest`` is the option's name)."""
+        kwargs = {"dest": self.name, "default": None, "help": self.help_text(), **self.kind.cli}
+        if self.kind.choices() and "metavar" not in kwargs:
+            kwargs["metavar"] = "{" + ",".join(map(str, self.kind.choices())) + "}"
+        return kwargs
+
+    def help_text(self) -> str:
+        """``help`` plus the default, the suites' values and quick mode's."""
+        extra = []
+        if _show(self.default):
+            extra.append(f"default {_show(self.default)}")
+        by_suite = [f"{s} {_show(v[self.name])}" for s, v in SUITES.items() if self.name in v]
+        if by_suite:
+            extra.append("suites: " + ", ".join(by_suite))
+        quick = QUICK.get(self.name)
+        if isinstance(quick, dict):
+            extra.append("quick: " + ", ".join(f"{k or 'other'} {v}" for k, v in quick.items()))
+        elif quick is not None:
+            extra.append(f"quick: {quick}")
+        text = self.help + (f" ({'; '.join(extra)})" if extra else "")
+        return text.replace("%", "%%")  # argparse formats help with %
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list | tuple):
+        return ",".join(map(str, value))
+    return "" if value is None or isinstance(value, Mapping) else str(value)
+
+
+def _option(help: str, group: str, kind: Kind, default: Any = None) -> Any:
+    return field(default=None, metadata={"option": Option(help, group, kind, default)})
+
+
+@dataclass
+class BenchmarkConfig:
+    """Every option of a benchmark run (the CLI flags and the config-file keys).
+
+    ``None`` means "not set": the suite's value or the option's default applies (see
+    :func:`resolve_config`). The options (this list is generated from their declaration):
+    """
+
+    suite: str | None = _option(
+        "bundled data set with defaults of its own; exclusive with --data", "data",
+        Choice(tuple(SUITES)))
+    data: list[str] | None = _option(
+        "CSV file with a time column and numeric columns, e.g. ETTh1.csv (repeatable)",
+        "data", Paths())
+    models: list[str] | None = _option(
+        "registered forecasters, comma-separated; default: every neural net and baseline, "
+        "with ltsf the neural nets, naive and seasonal_naive", "models", ModelNames())
+    target: list[str] | None = _option(
+        "target column(s), comma-separated; CSV files: OT when present, else the last "
+        "numeric column", "data", Names())
+    covariates: list[str] | None = _option(
+        "past covariate columns, comma-separated; used by the models that accept them",
+        "data", Names())
+    lookback: int | None = _option("input window length in steps", "protocol", Integer(), 96)
+    horizon: int | None = _option("forecast horizon in steps", "protocol", Integer(), 24)
+    protocol: str | None = _option(
+        "rolling: rolling-origin, original units; ltsf: the long-horizon papers' protocol, "
+        "z-scored metrics", "protocol", Choice(PROTOCOLS), "rolling")
+    features: str | None = _option(
+        "ltsf only: S (the target alone) or M (every numeric column)", "protocol",
+        Choice(FEATURES, normalise=lambda v: str(v).upper()), "S")
+    borders: str | None = _option(
+        "ltsf only: fractions (--ltsf-split) or ett (12/4/4 months); when not set: ett for "
+        "files named ETTh*/ETTm*, else fractions", "protocol", Choice(BORDERS))
+    test_fraction: float | None = _option(
+        "rolling only: fraction of the common time axis held out for test", "protocol",
+        Fraction(), 0.2)
+    ltsf_split: list[float] | None = _option(
+        "ltsf only: train, val and test fractions", "protocol", Split(), (0.7, 0.1, 0.2))
+    max_epochs: int | None = _option("neural training epochs", "models", Integer(), 20)
+    batch_size: int | None = _option("neural training batch size", "models", Integer(), 256)
+    val_fraction: float | None = _option(
+        "rolling only: the neural nets' early-stopping tail of their training windows; ltsf "
+        "derives it from the borders", "models", Fraction(zero_ok=True), 0.1)
+    accelerator: str | None = _option(
+        "Lightning accelerator: auto, cpu, gpu, cuda, mps, ...", "models",
+        Choice(_lightning("ACCELERATORS"), normalise=str), "auto")
+    devices: int | str | list[int] | None = _option(
+        "device count, comma-separated device ids (0,1) or auto", "models", Devices(), 1)
+    precision: str | None = _option(
+        "Lightning precision: 32-true, bf16-mixed, 16-mixed, ...", "models",
+        Choice(_lightning("PRECISIONS"), normalise=str), "32-true")
+    seed: int | None = _option("random seed of every model", "models", Integer(minimum=0), 0)
+    output: str | None = _option(
+        "output directory; when not set: benchmark-results/<name>-<YYYYmmdd-HHMMSS>", "run",
+        Directory())
+    quick: bool | None = _option(
+        "small fast run: few epochs, shortened history, for the options not set", "run",
+        Flag(), False)
+    history: int | None = _option(
+        "keep only the last N timestamps of the data", "data", Integer(minimum=2))
+    id_col: str | None = _option(
+        "series id column of long data, one series per id", "data", Text())
+    time_col: str | None = _option("time column of CSV files", "data", Text(), "date")
+    fill_missing: str | None = _option(
+        "fill gaps in the data; when not set a gap is an error", "data",
+        Choice(("ffill", "interpolate")))
+    season_length: int | None = _option(
+        "season of seasonal_naive, ets and arima; when not set: from the frequency, e.g. 24 "
+        "hourly, 7 daily, 5 business days", "protocol", Integer())
+    mase_season: int | None = _option(
+        "season of the naive forecast that scales MASE", "protocol", Integer(), 1)
+    train_stride: int | None = _option(
+        "step between neural training windows", "models", Integer(), 1)
+    source: str | None = _option(
+        "stocks only: where load_stocks reads prices: auto, bundled or yfinance", "data",
+        Text())
+    tickers: list[str] | None = _option(
+        "stocks only: tickers, comma-separated; when not set: all bundled tickers", "data",
+        Names())
+    model_params: dict[str, dict[str, Any]] | None = _option(
+        "extra constructor parameters per model, e.g. "
+        '\'{"lstm": {"model_kwargs": {"hidden_size": 32}}}\'', "models", ModelParams(), {})
+    save_forecasts: str | None = _option(
+        "forecasts written to disk: all, none, or auto: all but only every k-th cutoff of very "
+        "large ltsf runs; metrics always use all", "run", Choice(SAVE_FORECASTS), "auto")
+    plot_cutoffs: int | None = _option(
+        "forecast windows drawn per model in the forecast plot", "run", Integer(), 3)
+    progress: bool | None = _option("progress bar on stderr", "run", Flag(), True)
+    directional: bool | None = _option(
+        "also score the direction of the forecast change vs the last observed value, for "
+        "prices", "protocol", Flag(), False)
+    # set by resolve_config (not options)
+    required_models: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], where: str = "config") -> BenchmarkConfig:
+        """Build from a mapping, rejecting unknown keys (hyphens in keys are accepted)."""
+        if not isinstance(d, Mapping):
+            raise BenchmarkInputError(f"{where} must be a mapping of options, got {type(d).__name__}")
+        clean = {str(k).replace("-", "_"): v for k, v in d.items()}
+        unknown = [str(k) for k in d if str(k).replace("-", "_") not in OPTIONS]
+        if unknown:
+            raise BenchmarkInputError(
+                f"unknown option(s) {unknown} in {where}; valid options: {sorted(OPTIONS)}"
+            )
+        return cls(**clean)
+
+    def to_dict(self) -> dict[str, Any]:
+        """All options as JSON-friendly values (the ``config.json`` of a run)."""
+        values = dataclasses.asdict(self)
+        return {name: values[name] for name in OPTIONS}
+
+    def merged(self, other: BenchmarkConfig) -> BenchmarkConfig:
+        """A copy with ``other``'s non-None options taking precedence."""
+        values = {
+            f.name: getattr(other, f.name) if getattr(other, f.name) is not None
+            else getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name != "notes"
+        }
+        return BenchmarkConfig(**values, notes=[*self.notes, *other.notes])
+
+
+#: The options by name, in declaration order.
+OPTIONS: dict[str, Option] = {
+    f.name: dataclasses.replace(f.metadata["option"], name=f.name)
+    for f in dataclasses.fields(BenchmarkConfig) if "option" in f.metadata
+}
+if BenchmarkConfig.__doc__:  # None under python -OO
+    BenchmarkConfig.__doc__ += "\n".join(
+        ["", "    Parameters", "    ----------"]
+        + [f"    {name} : {opt.help_text().replace('%%', '%')}" for name, opt in OPTIONS.items()]
+    ) + "\n"
+
+
+# -- config files and the command line ------------------------------------------------------
+def load_config_file(path: str | Path) -> BenchmarkConfig:
+    """Read a TOML, YAML (or JSON) config file holding benchmark options.
+
+    Keys are the option names of :class:`BenchmarkConfig` (the CLI flags without ``--``;
+    ``max-epochs`` and ``max_epochs`` are the same). A TOML file may also put the options
+    under a ``[benchmark]`` table.
+
+    Raises
+    ------
+    BenchmarkInputError
+        Missing or unparseable file, unknown keys.
+    """
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise BenchmarkInputError(f"config file {str(p)!r} does not exist or is not a file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BenchmarkInputError(f"cannot read config file {str(p)!r}: {exc}") from exc
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".toml":
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover
+                import tomli as tomllib
+            raw = tomllib.loads(text)
+        elif suffix in (".yaml", ".yml", ".json"):
+            import yaml
+
+            raw = yaml.safe_load(text) if text.strip() else {}
+        else:
+            raise BenchmarkInputError(
+                f"config file {str(p)!r}: unknown extension {p.suffix!r}; use .toml, .yaml, "
+                ".yml or .json"
+            )
+    except BenchmarkInputError:
+        raise
+    except Exception as exc:  # tomllib.TOMLDecodeError, yaml.YAMLError
+        msg = " ".join(str(exc).split())
+        raise BenchmarkInputError(f"cannot parse config file {str(p)!r}: {msg}") from exc
+    if raw is None:
+        raw = {}
+    if isinstance(raw, Mapping) and set(raw) == {"benchmark"} and isinstance(raw["benchmark"], Mapping):
+        raw = raw["benchmark"]
+    return BenchmarkConfig.from_dict(raw, where=f"config file {str(p)!r}")
+
+
+def config_from_cli(values: Mapping[str, Any], config_file: str | Path | None = None
+                    ) -> BenchmarkConfig:
+    """The options of a command line: its flags (``values``) over the config file's.
+
+    With ``quick`` set on the command line the file's training budget (the keys of
+    :data:`QUICK`) is dropped too, so quick mode's small budget applies unless a flag
+    sets it.
+    """
+    given = {k: v for k, v in values.items() if k in OPTIONS and v is not None}
+    base = load_config_file(config_file) if config_file else BenchmarkConfig()
+    if given.get("quick"):
+        base = dataclasses.replace(base, **dict.fromkeys(QUICK))
+    return base.merged(BenchmarkConfig(**given))
+
+
+# -- resolve -------------------------------------------------------------------------------
+def default_models(protocol: str) -> list[str]:
+    """The models a run uses when ``models`` is not given.
+
+    Rolling: every registered model, neural nets first. ltsf: the neural nets plus naive
+    and seasonal_naive (the papers compare nets only; the two baselines keep them honest).
+    """
+    from ..forecasters.registry import list_forecasters
+
+    neural = list_forecasters(tag="neural")
+    if protocol == "ltsf":
+        classical = set(list_forecasters(tag="neural", value=False))
+        return [*neural, *(m for m in ("naive", "seasonal_naive") if m in classical)]
+    return [*neural, *list_forecasters(tag="neural", value=False)]
+
+
+def _quick_defaults(suite: str | None, protocol: str) -> dict[str, Any]:
+    """The values quick mode gives options that are not set (``None``: leave unset)."""
+    return {
+        "max_epochs": QUICK["max_epochs"],
+        # the ltsf borders are fixed; quick uses fewer epochs/windows instead
+        "history": None if protocol == "ltsf"
+        else QUICK["history"].get(suite, QUICK["history"][None]),
+        "train_stride": QUICK["train_stride"].get(protocol),
+    }
+
+
+def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConfig:
+    """Validate the options and fill in every default (suite, protocol, quick mode).
+
+    Returns a new, fully specified config (the one written to ``config.json``); notes
+    about defaults that were applied are collected in ``notes``.
+
+    Raises
+    ------
+    BenchmarkInputError
+        For any invalid option: unknown suite, protocol, model, feature mode...
+    """
+    cfg = config if isinstance(config, BenchmarkConfig) else BenchmarkConfig.from_dict(config)
+    notes = list(cfg.notes)
+    suite = OPTIONS["suite"].parse(cfg.suite)
+    preset = SUITES.get(suite, {})
+    raw = {name: preset.get(name) if getattr(cfg, name) is None else getattr(cfg, name)
+           for name in OPTIONS}
+    protocol = OPTIONS["protocol"].parse(raw["protocol"])
+    quick_set = []
+    if OPTIONS["quick"].parse(raw["quick"]):
+        for name, value in _quick_defaults(suite, protocol).items():
+            if raw[name] is None and value is not None:
+                raw[name] = value
+                quick_set.append(name)
+    values = {name: opt.parse(raw[name]) for name, opt in OPTIONS.items()}
+
+    # -- rules that tie options together
+    if suite is not None and values["data"] is not None:
+        raise BenchmarkInputError(
+            f"give either a suite ({suite!r}) or data files ({values['data']}), not both")
+    if suite is None and values["data"] is None:
+        raise BenchmarkInputError("nothing to benchmark: give a suite (stocks, weather) or --data FILE")
+    if values["features"] == "M" and protocol != "ltsf":
+        raise BenchmarkInputError("features 'M' is only supported by the ltsf protocol")
+    if suite != "stocks" and (values["source"] is not None or values["tickers"] is not None):
+        raise BenchmarkInputError("source and tickers only apply to the stocks suite")
+    if values["models"] is None:
+        values["models"] = default_models(protocol)
+    required = _add_reference_models(values, suite, notes)
+    if values["quick"]:
+        changed = [f"max_epochs={values['max_epochs']}"] if "max_epochs" in quick_set else []
+        if "history" in quick_set:
+            changed.append(f"history shortened to the last {values['history']} timestamps")
+        if "train_stride" in quick_set and values["train_stride"] > 1:
+            changed.append(f"neural training windows every {values['train_stride']} steps")
+        if protocol == "ltsf":
+            changed.append("the ltsf borders and test windows are unchanged")
+        notes.append("quick mode: " + (", ".join(changed) or "all budgets set explicitly"))
+    return BenchmarkConfig(**values, required_models=required, notes=notes)
+
+
+def _add_reference_models(values: dict[str, Any], suite: str | None, notes: list[str]
+                          ) -> list[str]:
+    """Add naive (the reference of skill and plots) and the suite's required models to
+    ``values["models"]``; return the required ones."""
+    from ..forecasters.registry import list_forecasters
+
+    registry = list_forecasters()
+    required = list(SUITES.get(suite, {}).get("required_models", []))
+    if "naive" in registry:
+        required = ["naive", *[m for m in required if m != "naive"]]
+    missing = [m for m in required if m not in registry]
+    if missing:
+        raise BenchmarkInputError(
+            f"the reference model(s) {missing} are not registered; available: {sorted(registry)}"
+        )
+    added = [m for m in required if m not in values["models"]]
+    if added:
+        why = (
+            "a model that does not beat them must be seen not to"
+            if suite == "stocks" else "naive is the reference for skill and the plots"
+        )
+        notes.append(f"added reference model(s) {', '.join(added)} ({why})")
+        values["models"] = [*values["models"], *added]
+    return required
