@@ -16,10 +16,11 @@ Ctrl-C keeps the finished models' results and exits 130.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from collections.abc import Sequence
+
+from .benchmark.options import GROUPS, OPTIONS, BenchmarkInputError, config_from_cli
 
 __all__ = ["build_parser", "main"]
 
@@ -40,7 +41,12 @@ def _one_line(text: object) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``tsforecast`` command."""
+    """The argument parser of the ``tsforecast`` command.
+
+    The ``benchmark`` flags are derived from the declaration of
+    :class:`~tsforecast.benchmark.options.BenchmarkConfig`: one flag per option
+    (``--max-epochs`` for ``max_epochs``), its help, group and type from there.
+    """
     parser = _Parser(
         prog="tsforecast",
         description="Time-series forecasting benchmarks: neural nets vs honest baselines.",
@@ -53,77 +59,30 @@ def build_parser() -> argparse.ArgumentParser:
         "write forecasts, a leaderboard, plots and report.md. Options may also come from "
         "--config FILE (TOML or YAML, same names); flags given here override it.",
     )
-    what = b.add_argument_group("data")
-    what.add_argument("--suite", help="bundled suite: stocks or weather")
-    what.add_argument("--data", action="append", metavar="CSV",
-                      help="CSV file with a time column and numeric columns (repeatable)")
-    what.add_argument("--target", help="target column(s), comma-separated")
-    what.add_argument("--covariates", help="past covariate columns, comma-separated")
-    what.add_argument("--time-col", dest="time_col", help="time column of CSV files "
-                      "(default: date)")
-    what.add_argument("--history", type=int, help="keep only the last N timestamps")
-    proto = b.add_argument_group("protocol")
-    proto.add_argument("--protocol", help="rolling (default) or ltsf")
-    proto.add_argument("--features", help="ltsf: S (target only) or M (every numeric column)")
-    proto.add_argument("--borders", help="ltsf: fractions (70/10/20) or ett (12/4/4 months); "
-                       "default: ett for ETTh*/ETTm* files")
-    proto.add_argument("--test-fraction", dest="test_fraction", type=float,
-                       help="rolling: fraction of the time axis held out (default 0.2)")
-    proto.add_argument("--lookback", type=int, help="input window length (steps)")
-    proto.add_argument("--horizon", type=int, help="forecast horizon (steps)")
-    models = b.add_argument_group("models")
-    models.add_argument("--models", help="comma-separated registered names (default: all neural "
-                        "nets and baselines)")
-    models.add_argument("--max-epochs", dest="max_epochs", type=int)
-    models.add_argument("--batch-size", dest="batch_size", type=int)
-    models.add_argument("--accelerator", help="auto, cpu, gpu, cuda, mps")
-    models.add_argument("--devices", help="device count, ids (0,1) or auto (default 1)")
-    models.add_argument("--precision", help="32-true (default), bf16-mixed, 16-mixed, ...")
-    models.add_argument("--seed", type=int, help="random seed (default 0)")
-    run = b.add_argument_group("run")
-    run.add_argument("--config", metavar="FILE", help="TOML or YAML file with these options")
-    run.add_argument("--output", metavar="DIR",
-                     help="output directory (default benchmark-results/<name>-<time>)")
-    run.add_argument("--quick", action="store_true", default=None,
-                     help="small fast run: few epochs, shortened history")
-    run.add_argument("--save-forecasts", dest="save_forecasts",
-                     help="auto (default), all or none")
-    run.add_argument("--no-progress", dest="progress", action="store_false", default=None,
-                     help="no progress bar")
+    groups = {name: b.add_argument_group(name) for name in GROUPS}
+    groups["run"].add_argument("--config", metavar="FILE",
+                               help="TOML or YAML file with these options")
+    for option in OPTIONS.values():
+        groups[option.group].add_argument(option.flag, **option.cli_kwargs())
     sub.add_parser("datasets", help="list the bundled data sets",
                    description="List the bundled data sets and the suites built on them.")
     return parser
 
 
-_NOT_OPTIONS = {"command", "config"}
-#: Options that ``--quick`` sets, overriding a config file's values for them.
-QUICK_KEYS = ("max_epochs", "history", "train_stride")
-
-
 def _benchmark(args: argparse.Namespace) -> int:
-    from .benchmark import (
-        BenchmarkConfig,
-        BenchmarkInputError,
-        BenchmarkInterrupted,
-        format_leaderboard,
-        load_config_file,
-        run_benchmark,
-    )
+    from .benchmark.results import BenchmarkInterrupted
 
-    names = {f.name for f in dataclasses.fields(BenchmarkConfig)}
-    given = {k: v for k, v in vars(args).items()
-             if k not in _NOT_OPTIONS and k in names and v is not None}
     try:
-        base = load_config_file(args.config) if args.config else BenchmarkConfig()
-        if args.quick:
-            # --quick beats the config file's training budget (not explicit flags)
-            base = dataclasses.replace(base, **{k: None for k in QUICK_KEYS})
-        cfg = base.merged(BenchmarkConfig(**given))
+        cfg = config_from_cli(vars(args), args.config)
+        from .benchmark.runner import run_benchmark  # torch, lightning, pandas: only now
+
         result = run_benchmark(cfg)
     except BenchmarkInputError as exc:
         print(f"tsforecast: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BenchmarkInterrupted as exc:
+        from .benchmark.report import format_leaderboard
+
         res = exc.result
         print(format_leaderboard(res.leaderboard))
         print(f"\ninterrupted: results of the {sum(r.ok for r in res.results)} finished model "
@@ -138,6 +97,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         print(f"tsforecast: internal error: {type(exc).__name__}: {_one_line(exc)} "
               "(set TSFORECAST_DEBUG=1 for the traceback)", file=sys.stderr)
         return EXIT_ERROR
+    from .benchmark.report import format_leaderboard
+
     print(format_leaderboard(result.leaderboard))
     failed = [r for r in result.results if not r.ok]
     if failed:
@@ -148,7 +109,7 @@ def _benchmark(args: argparse.Namespace) -> int:
 
 
 def _datasets() -> int:
-    from .benchmark import SUITES
+    from .benchmark.suites import SUITES
     from .datasets import list_datasets
 
     table = list_datasets()

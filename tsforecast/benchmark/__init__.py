@@ -14,7 +14,15 @@ Modules: :mod:`.options` (the options, declared once; config files; validation),
 (splits and scoring), :mod:`.runner` (the run), :mod:`.results`, :mod:`.report` and
 :mod:`.plots` (outputs). Each imports only modules listed before it (``results`` before
 ``report``), never the reverse.
+
+The options and result types are imported here; the rest (pandas, torch) only when one
+of its names is first used, so that ``tsforecast --help`` stays fast.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .options import (
     PROTOCOLS,
@@ -24,11 +32,24 @@ from .options import (
     load_config_file,
     resolve_config,
 )
-from .protocol import Task, prepare_ltsf, prepare_rolling
-from .report import build_leaderboard, format_leaderboard
 from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
-from .runner import model_params, run_benchmark
 from .suites import SUITES
+
+if TYPE_CHECKING:
+    from .protocol import Task, prepare_ltsf, prepare_rolling
+    from .report import build_leaderboard, format_leaderboard
+    from .runner import model_params, run_benchmark
+
+#: Names imported on first use, by module.
+_LAZY = {
+    "Task": "protocol",
+    "prepare_ltsf": "protocol",
+    "prepare_rolling": "protocol",
+    "build_leaderboard": "report",
+    "format_leaderboard": "report",
+    "model_params": "runner",
+    "run_benchmark": "runner",
+}
 
 __all__ = [
     "PROTOCOLS",
@@ -49,3 +70,15 @@ __all__ = [
     "resolve_config",
     "run_benchmark",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
