@@ -1,4 +1,4 @@
-"""Leaderboard, files, plots and the Markdown report of a benchmark run.
+"""Leaderboard, files and the Markdown report of a benchmark run (plots: :mod:`.plots`).
 
 Files written to the output directory:
 
@@ -7,8 +7,10 @@ Files written to the output directory:
   p-value against the best model, errors;
 * ``metrics_by_series.csv``: the metrics per series and target;
 * ``plots/forecasts_<dataset>.png``, ``plots/leaderboard_<dataset>.png``;
-* ``report.md``, ``config.json`` (the resolved options: ``--config config.json`` repeats
-  the run), ``environment.json`` (package versions), ``errors.log`` (tracebacks).
+* ``report.md`` (its Settings table lists every option, generated from
+  :data:`~.options.OPTIONS`), ``config.json`` (the resolved options: ``--config
+  config.json`` repeats the run), ``environment.json`` (package versions), ``errors.log``
+  (tracebacks).
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from .. import evaluation as M
-from ..data.spec import quantile_level
 from ..forecasters.registry import get_forecaster
-from .options import BenchmarkConfig
+from .options import OPTIONS, BenchmarkConfig
+from .plots import plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ __all__ = [
     "jsonable",
     "format_leaderboard",
     "markdown_table",
+    "settings_table",
 ]
 
 INFO_COLUMNS = [
@@ -97,6 +100,27 @@ def jsonable(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """JSON text of ``value`` (NaN written as null)."""
     return json.dumps(jsonable(value), indent=2)
+
+
+def settings_table(cfg: BenchmarkConfig) -> list[str]:
+    """Markdown table of every option and its resolved value (generated from
+    :data:`~.options.OPTIONS`, so a new option is listed without touching the report)."""
+    rows = ["| option | value |", "|---|---|"]
+    for name in OPTIONS:
+        value = getattr(cfg, name)
+        if value is None or value == {}:
+            shown = "-"
+        elif isinstance(value, bool):
+            shown = str(value).lower()
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(map(str, value))
+        elif isinstance(value, dict):
+            shown = json.dumps(value, default=str)
+        else:
+            shown = str(value)
+        cell = shown.replace("|", "\\|")
+        rows.append(f"| {name} | {cell} |")
+    return rows
 
 
 # -- leaderboard -------------------------------------------------------------------------------
@@ -254,79 +278,6 @@ def format_leaderboard(leaderboard: pd.DataFrame, width: int = 110) -> str:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-
-
-# -- plots ---------------------------------------------------------------------------------
-def plot_forecasts(task: Task, results: list[ModelResult], path: Path, n_cutoffs: int) -> bool:
-    """Forecast vs actual for the last few windows of the first series, one panel per
-    model (quantile bands where present)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    rs = [r for r in results if r.ok and r.plot_frame is not None and len(r.plot_frame)]
-    if not rs:
-        return False
-    sid, target, cuts = task.plot_selection(n_cutoffs)
-    actual = task.actuals(sid, target)
-    first, last = min(cuts), max(rs[0].plot_frame["timestamp"])
-    pos0 = max(0, int(actual.index.searchsorted(first)) - 2 * task.horizon)
-    pos1 = int(actual.index.searchsorted(last, side="right"))
-    actual = actual.iloc[pos0:pos1]
-    fig, axes = plt.subplots(len(rs), 1, figsize=(10, 2.1 * len(rs) + 0.6), sharex=True,
-                             squeeze=False, layout="constrained")
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, r in zip(axes[:, 0], rs, strict=True):
-        ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.0, label="actual")
-        qcols = sorted((c for c in r.plot_frame.columns if quantile_level(c) is not None),
-                       key=quantile_level)
-        for j, (cut, win) in enumerate(r.plot_frame.groupby("cutoff", sort=True)):
-            color = colors[j % len(colors)]
-            ax.axvline(cut, color="grey", ls=":", lw=0.8)
-            if len(qcols) >= 2:
-                ax.fill_between(win["timestamp"], win[qcols[0]], win[qcols[-1]], color=color,
-                                alpha=0.2, lw=0)
-            ax.plot(win["timestamp"], win["y_hat"], color=color, lw=1.4,
-                    label="forecast" if j == 0 else None)
-        ax.set_title(f"{r.model}", fontsize=9, loc="left")
-        ax.tick_params(labelsize=8)
-    axes[0, 0].legend(fontsize=8, loc="upper left")
-    which = "" if sid == "series" else f" of series {sid}"
-    fig.suptitle(f"{task.name}: {target}{which} ({task.units}), "
-                 f"last {len(cuts)} test window(s)", fontsize=10)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return True
-
-
-def plot_leaderboard(task: Task, lb: pd.DataFrame, path: Path) -> bool:
-    """Horizontal bars of the ranking metric, naive highlighted and marked by a line."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    col = task.rank_metric
-    data = lb[lb["error"].isna() & lb[col].notna()].sort_values(col, ascending=False)
-    if data.empty:
-        return False
-    fig, ax = plt.subplots(figsize=(7, 0.38 * len(data) + 1.2), layout="constrained")
-    colors = ["tab:orange" if m == "naive" else "tab:blue" for m in data["model"]]
-    ax.barh(data["model"], data[col], color=colors)
-    naive = data.loc[data["model"] == "naive", col]
-    if len(naive):
-        ax.axvline(naive.iloc[0], color="tab:orange", ls="--", lw=1, label="naive")
-        ax.legend(fontsize=8, loc="lower right")
-    unit = "" if col == "mase" else f"{task.units}; "
-    ax.set_xlabel(f"{col.upper()} ({unit}lower is better)")
-    ax.set_title(f"{task.name}: leaderboard", fontsize=10)
-    ax.tick_params(labelsize=8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return True
 
 
 # -- writer ------------------------------------------------------------------------------------
@@ -489,11 +440,8 @@ class ReportWriter:
         if partial:
             lines += [f"**Partial results: {done} of {total} model runs finished.**", ""]
         lines += [
-            f"- started {self.started:%Y-%m-%d %H:%M:%S}, protocol `{cfg.protocol}`, "
-            f"lookback {cfg.lookback}, horizon {cfg.horizon}, seed {cfg.seed}, max_epochs "
-            f"{cfg.max_epochs}, accelerator `{cfg.accelerator}`, precision `{cfg.precision}`"
-            + (", quick mode" if cfg.quick else ""),
-            f"- models: {', '.join(cfg.models)}",
+            f"- started {self.started:%Y-%m-%d %H:%M:%S}; every option is listed under "
+            "Settings below",
             "- repeat with `tsforecast benchmark --config config.json --output NEW_DIR` "
             "(same seed and config on CPU give the same numbers, timings aside)",
             "",
@@ -524,6 +472,7 @@ class ReportWriter:
         notes = self.all_notes(results)
         if notes:
             lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+        lines += ["## Settings", "", *settings_table(cfg), ""]
         saved = cfg.save_forecasts != "none"
         lines += [
             "## Files", "",
