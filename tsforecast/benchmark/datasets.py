@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data import infer_freq
+from ..data.timeindex import season_length
 from .options import BenchmarkConfig, BenchmarkInputError
 
 __all__ = ["Dataset", "load_datasets"]
@@ -33,18 +35,6 @@ class Dataset:
     season_length: int
     path: str | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def _season_for(index: pd.Index) -> int:
-    """The usual season of the sampling frequency (1 when there is none)."""
-    from ..data import infer_freq
-    from ..data.timeindex import season_length
-
-    try:
-        freq = infer_freq(index)
-    except ValueError:
-        return 1
-    return season_length(freq) or 1
 
 
 def _keep_last(frame: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -138,6 +128,9 @@ def load_datasets(cfg: BenchmarkConfig) -> list[Dataset]:
         season = cfg.season_length
         if season is None:
             first = frame if id_col is None else frame[frame[id_col] == frame[id_col].iloc[0]]
-            season = _season_for(first.index)
+            try:
+                season = season_length(infer_freq(first.index)) or 1
+            except ValueError:  # no regular frequency: no season
+                season = 1
         out.append(Dataset(name, frame, targets, covariates, id_col, season, path, notes))
     return out

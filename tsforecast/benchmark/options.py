@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -278,10 +279,11 @@ OPTIONS: dict[str, Option] = {
     for f in dataclasses.fields(BenchmarkConfig) if "option" in f.metadata
 }
 if BenchmarkConfig.__doc__:  # None under python -OO
-    BenchmarkConfig.__doc__ += "\n".join(
-        ["", "    Parameters", "    ----------"]
-        + [f"    {name} : {opt.help_text().replace('%%', '%')}" for name, opt in OPTIONS.items()]
-    ) + "\n"
+    BenchmarkConfig.__doc__ += "\n    Parameters\n    ----------\n" + "".join(
+        f"    {name}\n" + textwrap.fill(opt.help_text().replace("%%", "%"), 88,
+                                      initial_indent=" " * 8, subsequent_indent=" " * 8) + "\n"
+        for name, opt in OPTIONS.items()
+    )
 
 
 # -- config files and the command line ------------------------------------------------------
