@@ -3,12 +3,8 @@ them; module structure (no import cycles, nothing heavy for --help)."""
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -210,103 +206,6 @@ def test_interval_metrics_use_the_quantile_columns():
     out = _interval_metrics(frame)
     assert out["coverage"] == 1.0 and out["pinball"] > 0
     assert _interval_metrics(frame.drop(columns=["q0.1", "q0.9"])) == {}
-
-
-# -- structure -------------------------------------------------------------------------------
-def _module_name(path: Path) -> str:
-    rel = path.relative_to(ROOT).with_suffix("")
-    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
-    return ".".join(parts)
-
-
-def _imports(path: Path, modules: set[str]) -> set[str]:
-    """Modules of ``modules`` that ``path`` imports, anywhere in the file (functions and
-    ``TYPE_CHECKING`` blocks included)."""
-    name = _module_name(path)
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = package
-            for _ in range(node.level - 1):
-                base = base.rpartition(".")[0]
-            base = (f"{base}.{node.module}" if node.module else base) if node.level else node.module
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
-                       for a in node.names]
-        else:
-            continue
-        out |= {t for t in targets if t in modules}
-    return out - {name}
-
-
-def test_benchmark_and_cli_import_graph_is_acyclic():
-    files = [*sorted((ROOT / "tsforecast" / "benchmark").glob("*.py")),
-             ROOT / "tsforecast" / "cli.py"]
-    modules = {_module_name(f) for f in files}
-    graph = {_module_name(f): _imports(f, modules) for f in files}
-    assert "tsforecast.benchmark.results" in graph["tsforecast.benchmark.report"]
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = 1
-        for nxt in sorted(graph[node]):
-            assert state.get(nxt) != 1, "import cycle: " + " -> ".join(
-                [*path[path.index(nxt):], nxt] if nxt in path else [*path, nxt])
-            if nxt not in state:
-                visit(nxt, [*path, nxt])
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node, [node])
-
-
-def test_no_benchmark_module_over_500_lines():
-    for f in [*(ROOT / "tsforecast" / "benchmark").glob("*.py"), ROOT / "tsforecast" / "cli.py"]:
-        assert len(f.read_text(encoding="utf-8").splitlines()) <= 500, f.name
-
-
-def _run(code: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, env=env, cwd=ROOT)
-
-
-HEAVY = ("torch", "lightning", "pandas", "numpy", "sklearn", "matplotlib")
-
-
-def test_parser_and_help_import_nothing_heavy_below_the_package():
-    """With a bare ``tsforecast`` package (what a lazy ``__init__`` amounts to), the CLI
-    module, the options and both --help texts import no torch, lightning or pandas."""
-    code = (
-        "import sys, types\n"
-        f"pkg = types.ModuleType('tsforecast'); pkg.__path__ = [{str(ROOT / 'tsforecast')!r}]\n"
-        "sys.modules['tsforecast'] = pkg\n"
-        "import tsforecast.benchmark.options, tsforecast.cli\n"
-        "from tsforecast.cli import main\n"
-        "for argv in ([], ['benchmark']):\n"
-        "    try:\n"
-        "        main([*argv, '--help'])\n"
-        "    except SystemExit:\n"
-        "        pass\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
-    )
-    proc = _run(code)
-    assert proc.returncode == 0, proc.stderr
-    assert "--max-epochs" in proc.stdout
-    heavy = proc.stdout.strip().splitlines()[-1]
-    assert heavy == "[]", f"imported for --help: {heavy}"
-
-
-@pytest.mark.xfail(strict=False, reason="tsforecast/__init__ is eager until the main-branch "
-                   "refactor lands")
-def test_cli_import_is_light():
-    proc = _run("import tsforecast.benchmark.options, tsforecast.cli, sys; "
-                "assert 'torch' not in sys.modules and 'lightning' not in sys.modules")
-    assert proc.returncode == 0, proc.stderr[-500:]
 
 
 def test_resolved_config_json_round_trip(csv_path):
