@@ -16,8 +16,8 @@ from contract import ForecasterContract
 from torch import nn
 
 import tsforecast as tsf
-from tsforecast.forecasters import list_forecasters
-from tsforecast.nets import Dims, register_net
+from tsforecast.forecasters import list_forecasters, registry
+from tsforecast.nets import NETS, Dims, register_net
 from tsforecast.nets.common import get_inputs, shape_output
 
 
@@ -26,7 +26,6 @@ class ToyConfig:
     scale: float = field(default=1.0, metadata={"doc": "multiplies the learned offsets."})
 
 
-@register_net("toy", forecaster="ToyForecaster", config=ToyConfig)
 class ToyNet(nn.Module):
     """Last value plus a learned offset per horizon step (a test net)."""
 
@@ -45,13 +44,22 @@ class ToyNet(nn.Module):
         return shape_output(out, self.dims)  # [B, H, T] or [B, H, T, Q]
 
 
+@pytest.fixture(scope="module")
+def toy():
+    """The one line that registers the net, for this module's duration only."""
+    register_net("toy", forecaster="ToyForecaster", config=ToyConfig)(ToyNet)
+    yield "toy"
+    NETS.pop("toy")
+    registry.unregister("toy")
+
+
 class TestToyContract(ForecasterContract):
     @pytest.fixture(params=["toy"])
-    def name(self, request):
+    def name(self, request, toy):
         return request.param
 
 
-def test_registration_makes_a_forecaster_with_explicit_hyperparameters():
+def test_registration_makes_a_forecaster_with_explicit_hyperparameters(toy):
     assert "toy" in list_forecasters(tag="neural")
     f = tsf.make_forecaster("toy", scale=0.5)
     assert type(f).__name__ == "ToyForecaster" and f.get_params()["scale"] == 0.5

@@ -98,6 +98,7 @@ class NeuralForecaster(BaseForecaster):
     history_name = "lookback"
     #: The net this class trains (None: the ``model`` argument).
     net_name: str | None = None
+    net_spec = None
 
     @property
     def net(self) -> str:
@@ -287,9 +288,9 @@ _CLASSES: dict[str, type] = {}
 
 def neural_forecaster(name: str) -> type:
     """The forecaster class of registered net ``name`` (made once, then cached)."""
-    if name in _CLASSES:
-        return _CLASSES[name]
     spec = NETS[name]
+    if name in _CLASSES and _CLASSES[name].net_spec is spec:
+        return _CLASSES[name]
     own = params_from_config(spec.config)
     doc = (f"{spec.summary}\n\nNet: :class:`{spec.net.__module__}.{spec.net.__name__}`, "
            f"trained by :func:`tsforecast.training.train`; see :class:`NeuralForecaster`.")
@@ -298,6 +299,7 @@ def neural_forecaster(name: str) -> type:
         "__module__": __name__,
         "__qualname__": spec.forecaster,
         "net_name": name,
+        "net_spec": spec,
         "params": (LOOKBACK, *own, *TRAINING_PARAMS),
     })
     _CLASSES[name] = register(name)(cls)

@@ -24,6 +24,7 @@ __all__ = [
     "list_forecasters",
     "make_forecaster",
     "register",
+    "unregister",
 ]
 
 #: Modules whose import registers forecasters, cheapest first.
@@ -50,6 +51,11 @@ def register(name: str) -> Callable[[type], type]:
         return cls
 
     return wrap
+
+
+def unregister(name: str) -> None:
+    """Remove ``name`` (tests that register a model for their own duration use it)."""
+    _REGISTRY.pop(name, None)
 
 
 def _load(neural: bool) -> None:
