@@ -21,7 +21,7 @@ def _run(code: str) -> str:
 
 def test_import_tsforecast_loads_neither_torch_nor_lightning():
     loaded = _run("import sys, tsforecast; tsforecast.__version__; "
-                  "print(sorted(m for m in ('torch', 'lightning', 'sklearn', 'statsmodels') "
+                  "print(sorted(m for m in ('torch', 'lightning', 'sklearn', 'statsforecast') "
                   "if m in sys.modules))")
     assert loaded == "[]"
 

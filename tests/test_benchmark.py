@@ -72,7 +72,7 @@ def test_stocks_quick_writes_every_output(stocks_run):
     assert cfg["target"] == ["adj_close"] and cfg["max_epochs"] == 1 and cfg["quick"] is True
     env = json.loads((out / "environment.json").read_text())
     assert {"python", "tsforecast", "torch", "lightning", "pandas", "numpy", "sklearn",
-            "statsmodels"} <= set(env)
+            "statsforecast"} <= set(env)
     report = (out / "report.md").read_text()
     assert "| rank | model | mase" in report and "plots/forecasts_stocks.png" in report
     assert "beat" in report and "FB" in report  # the skipped series is explained

@@ -22,6 +22,7 @@ _FORECASTER_NAMES = (
     "FORECASTERS", "BaseForecaster", "NotFittedError", "get_forecaster", "list_forecasters",
     "make_forecaster", "NaiveForecaster", "SeasonalNaiveForecaster", "DriftForecaster",
     "MeanForecaster", "LagRegressionForecaster", "ETSForecaster", "ARIMAForecaster",
+    "ThetaForecaster", "MSTLForecaster",
     "NeuralForecaster", "LSTMForecaster", "LSTMAttentionForecaster",
     "PatchTransformerForecaster", "DLinearForecaster", "NLinearForecaster",
 )

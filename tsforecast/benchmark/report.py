@@ -63,7 +63,7 @@ def environment() -> dict[str, Any]:
     }
     for mod, key in (("tsforecast", "tsforecast"), ("torch", "torch"),
                      ("lightning", "lightning"), ("pandas", "pandas"), ("numpy", "numpy"),
-                     ("sklearn", "sklearn"), ("statsmodels", "statsmodels"),
+                     ("sklearn", "sklearn"), ("statsforecast", "statsforecast"),
                      ("scipy", "scipy"), ("matplotlib", "matplotlib")):
         try:
             env[key] = importlib.import_module(mod).__version__

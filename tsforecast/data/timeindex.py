@@ -153,3 +153,30 @@ def season_length(freq) -> int | None:
         return None
     period = base // offset.n
     return period if period > 1 else None
+
+
+def seasonal_periods(freq) -> tuple[int, ...]:
+    """The seasonal cycles of a frequency, shortest first (for multi-seasonal models).
+
+    Hourly data have a daily and a weekly cycle (24, 168), sub-hourly data the same in
+    their own steps, daily data a weekly and a yearly one (7, 365), trading days a weekly
+    one (5), weekly data a yearly one (52), monthly 12, quarterly 4; ``()`` when there is
+    no obvious cycle.
+
+    Examples
+    --------
+    >>> seasonal_periods("h"), seasonal_periods("15min"), seasonal_periods("B")
+    ((24, 168), (96, 672), (5,))
+    """
+    m = season_length(freq)
+    if m is None:
+        return ()
+    try:
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq).nanos)
+    except (TypeError, ValueError):
+        return (m,)
+    if step < pd.Timedelta(days=1):
+        return (m, 7 * m)  # daily and weekly
+    if step == pd.Timedelta(days=1) and m == 7:
+        return (7, 365)
+    return (m,)

@@ -3,10 +3,11 @@
 * :mod:`.base`: the contract (hooks, tags) and what every forecaster inherits;
 * :mod:`.registry`: ``make_forecaster``/``list_forecasters``/``get_forecaster``;
 * :mod:`.neural`: one forecaster per registered net (torch, imported on first use);
-* :mod:`.naive`, :mod:`.regression`, :mod:`.ets`, :mod:`.arima`: classical families.
+* :mod:`.naive`, :mod:`.regression`, :mod:`.statistical` (statsforecast): classical
+  families.
 
 Names are resolved lazily, so ``import tsforecast.forecasters`` imports neither torch nor
-statsmodels; ``tsforecast.forecasters.LSTMForecaster`` imports torch on first use.
+statsforecast; ``tsforecast.forecasters.LSTMForecaster`` imports torch on first use.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ _CLASSES = {
     "DriftForecaster": "naive",
     "MeanForecaster": "naive",
     "LagRegressionForecaster": "regression",
-    "ETSForecaster": "ets",
-    "ARIMAForecaster": "arima",
+    "ETSForecaster": "statistical",
+    "ARIMAForecaster": "statistical",
+    "ThetaForecaster": "statistical",
+    "MSTLForecaster": "statistical",
     "NeuralForecaster": "neural",
     "LSTMForecaster": "neural",
     "LSTMAttentionForecaster": "neural",

@@ -31,8 +31,7 @@ __all__ = [
 _CLASSICAL_MODULES = (
     "tsforecast.forecasters.naive",
     "tsforecast.forecasters.regression",
-    "tsforecast.forecasters.ets",
-    "tsforecast.forecasters.arima",
+    "tsforecast.forecasters.statistical",
 )
 _NEURAL_MODULE = "tsforecast.forecasters.neural"
 

@@ -1,130 +1,91 @@
-"""What the statsmodels baselines (ETS in :mod:`.ets`, ARIMA in :mod:`.arima`) share.
+"""Statistical models on statsforecast: AutoARIMA, AutoETS, AutoTheta and MSTL.
 
-Both are local univariate models: one model per series and target column, chosen
-automatically by an information criterion over a small grid and fitted on at most the
-``max_train_size`` most recent rows (long hourly series make state-space fits slow).
+All four are local univariate models: one model per series and target column, fitted on
+at most the ``max_train_size`` most recent rows. Their season comes from the data's
+frequency unless given (hourly 24, daily 7, trading days 5, monthly 12, quarterly 4;
+MSTL takes every cycle: hourly 24 and 168).
 
-Backtests do not refit by default (``refit_every=None``): the fitted parameters are kept
-and the model's state is run forward over the new observations (one Kalman filter /
-exponential smoothing pass over the series, then a dynamic forecast from each origin, which
-reads only the rows before it). ``refit_every=k`` fits the model again from scratch (same
-automatic selection as ``fit``) on the rows before every k-th origin, except where those
-rows are exactly the rows it was fitted on (the refit would be the same model: this is
-why ``predict()`` after ``fit`` never refits).
+Backtests do not refit by default: the fitted model is run forward over the newer rows
+(statsforecast's ``forward``: the fitted parameters applied to the history before each
+origin, which is all a forecast from that origin reads). ``refit_every=k`` fits again on
+the rows before every k-th origin, except where those rows are exactly the rows fitted
+(the refit would be the same model; this is why ``predict()`` after ``fit`` never refits).
 
-Failures never crash a benchmark: a candidate model that raises or does not converge is
-skipped; when every candidate fails, the forecaster warns and falls back to a simpler
-model (ARIMA: random walk with drift, ETS: ``ETS(A,N,N)`` then the naive forecast) and
-records why in ``fallbacks_``. statsmodels' warnings are recorded, not printed.
-
-Saving writes JSON and ``.npz`` only: loading refits on the saved history (the last
-``max_train_size`` rows, exactly the rows fitted), which is deterministic, so the loaded
-model predicts identically.
+A model that fails to fit a series (too short, degenerate) falls back to the seasonal
+naive forecast (naive without a season) with a warning, recorded in ``fallbacks_``.
+Saving writes JSON and ``.npz`` only: loading refits on the saved history (exactly the
+rows fitted, and the fits are deterministic), so predictions are identical.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 from joblib import Parallel, delayed
-from threadpoolctl import threadpool_limits
 
 from ..data import Layout, SeriesData
+from ..data.timeindex import season_length, seasonal_periods
 from .base import BaseForecaster, check_int, check_quantiles
-from .naive import QUANTILES, drift_forecast, gaussian_quantiles, naive_forecast
+from .naive import QUANTILES, gaussian_quantiles, naive_forecast, seasonal_naive_forecast
 from .params import Param
+from .registry import register
 
-_ICS = ("aicc", "aic", "bic")
+__all__ = ["ARIMAForecaster", "ETSForecaster", "MSTLForecaster", "ThetaForecaster"]
 
-
-@dataclass
-class _Fit:
-    """One fitted univariate model (picklable: returned from joblib workers)."""
-
-    kind: str  # "ets", "arima", "naive" or "drift"
-    label: str
-    spec: dict = field(default_factory=dict)
-    params: np.ndarray | None = None
-    scale: float | None = None  # ETS innovation variance at fit
-    fallback: str | None = None  # why a fallback model is used
-    rejected: list[str] = field(default_factory=list)  # candidates that failed
-
-
-def _try_fit(make, **fit_kwargs):
-    """Fit one candidate; returns ``(results, None)`` or ``(None, reason)``."""
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            res = make().fit(**fit_kwargs)
-        except Exception as exc:  # any statsmodels/numpy failure: skip this candidate
-            return None, f"{type(exc).__name__}: {exc}"
-    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        return None, "did not converge"
-    retvals = getattr(res, "mle_retvals", None) or {}
-    if not retvals.get("converged", True):
-        return None, "did not converge"
-    if not np.all(np.isfinite(np.asarray(res.params, dtype=np.float64))):
-        return None, "non-finite parameters"
-    return res, None
-
-
-def _criterion(res, ic: str) -> float:
-    value = float(getattr(res, ic))
-    return value if np.isfinite(value) else np.inf
-
-
-def _fallback_fit(kind: str, reason: str, rejected: list[str]) -> _Fit:
-    label = "random walk with drift" if kind == "drift" else "naive"
-    return _Fit(kind, label, fallback=f"{reason}; using the {label} forecast", rejected=rejected)
-
-
-# -- ETS --------------------------------------------------------------------------------------
-
-
-#: Parameters every statsmodels baseline has.
-STATS_PARAMS = (
-    Param("information_criterion", "aicc", '"aicc", "aic" or "bic".'),
+SEASON = Param("season_length", None, "season in steps; None: from the data's frequency "
+               "(hourly 24, daily 7, trading days 5, monthly 12, quarterly 4; 1 if none).")
+COMMON = (
     Param("max_train_size", 1000, "fit on at most this many most recent rows (None: all)."),
-    Param("refit_every", None, "None: backtests keep the fitted parameters and run the state "
-          "over newer rows; k: refit (with model selection) before every k-th backtest origin."),
+    Param("refit_every", None, "None: backtests run the fitted model forward; k: refit "
+          "before every k-th backtest origin."),
     QUANTILES,
     Param("n_jobs", 1, "joblib jobs for fitting several series/targets."),
 )
 
 
+def _levels(quantiles) -> list[float]:
+    """statsforecast interval levels whose bounds are ``quantiles`` (0.1, 0.9 -> 80)."""
+    return sorted({round(100 * (1 - 2 * min(q, 1 - q)), 10) for q in quantiles if q != 0.5})
 
-class _StatsForecaster(BaseForecaster):
-    """Shared machinery: per-series/target fits in parallel, state updates, refits."""
+
+def _bound(out: dict, q: float) -> np.ndarray:
+    level = round(100 * (1 - 2 * min(q, 1 - q)), 10)
+    side = "lo" if q < 0.5 else "hi"
+    key = next(k for k in out if k.startswith(f"{side}-") and float(k[3:]) == level)
+    return np.asarray(out[key], dtype=np.float64)
+
+
+class _StatsForecastModel(BaseForecaster):
+    """Shared machinery: one statsforecast model per series and target."""
 
     tags = {"scope": "local", "quantiles": True}
-    _name = ""
 
     def _check_params(self) -> None:
         super()._check_params()
         check_quantiles(self.quantiles)
-        check_int("season_length", self.season_length, 2, allow_none=True)
         check_int("max_train_size", self.max_train_size, 10, allow_none=True)
         check_int("refit_every", self.refit_every, 1, allow_none=True)
-        if self.n_jobs is not None and (not isinstance(self.n_jobs, int) or self.n_jobs == 0):
+        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not isinstance(
+                self.n_jobs, int) or self.n_jobs == 0):
             raise ValueError(f"n_jobs must be a non-zero integer or None, got {self.n_jobs!r}")
-        if self.information_criterion not in _ICS:
-            raise ValueError(
-                f"information_criterion must be one of {_ICS}, got {self.information_criterion!r}"
-            )
+        if getattr(self, "season_length", None) is not None:
+            check_int("season_length", self.season_length, 1)
 
-    def _config(self) -> dict:
+    # -- what a subclass provides ----------------------------------------------------------
+    def _new_model(self):
+        """An unfitted statsforecast model for the fitted frequency."""
         raise NotImplementedError
 
-    @staticmethod
-    def _fit_func(y: np.ndarray, cfg: dict) -> _Fit:
-        raise NotImplementedError
+    @property
+    def season_length_(self) -> int:
+        if getattr(self, "season_length", None) is not None:
+            return int(self.season_length)
+        return season_length(getattr(self, "freq_", None)) or 1
 
-    def _predict_one(self, fit: _Fit, y, origins, horizon, sd):
-        raise NotImplementedError
+    @property
+    def min_history(self) -> int:
+        return max(10, 2 * self.season_length_)
 
     @property
     def min_fit_rows(self) -> int:
@@ -134,122 +95,268 @@ class _StatsForecaster(BaseForecaster):
     def history_rows(self) -> int | None:
         return self.max_train_size  # the rows fitted: a load refits on exactly them
 
+    # -- fit -------------------------------------------------------------------------------
+    def _fit_one(self, y: np.ndarray):
+        """``(model, None)`` or ``(None, why)`` when fitting failed."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = self._new_model().fit(y)
+                out = model.forward(y=y, h=self.horizon)["mean"]
+            if not np.all(np.isfinite(out)):
+                return None, "non-finite forecasts"
+            return model, None
+        except Exception as exc:  # noqa: BLE001 - any failure: the recorded fallback
+            return None, f"{type(exc).__name__}: {exc}"
+
+    def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
+        self.quantiles_ = check_quantiles(self.quantiles)
+        W = self.max_train_size
+        tasks = [(s, t) for s in series for t in range(layout.n_targets)]
+        fits = Parallel(n_jobs=self.n_jobs)(
+            delayed(self._fit_one)(np.asarray(s.values[-W if W else 0 :, t], np.float64))
+            for s, t in tasks
+        )
+        self.models_, self.fallbacks_ = {}, {}
+        self.fitted_rows_ = {
+            s.id: np.asarray(s.values[-W if W else 0 :, : layout.n_targets], np.float64)
+            for s in series
+        }
+        for (s, t), (model, why) in zip(tasks, fits, strict=True):
+            self.models_.setdefault(s.id, []).append(model)
+            if why is not None:
+                key = s.id if layout.n_targets == 1 else (s.id, layout.target[t])
+                self.fallbacks_[key] = why
+                warnings.warn(f"{type(self).__name__} for series {s.id!r}, target "
+                              f"{layout.target[t]!r} failed to fit ({why}); using the "
+                              "seasonal naive forecast", UserWarning, stacklevel=4)
+
+    # -- forecast --------------------------------------------------------------------------
+    def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
+        lay, H, W, k = self.layout_, self.horizon, self.max_train_size, self.refit_every
+        origins = np.asarray(origins, dtype=np.int64)
+        fitted = self.models_.get(sid)
+        if fitted is None and not self.multi_series_ and len(self.models_) == 1:
+            fitted = next(iter(self.models_.values()))
+        qs = self.quantiles_
+        out = np.empty((len(origins), H, lay.n_targets, len(qs) if qs else 1))
+        for t in range(lay.n_targets):
+            y = np.asarray(values[: int(origins.max()), t], dtype=np.float64)
+            model = None
+            for i, origin in enumerate(origins):
+                start = max(0, origin - W) if W else 0
+                if i == 0 or (k is not None and i % k == 0):
+                    # a series never fitted, or a scheduled refit: fit on the rows before
+                    # the origin, unless they are exactly the rows fitted (same model)
+                    if fitted is not None and (k is None or self._fitted_on(sid, t, y, origin)):
+                        model = fitted[t]
+                    else:
+                        model, _ = self._fit_one(y[start:origin])
+                out[i, :, t] = self._one(model, y[start:origin], qs)
+        return out if qs else out[..., 0]
+
+    def _one(self, model, y: np.ndarray, qs) -> np.ndarray:
+        """``[H, Q]`` (or ``[H, 1]``) forecast from history ``y``."""
+        H = self.horizon
+        if model is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fc = model.forward(y=y, h=H, level=_levels(qs) if qs else None)
+                point = np.asarray(fc["mean"], dtype=np.float64)
+                if qs is None:
+                    if np.all(np.isfinite(point)):
+                        return point[:, None]
+                else:
+                    q = np.stack([point if q == 0.5 else _bound(fc, q) for q in qs], axis=-1)
+                    if np.all(np.isfinite(q)):
+                        return np.sort(q, axis=-1)
+            except Exception:  # noqa: BLE001 - this origin falls back, the backtest goes on
+                pass
+        return self._fallback(y, qs)
+
+    def _fallback(self, y: np.ndarray, qs) -> np.ndarray:
+        m, y2, origin = self.season_length_, y[:, None], np.array([len(y)])
+        sd = qs is not None and len(y) > m + 1
+        if m > 1 and len(y) >= m + sd:
+            point, s = seasonal_naive_forecast(y2, origin, self.horizon, m, sd)
+        else:
+            point, s = naive_forecast(y2, origin, self.horizon, sd and len(y) > 2)
+        if qs is None:
+            return point[0]
+        if s is None:
+            s = np.zeros_like(point)
+        return gaussian_quantiles(point, s, qs)[0, :, 0, :]
+
     def _fitted_on(self, sid: str, t: int, y: np.ndarray, end: int) -> bool:
-        """Whether the rows before ``end`` end with exactly the rows ``sid`` was fitted on
-        (a refit there would give the same model: it is skipped)."""
         rows = self.fitted_rows_.get(sid)
         if rows is None or end < len(rows):
             return False
         return bool(np.array_equal(y[end - len(rows) : end], rows[:, t]))
 
-    def _key(self, sid: str, target: str):
-        return sid if self.layout_.n_targets == 1 else (sid, target)
-
-    def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
-        self.quantiles_ = check_quantiles(self.quantiles)
-        cfg, W = self._config(), self.max_train_size
-        self.fitted_rows_ = {
-            s.id: np.asarray(s.values[-W if W else 0 :, : layout.n_targets], np.float64)
-            for s in series
-        }
-        tasks = [(s, t) for s in series for t in range(layout.n_targets)]
-        fits = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_func)(s.values[-W if W else 0 :, t], cfg) for s, t in tasks
-        )
-        self.fits_: dict[str, list[_Fit]] = {}
-        self.models_, self.fallbacks_, self.rejected_ = {}, {}, {}
-        for (s, t), fit in zip(tasks, fits, strict=True):
-            self.fits_.setdefault(s.id, []).append(fit)
-            key = self._key(s.id, layout.target[t])
-            self.models_[key] = fit.label
-            if fit.rejected:
-                self.rejected_[key] = fit.rejected
-            if fit.fallback:
-                self.fallbacks_[key] = fit.fallback
-                warnings.warn(
-                    f"{self._name} for series {s.id!r}, target {layout.target[t]!r}: "
-                    f"{fit.fallback}",
-                    UserWarning,
-                    stacklevel=4,
-                )
-        self._record_extra()
-
-    def _record_extra(self) -> None:
-        pass
-
-    def _fallback_predict(self, fit: _Fit, y, origins, horizon, sd):
-        y2 = y[:, None]
-        if fit.kind == "drift" and origins.min() >= 2 + sd:
-            point, s = drift_forecast(y2, origins, horizon, sd)
-        else:
-            point, s = naive_forecast(y2, origins, horizon, sd)
-        return point[..., 0], None if s is None else s[..., 0]
-
-    def _predict_fit(self, fit: _Fit, y, origins, sid, target):
-        H, sd = self.horizon, self.quantiles_ is not None
-        if fit.kind in ("naive", "drift"):
-            return self._fallback_predict(fit, y, origins, H, sd)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                point, s = self._predict_one(fit, y, origins, H, sd)
-            if np.all(np.isfinite(point)) and (s is None or np.all(np.isfinite(s))):
-                return point, s
-            reason = "non-finite forecasts"
-        except Exception as exc:  # never crash a backtest: fall back for this block
-            reason = f"{type(exc).__name__}: {exc}"
-        kind = "drift" if fit.kind == "arima" else "naive"
-        warnings.warn(
-            f"{self._name} {fit.label} for series {sid!r}, target {target!r} failed to forecast "
-            f"({reason}); using the {kind} forecast for these origins",
-            UserWarning,
-            stacklevel=5,
-        )
-        return self._fallback_predict(_Fit(kind, kind), y, origins, H, sd)
-
-    def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
-        lay, H, W = self.layout_, self.horizon, self.max_train_size
-        origins = np.asarray(origins, dtype=np.int64)
-        fits = self.fits_.get(sid)
-        if fits is None and not self.multi_series_ and len(self.fits_) == 1:
-            fits = next(iter(self.fits_.values()))
-        k = self.refit_every
-        blocks = [origins] if k is None else [origins[i : i + k] for i in range(0, len(origins), k)]
-        point = np.empty((len(origins), H, lay.n_targets))
-        sd = np.empty_like(point) if self.quantiles_ is not None else None
-        cfg = self._config()
-        with threadpool_limits(1):
-            for t in range(lay.n_targets):
-                y = np.asarray(values[: int(origins.max()), t], dtype=np.float64)
-                row = 0
-                for block in blocks:
-                    first = int(block[0])
-                    start = max(0, first - W) if W else 0
-                    if fits is None or (k is not None and not self._fitted_on(sid, t, y, first)):
-                        # a series never fitted, or a scheduled refit: fit on the rows before it
-                        fit = self._fit_func(y[start:first], cfg)
-                        if fit.fallback:
-                            warnings.warn(
-                                f"{self._name} refit for series {sid!r}, target "
-                                f"{lay.target[t]!r} at row {first}: {fit.fallback}",
-                                UserWarning,
-                                stacklevel=4,
-                            )
-                    else:
-                        fit = fits[t]
-                    seg = y[start : int(block[-1])]
-                    p, s = self._predict_fit(fit, seg, block - start, sid, lay.target[t])
-                    point[row : row + len(block), :, t] = p
-                    if sd is not None:
-                        sd[row : row + len(block), :, t] = s
-                    row += len(block)
-        return gaussian_quantiles(point, sd, self.quantiles_)
-
     def _set_state(self, state: dict, arrays: dict) -> None:
-        # deterministic refit on the saved history (exactly the rows fitted): no pickles
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # fallbacks were reported at fit
             self._fit(self.layout_, self.history_)
 
 
-__all__ = ["STATS_PARAMS"]
+@register("arima")
+class ARIMAForecaster(_StatsForecastModel):
+    """AutoARIMA (statsforecast): orders chosen by stepwise search on an information
+    criterion, seasonal when the season is > 1.
+
+    Examples
+    --------
+    >>> import tsforecast as tsf
+    >>> df = tsf.datasets.load_stocks(source="bundled")
+    >>> f = ARIMAForecaster(horizon=5, target="close", max_train_size=300)
+    >>> f.fit(df[df.ticker == "IBM"]).predict().shape
+    (5, 1)
+    """
+
+    params = (
+        SEASON,
+        Param("max_p", 5, "largest p of the search."),
+        Param("max_q", 5, "largest q of the search."),
+        Param("max_d", 2, "largest d."),
+        Param("information_criterion", "aicc", '"aicc", "aic" or "bic".'),
+        Param("stepwise", True, "stepwise search (False: every model up to the bounds)."),
+        *COMMON,
+    )
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        for name in ("max_p", "max_q", "max_d"):
+            check_int(name, getattr(self, name), 0)
+        if self.information_criterion not in ("aicc", "aic", "bic"):
+            raise ValueError(f"information_criterion must be one of ('aicc', 'aic', 'bic'), "
+                             f"got {self.information_criterion!r}")
+
+    def _new_model(self):
+        from statsforecast.models import AutoARIMA
+
+        return AutoARIMA(season_length=self.season_length_, max_p=self.max_p,
+                         max_q=self.max_q, max_d=self.max_d, ic=self.information_criterion,
+                         stepwise=bool(self.stepwise))
+
+
+@register("ets")
+class ETSForecaster(_StatsForecastModel):
+    """AutoETS (statsforecast): error, trend and season types chosen by AICc.
+
+    Examples
+    --------
+    >>> import tsforecast as tsf
+    >>> df = tsf.datasets.load_weather().iloc[-600:]
+    >>> ETSForecaster(horizon=24, target="TEMP").fit(df).predict().shape
+    (24, 1)
+    """
+
+    params = (
+        SEASON,
+        Param("model", "ZZZ", 'ETS spec: error, trend, season in "A", "M", "N" or "Z" '
+              '(chosen).'),
+        Param("damped", None, "damped trend: None (chosen), True or False."),
+        *COMMON,
+    )
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if not (isinstance(self.model, str) and len(self.model) == 3
+                and set(self.model) <= set("ANMZ")):
+            raise ValueError(f'model must be three letters of "A", "M", "N", "Z" (error, '
+                             f'trend, season), got {self.model!r}')
+        if self.damped not in (None, True, False):
+            raise ValueError(f"damped must be None, True or False, got {self.damped!r}")
+
+    def _new_model(self):
+        from statsforecast.models import AutoETS
+
+        return AutoETS(season_length=self.season_length_, model=self.model, damped=self.damped)
+
+
+@register("theta")
+class ThetaForecaster(_StatsForecastModel):
+    """AutoTheta (statsforecast): the best of the standard, optimised and dynamic Theta
+    models on seasonally adjusted data.
+
+    Examples
+    --------
+    >>> import tsforecast as tsf
+    >>> df = tsf.datasets.load_weather().iloc[-600:]
+    >>> ThetaForecaster(horizon=24, target="TEMP").fit(df).predict().shape
+    (24, 1)
+    """
+
+    params = (
+        SEASON,
+        Param("decomposition_type", "multiplicative", '"multiplicative" or "additive" '
+              "seasonal adjustment (multiplicative falls back to additive for data <= 0)."),
+        *COMMON,
+    )
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.decomposition_type not in ("multiplicative", "additive"):
+            raise ValueError(f'decomposition_type must be "multiplicative" or "additive", '
+                             f"got {self.decomposition_type!r}")
+
+    def _new_model(self):
+        from statsforecast.models import AutoTheta
+
+        return AutoTheta(season_length=self.season_length_,
+                         decomposition_type=self.decomposition_type)
+
+
+@register("mstl")
+class MSTLForecaster(_StatsForecastModel):
+    """MSTL (statsforecast): several seasonal cycles removed by STL, the rest forecast by
+    AutoETS without a season.
+
+    Examples
+    --------
+    >>> import tsforecast as tsf
+    >>> df = tsf.datasets.load_weather().iloc[-800:]
+    >>> f = MSTLForecaster(horizon=24, target="TEMP").fit(df)
+    >>> f.season_lengths_, f.predict().shape
+    ((24, 168), (24, 1))
+    """
+
+    params = (
+        Param("season_lengths", None, "seasonal cycles in steps; None: every cycle of the "
+              "frequency (hourly 24 and 168, daily 7 and 365) that the fitted rows hold "
+              "twice."),
+        *COMMON,
+    )
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        m = self.season_lengths
+        if m is not None and (isinstance(m, str) or not hasattr(m, "__len__") or not m or not all(
+                isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= 2
+                for v in m)):
+            raise ValueError(f"season_lengths must be None or a list of integers >= 2, got {m!r}")
+
+    @property
+    def season_lengths_(self) -> tuple[int, ...]:
+        if self.season_lengths is not None:
+            return tuple(int(v) for v in self.season_lengths)
+        rows = self.max_train_size or np.inf
+        found = tuple(m for m in seasonal_periods(getattr(self, "freq_", None)) if 2 * m <= rows)
+        return found or (1,)
+
+    @property
+    def season_length_(self) -> int:
+        return self.season_lengths_[0]
+
+    @property
+    def min_history(self) -> int:
+        return max(10, 2 * max(self.season_lengths_))
+
+    def _new_model(self):
+        from statsforecast.models import MSTL, AutoETS
+
+        seasons = [m for m in self.season_lengths_ if m > 1]
+        if not seasons:
+            raise ValueError("MSTL needs a season >= 2; pass season_lengths=")
+        return MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN"))

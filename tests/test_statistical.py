@@ -1,0 +1,112 @@
+"""The statsforecast models: season inference, native intervals, forward-run backtests
+versus refits, fallbacks (offline; the contract tests cover the rest)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tsforecast as tsf
+from tsforecast.forecasters import (
+    ARIMAForecaster,
+    ETSForecaster,
+    MSTLForecaster,
+    ThetaForecaster,
+)
+
+
+@pytest.fixture(scope="module")
+def weather() -> pd.DataFrame:
+    return tsf.datasets.load_weather().iloc[-900:]
+
+
+@pytest.fixture(scope="module")
+def ibm() -> pd.DataFrame:
+    stocks = tsf.datasets.load_stocks(source="bundled")
+    return stocks[stocks["ticker"] == "IBM"].drop(columns="ticker").iloc[-400:]
+
+
+@pytest.mark.parametrize("klass", [ARIMAForecaster, ETSForecaster, ThetaForecaster])
+def test_season_comes_from_the_frequency(klass, weather, ibm):
+    kw = {"max_train_size": 200} if klass is ARIMAForecaster else {}
+    hourly = klass(horizon=6, target="TEMP", fill_missing="ffill", **kw).fit(weather.iloc[-300:])
+    assert hourly.season_length_ == 24
+    trading = klass(horizon=5, target="close", **kw).fit(ibm.iloc[-200:])
+    assert trading.freq_ == "B" and trading.season_length_ == 5
+    assert klass(horizon=5, target="close", season_length=1, **kw).fit(ibm).season_length_ == 1
+
+
+def test_mstl_takes_every_cycle_the_rows_hold_twice(weather):
+    f = MSTLForecaster(horizon=24, target="TEMP", fill_missing="ffill").fit(weather)
+    assert f.season_lengths_ == (24, 168)
+    short = MSTLForecaster(horizon=24, target="TEMP", fill_missing="ffill", max_train_size=300)
+    assert short.fit(weather).season_lengths_ == (24,)
+
+
+def test_native_intervals_are_the_statsforecast_levels(ibm):
+    from statsforecast.models import AutoETS
+
+    f = ETSForecaster(horizon=5, target="close", quantiles=[0.1, 0.9], max_train_size=300)
+    fc = f.fit(ibm).predict()
+    y = ibm["close"].to_numpy(np.float32).astype(np.float64)[-300:]
+    ref = AutoETS(season_length=5).fit(y).forward(y=y, h=5, level=[80])
+    np.testing.assert_allclose(fc["close"], ref["mean"], rtol=1e-6)
+    np.testing.assert_allclose(fc["close_q0.1"], ref["lo-80"], rtol=1e-6)
+    np.testing.assert_allclose(fc["close_q0.9"], ref["hi-80"], rtol=1e-6)
+
+
+def test_backtests_run_the_fit_forward_and_refit_only_when_asked(ibm, monkeypatch):
+    calls = []
+    real = ThetaForecaster._fit_one
+
+    def spy(self, y):
+        calls.append(len(y))
+        return real(self, y)
+
+    monkeypatch.setattr(ThetaForecaster, "_fit_one", spy)
+    f = ThetaForecaster(horizon=3, target="close", max_train_size=150).fit(ibm.iloc[:300])
+    assert calls == [150]
+    bt = f.backtest(ibm, start=300, stride=10)
+    f.predict()
+    assert calls == [150]  # no refit: the fitted model runs forward over the new rows
+    bumped = ibm.copy()
+    bumped.iloc[350:, bumped.columns.get_loc("close")] += 20.0
+    bt2 = f.backtest(bumped, start=300, stride=10)
+    early = bt["cutoff"] < ibm.index[350]
+    np.testing.assert_allclose(bt2.loc[early, "y_hat"], bt.loc[early, "y_hat"], rtol=1e-12)
+    assert (bt2.loc[~early, "y_hat"] - bt.loc[~early, "y_hat"]).abs().min() > 5.0
+    g = f.set_params(refit_every=4).fit(ibm.iloc[:300])
+    del calls[:]
+    bt3 = g.backtest(ibm, start=300, stride=10)
+    n_origins = bt3["cutoff"].nunique()
+    # the first origin is where the fitted rows end: the same model, so no refit there
+    assert calls == [150] * (int(np.ceil(n_origins / 4)) - 1)
+    g.predict()
+    assert len(calls) == int(np.ceil(n_origins / 4)) - 1
+
+
+def test_a_failed_fit_falls_back_to_seasonal_naive_and_says_so(weather, monkeypatch):
+    def boom(self):
+        raise np.linalg.LinAlgError("singular")
+
+    monkeypatch.setattr(ThetaForecaster, "_new_model", boom)
+    data = weather.iloc[-200:]
+    with pytest.warns(UserWarning, match="failed to fit .*LinAlgError.*seasonal naive"):
+        f = ThetaForecaster(horizon=24, target="TEMP", fill_missing="ffill").fit(data)
+    assert "LinAlgError" in f.fallbacks_["series"]
+    snaive = tsf.SeasonalNaiveForecaster(horizon=24, target="TEMP", fill_missing="ffill")
+    pd.testing.assert_frame_equal(f.predict(), snaive.fit(data).predict(), check_dtype=False)
+
+
+def test_bad_parameters_name_the_value(weather):
+    cases = [
+        (ThetaForecaster(decomposition_type="both"), "decomposition_type must be"),
+        (MSTLForecaster(season_lengths=[1, 24]), "season_lengths must be None or a list"),
+        (MSTLForecaster(season_lengths="24"), "season_lengths must be None or a list"),
+        (ARIMAForecaster(max_p=-1), "max_p must be an integer >= 0"),
+        (ETSForecaster(season_length=0), "season_length must be an integer >= 1"),
+    ]
+    for model, match in cases:
+        with pytest.raises(ValueError, match=match):
+            model.set_params(target="TEMP", fill_missing="ffill").fit(weather)
