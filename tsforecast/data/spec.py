@@ -7,8 +7,9 @@ forecaster builds one ``DataSpec`` from its constructor arguments at ``fit`` (so
 always starts from the arguments, never from a previous fit), validates it once, and
 turns frames into arrays through :meth:`DataSpec.to_series`.
 
-The names of forecast columns are part of the schema too: :func:`quantile_label` and
-:func:`quantile_column` are the one place they are spelled.
+The names of forecast columns are part of the schema too: :func:`quantile_label`,
+:func:`quantile_column`, :func:`interval_label` and :func:`interval_column` are the one
+place they are spelled.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from dataclasses import asdict, dataclass, fields
 
 from .frames import FILL_POLICIES, Layout, SeriesData, to_series
 
-__all__ = ["DataSpec", "quantile_column", "quantile_label", "quantile_level"]
+__all__ = [
+    "DataSpec",
+    "interval_bound",
+    "interval_column",
+    "interval_label",
+    "quantile_column",
+    "quantile_label",
+    "quantile_level",
+]
 
 _QUANTILE_LABEL = re.compile(r"^q(\d*\.?\d+)$")
 
@@ -158,3 +167,31 @@ class DataSpec:
             fill_missing=self.fill_missing, causal=True, calendar=bool(layout.calendar),
             freq=freq if freq is not None else self.freq,
         )
+
+
+def interval_label(side: str, level: float) -> str:
+    """Column label of a prediction-interval bound in backtests (``"lo", 80 -> "lo80"``)."""
+    return f"{side}{float(level):g}"
+
+
+def interval_column(target: str, side: str, level: float) -> str:
+    """Column of an interval bound in ``predict`` output (``"TEMP_lo80"``)."""
+    return f"{target}_{interval_label(side, level)}"
+
+
+_INTERVAL_LABEL = re.compile(r"^(lo|hi)(\d*\.?\d+)$")
+
+
+def interval_bound(label: object) -> tuple[str, float] | None:
+    """``("lo", 80.0)`` for a backtest column ``"lo80"``, else None.
+
+    Examples
+    --------
+    >>> interval_bound("hi95"), interval_bound("y_hat")
+    (('hi', 95.0), None)
+    """
+    match = _INTERVAL_LABEL.match(label) if isinstance(label, str) else None
+    if match is None:
+        return None
+    level = float(match.group(2))
+    return (match.group(1), level) if 0.0 < level < 100.0 else None

@@ -52,13 +52,22 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
-from ..data.spec import quantile_column, quantile_label
+from ..data.spec import interval_column, interval_label, quantile_column, quantile_label
 from ..data.timeindex import calendar_features
 from . import persistence
-from .params import COVARIATE_PARAMS, DATA_PARAMS, HORIZON, Param, insert_section, make_init
+from .conformal import check_levels, conformal_scores
+from .params import (
+    COVARIATE_PARAMS,
+    DATA_PARAMS,
+    HORIZON,
+    INTERVAL_PARAMS,
+    Param,
+    insert_section,
+    make_init,
+)
 from .params import params_doc as _params_doc
 
 __all__ = ["BaseForecaster", "NotFittedError", "check_quantiles"]
@@ -127,7 +136,8 @@ class BaseForecaster(BaseEstimator):
 
     @classmethod
     def all_params(cls) -> tuple[Param, ...]:
-        """Every constructor parameter: horizon, the model's own, then the data schema."""
+        """Every constructor parameter: horizon, the model's own, the interval options,
+        then the data schema."""
         own = tuple(cls.params)
         names = {p.name for p in own}
         data = tuple(
@@ -135,7 +145,8 @@ class BaseForecaster(BaseEstimator):
             if p.name not in names and (cls.get_tag("covariates") or p.name not in COVARIATE_PARAMS)
         )
         head = () if "horizon" in names else (HORIZON,)
-        return head + own + data
+        intervals = tuple(p for p in INTERVAL_PARAMS if p.name not in names)
+        return head + own + intervals + data
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -150,6 +161,11 @@ class BaseForecaster(BaseEstimator):
     def _check_params(self) -> None:
         check_int("horizon", self.horizon, 1)
         DataSpec.from_params(self.get_params(deep=False))
+        check_levels(self.level)
+        if self.level is not None:
+            from .conformal import calibration_rows
+
+            calibration_rows(self.calibration_size, 100)
 
     @property
     def min_history(self) -> int:
@@ -182,18 +198,54 @@ class BaseForecaster(BaseEstimator):
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, name)  # nothing of a previous fit survives a refit
         self._check_params()
-        self.spec_ = DataSpec.from_params(self.get_params(deep=False))
-        layout, series = self.spec_.to_series(data)
-        self.freq_ = _check_freq(self.freq, series[0])
+        spec = DataSpec.from_params(self.get_params(deep=False))
+        layout, series = spec.to_series(data)
+        multi = isinstance(data, Mapping) or self.id_col is not None
+        freq = _check_freq(self.freq, series[0])
+        levels = check_levels(self.level)
+        if levels is not None:
+            # a copy fitted without the end of each series forecasts that end: its errors
+            # calibrate the intervals of the model fitted on everything below
+            calibrated = clone(self).set_params(level=None)
+            calibrated.freq_ = freq
+            held_out = calibrated._held_out(series)
+            calibrated._fit_validated(spec, layout, held_out, multi, freq)
+            scores = conformal_scores(calibrated, series, levels)
+        self._fit_validated(spec, layout, series, multi, freq)
+        if levels is not None:
+            self.levels_, self.conformal_scores_ = levels, scores
+        return self
+
+    def _held_out(self, series: list[SeriesData]) -> list[SeriesData]:
+        """The training series without the rows that calibrate the intervals."""
+        from .conformal import calibration_rows
+
+        out = []
+        for s in series:
+            keep = len(s) - calibration_rows(self.calibration_size, len(s))
+            if keep < self.min_fit_rows:
+                raise ValueError(
+                    f"too little held-out history to calibrate intervals: series {s.id!r} has "
+                    f"{len(s)} rows; holding out calibration_size={self.calibration_size!r} "
+                    f"({len(s) - keep} rows) leaves {keep}, and fitting needs "
+                    f"{self.min_fit_rows}; pass more data or a smaller calibration_size"
+                )
+            missing = None if s.missing is None else s.missing[:keep]
+            out.append(SeriesData(s.id, s.index[:keep], s.values[:keep], missing))
+        return out
+
+    def _fit_validated(self, spec: DataSpec, layout: Layout, series: list[SeriesData],
+                       multi: bool, freq) -> None:
+        self.spec_ = spec
+        self.freq_ = freq
         self.layout_ = layout
-        self.multi_series_ = isinstance(data, Mapping) or self.id_col is not None
+        self.multi_series_ = multi
         self._check_length(series, self.min_fit_rows, f"{self._need_text()}")
         self._fit(layout, series)
         keep = self.history_rows
         self.history_ = [
             SeriesData(s.id, s.index[-keep:], s.values[-keep:]) if keep else s for s in series
         ]
-        return self
 
     def _need_text(self) -> str:
         text = f"{self.history_name} {self.min_history}"
@@ -313,14 +365,17 @@ class BaseForecaster(BaseEstimator):
         """``[H, T]`` or ``[H, T, Q]`` forecast -> DataFrame with real timestamps."""
         targets = list(self.layout_.target)
         qs = getattr(self, "quantiles_", None)
-        if qs is None:
-            out = pd.DataFrame(fc, index=index, columns=targets)
-        else:
-            cols = {t: fc[:, i, qs.index(0.5)] for i, t in enumerate(targets)}
+        point = fc if qs is None else fc[..., qs.index(0.5)]  # [H, T]
+        cols = {t: point[:, i] for i, t in enumerate(targets)}
+        for i, t in enumerate(targets):
+            for j, q in enumerate(qs or ()):
+                cols[quantile_column(t, q)] = fc[:, i, j]
+        for k, level in enumerate(getattr(self, "levels_", None) or ()):
+            half = self.conformal_scores_[k]  # [H, T]
             for i, t in enumerate(targets):
-                for j, q in enumerate(qs):
-                    cols[quantile_column(t, q)] = fc[:, i, j]
-            out = pd.DataFrame(cols, index=index)
+                cols[interval_column(t, "lo", level)] = point[:, i] - half[:, i]
+                cols[interval_column(t, "hi", level)] = point[:, i] + half[:, i]
+        out = pd.DataFrame(cols, index=index)
         if self.multi_series_:
             out.insert(0, self.id_col or "series", sid)
         return out
@@ -399,6 +454,10 @@ class BaseForecaster(BaseEstimator):
         if qs is not None:
             for j, q in enumerate(qs):
                 frame[quantile_label(q)] = np.asarray(fc[..., j], dtype=np.float64).ravel()
+        for k, level in enumerate(getattr(self, "levels_", None) or ()):
+            half = np.broadcast_to(self.conformal_scores_[k][None], shape).ravel()  # [H, T]
+            frame[interval_label("lo", level)] = frame["y_hat"] - half
+            frame[interval_label("hi", level)] = frame["y_hat"] + half
         return pd.DataFrame(frame)
 
     # -- persistence -----------------------------------------------------------------------------
@@ -411,13 +470,18 @@ class BaseForecaster(BaseEstimator):
         """
         self._check_fitted()
         state, arrays = self._get_state()
+        if hasattr(self, "conformal_scores_"):
+            arrays = {**arrays, "_conformal_scores": self.conformal_scores_}
         persistence.save(self, Path(path), state, arrays, overwrite=overwrite)
 
     @classmethod
     def load(cls, path) -> BaseForecaster:
         """Load a forecaster saved with :meth:`save`; predictions are identical."""
         model, state, arrays = persistence.load(Path(path), cls)
+        scores = arrays.pop("_conformal_scores", None)
         model._set_state(state, arrays)
+        if scores is not None:
+            model.levels_, model.conformal_scores_ = check_levels(model.level), scores
         return model
 
 

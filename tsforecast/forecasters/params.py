@@ -49,6 +49,15 @@ DATA_PARAMS = (
 )
 COVARIATE_PARAMS = ("past_covariates", "future_covariates", "calendar_features")
 
+#: Conformal prediction intervals, available on every forecaster.
+INTERVAL_PARAMS = (
+    Param("level", None, "prediction-interval levels in percent, e.g. ``[80, 95]``: split "
+          "conformal intervals from held-out rolling-origin errors per horizon step; adds "
+          "``<target>_lo80``/``<target>_hi80`` columns."),
+    Param("calibration_size", 0.2, "rows held out at the end of each training series to "
+          "calibrate the intervals: a fraction or a number of rows."),
+)
+
 
 def params_from_config(config_cls: type) -> tuple[Param, ...]:
     """Params from a config dataclass; each field's doc is ``metadata["doc"]``."""

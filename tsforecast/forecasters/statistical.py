@@ -339,9 +339,11 @@ class MSTLForecaster(_StatsForecastModel):
 
     @property
     def season_lengths_(self) -> tuple[int, ...]:
+        """The cycles used: given, or those of the frequency that the fitted rows (the
+        shortest series' last ``max_train_size``) hold at least twice."""
         if self.season_lengths is not None:
             return tuple(int(v) for v in self.season_lengths)
-        rows = self.max_train_size or np.inf
+        rows = getattr(self, "rows_", None) or self.max_train_size or np.inf
         found = tuple(m for m in seasonal_periods(getattr(self, "freq_", None)) if 2 * m <= rows)
         return found or (1,)
 
@@ -351,7 +353,15 @@ class MSTLForecaster(_StatsForecastModel):
 
     @property
     def min_history(self) -> int:
-        return max(10, 2 * max(self.season_lengths_))
+        if self.season_lengths is not None:
+            return max(10, 2 * max(self.season_lengths_))
+        return max(10, 2 * min(self.season_lengths_))  # longer cycles are used if they fit
+
+    def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
+        self.rows_ = min(len(s) for s in series)
+        if self.max_train_size:
+            self.rows_ = min(self.rows_, int(self.max_train_size))
+        super()._fit(layout, series)
 
     def _new_model(self):
         from statsforecast.models import MSTL, AutoETS

@@ -1,0 +1,54 @@
+"""Conformal intervals: coverage where the theory promises it, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tsforecast as tsf
+
+
+def random_walk(n: int, seed: int = 0) -> pd.DataFrame:
+    steps = np.random.default_rng(seed).normal(size=n)
+    return pd.DataFrame({"y": 100 + np.cumsum(steps)},
+                        index=pd.date_range("2020-01-01", periods=n, freq="h"))
+
+
+@pytest.mark.parametrize("level", [80, 95])
+def test_naive_intervals_cover_a_random_walk_at_the_nominal_level(level):
+    data = random_walk(6000)
+    f = tsf.NaiveForecaster(horizon=4, level=[level], calibration_size=2000).fit(data.iloc[:3000])
+    bt = f.backtest(data, start=3000, stride=1)
+    inside = (bt["y"] >= bt[f"lo{level}"]) & (bt["y"] <= bt[f"hi{level}"])
+    assert abs(inside.mean() - level / 100) < 0.03
+    # wider for later steps: the error of a random walk grows like sqrt(h)
+    width = (bt[f"hi{level}"] - bt[f"lo{level}"]).groupby(bt["step"]).mean()
+    assert width.is_monotonic_increasing and width.iloc[-1] / width.iloc[0] > 1.5
+
+
+def test_intervals_are_per_series_and_target_pooled_over_series():
+    a, b = random_walk(600, 1), random_walk(600, 2)
+    both = pd.concat([a.assign(k="a"), b.assign(k="b", z=lambda d: d["y"] * 10)])
+    f = tsf.DriftForecaster(horizon=3, id_col="k", target=["y"], level=[90]).fit(both)
+    fc = f.predict()
+    assert set(fc.columns) == {"k", "y", "y_lo90", "y_hi90"}
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"level": [0]}, "strictly between 0 and 100, got 0"),
+        ({"level": [100]}, "strictly between 0 and 100, got 100"),
+        ({"level": [80, 150]}, "got 150"),
+        ({"level": 80}, "level must be a list of percentages"),
+        ({"level": ["80"]}, "got '80'"),
+        ({"level": [80], "calibration_size": 1.5}, "calibration_size must be a fraction"),
+        ({"level": [80], "calibration_size": 590}, "too little held-out history to calibrate"),
+        ({"level": [99.9], "calibration_size": 20}, "too little held-out history to calibrate "
+                                                    "level 99.9"),
+    ],
+)
+def test_bad_levels_and_too_little_history_are_clear_errors(params, match):
+    with pytest.raises(ValueError, match=match):
+        tsf.SeasonalNaiveForecaster(horizon=4, season_length=24, **params).fit(random_walk(600))

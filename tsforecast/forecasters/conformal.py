@@ -1,0 +1,93 @@
+"""Split-conformal prediction intervals for any forecaster, per horizon step.
+
+The method behind statsforecast's and neuralforecast's ``ConformalIntervals``: hold out
+the end of every training series, fit a copy of the model on the rest, forecast every
+origin of the held-out part (rolling origin, stride 1, histories never read past the
+origin), and keep, per horizon step and target, the absolute errors. The interval at
+level ``L`` is ``point ± q``, with ``q`` the ``ceil((n + 1) L / 100)``-th smallest of the
+``n`` errors (the finite-sample conformal quantile). Then the model itself is fitted on
+all rows as usual; its intervals use these scores.
+
+The intervals are calibrated to the held-out period: they are as honest as that period is
+like the future. The leaderboard's coverage columns check them on the test period.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..data import SeriesData
+
+__all__ = ["calibration_rows", "check_levels", "conformal_scores"]
+
+
+def check_levels(level) -> tuple[float, ...] | None:
+    """Sorted interval levels in percent, each strictly between 0 and 100."""
+    if level is None:
+        return None
+    if isinstance(level, numbers.Number | str) or not hasattr(level, "__iter__"):
+        raise ValueError(f"level must be a list of percentages in (0, 100), e.g. [80, 95], "
+                         f"got {level!r}")
+    levels = list(level)
+    bad = [v for v in levels if isinstance(v, bool) or not isinstance(v, numbers.Real)
+           or not 0 < v < 100]
+    if not levels or bad:
+        raise ValueError(f"level must hold percentages strictly between 0 and 100, got "
+                         f"{bad[0] if bad else level!r}")
+    return tuple(sorted({float(v) for v in levels}))
+
+
+def calibration_rows(size, n: int) -> int:
+    """Rows held out at the end of a series of ``n`` rows: ``size`` rows, or a fraction."""
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool) and size >= 1:
+        return int(size)
+    if isinstance(size, numbers.Real) and not isinstance(size, bool) and 0 < size < 1:
+        return max(1, int(n * float(size)))
+    raise ValueError(f"calibration_size must be a fraction in (0, 1) or a number of rows "
+                     f">= 1, got {size!r}")
+
+
+def conformal_scores(calibrated, series: list[SeriesData], levels) -> np.ndarray:
+    """``[n_levels, H, T]`` half-widths from the held-out errors of ``calibrated``.
+
+    ``calibrated`` is a copy of the model fitted on each series without its last
+    ``calibration_rows`` rows; ``series`` are the full training series.
+    """
+    H, T = calibrated.horizon, calibrated.layout_.n_targets
+    errors = []
+    for s in series:
+        start = len(s) - calibration_rows(calibrated.calibration_size, len(s))
+        origins = np.arange(max(start, calibrated.min_history), len(s) - H + 1, dtype=np.int64)
+        if origins.size == 0:
+            continue
+        fc = calibrated._forecast(s.values, s.id, origins)
+        point = fc if fc.ndim == 3 else fc[..., calibrated.quantiles_.index(0.5)]
+        rows = origins[:, None] + np.arange(H)  # [n, H]
+        err = np.abs(s.values[rows][..., :T].astype(np.float64) - point)  # [n, H, T]
+        if s.missing is not None:
+            err[s.missing[rows]] = np.nan  # filled gaps are not actuals
+        errors.append(err)
+    if not errors:
+        raise ValueError(
+            f"too little held-out history to calibrate intervals: no series leaves a "
+            f"forecast of horizon {H} in its last calibration_size={calibrated.calibration_size!r} "
+            "rows; pass a larger calibration_size"
+        )
+    err = np.concatenate(errors)  # [N, H, T]
+    out = np.empty((len(levels), H, T))
+    for h in range(H):
+        for t in range(T):
+            e = np.sort(err[:, h, t][~np.isnan(err[:, h, t])])
+            for i, level in enumerate(levels):
+                k = math.ceil((len(e) + 1) * level / 100)
+                if k > len(e):
+                    raise ValueError(
+                        f"too little held-out history to calibrate level {level:g}: "
+                        f"{len(e)} held-out forecasts per step need at least "
+                        f"{math.ceil(100 / (100 - level)) - 1}; pass a larger calibration_size"
+                    )
+                out[i, h, t] = e[k - 1]
+    return out
