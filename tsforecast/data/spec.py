@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 from .frames import FILL_POLICIES, Layout, SeriesData, to_series
 
 __all__ = [
+    "NIXTLA_COLUMNS",
     "DataSpec",
+    "as_pandas",
     "interval_bound",
     "interval_column",
     "interval_label",
@@ -29,6 +31,20 @@ __all__ = [
     "quantile_label",
     "quantile_level",
 ]
+
+#: The long layout the Nixtla libraries share: series id, timestamp, target.
+NIXTLA_COLUMNS = ("unique_id", "ds", "y")
+
+
+def as_pandas(data):
+    """``data`` with polars DataFrames (also as dict values) converted to pandas; the one
+    place another frame library is accepted (pandas stays the internal format)."""
+    if isinstance(data, Mapping):
+        return {k: as_pandas(v) for k, v in data.items()}
+    if type(data).__module__.split(".")[0] == "polars" and hasattr(data, "to_pandas"):
+        return data.to_pandas()
+    return data
+
 
 _QUANTILE_LABEL = re.compile(r"^q(\d*\.?\d+)$")
 
@@ -136,6 +152,25 @@ class DataSpec:
         """The spec of a forecaster's parameters (fields it does not have keep defaults)."""
         return cls(**{k: params[k] for k in cls.field_names() if k in params})
 
+    def resolve(self, data) -> DataSpec:
+        """The spec for ``data``: a Nixtla long frame (``unique_id, ds, y``) is read as one
+        when no target, id column or time column was given.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"unique_id": ["a"] * 3, "ds": pd.date_range("2024", periods=3),
+        ...                    "y": [1.0, 2.0, 3.0]})
+        >>> DataSpec().resolve(df).id_col
+        'unique_id'
+        """
+        cols = getattr(data, "columns", ())
+        if (self.target is None and self.id_col is None and self.time_col is None
+                and set(NIXTLA_COLUMNS) <= set(cols)):
+            uid, ds, y = NIXTLA_COLUMNS
+            return replace(self, target=y, id_col=uid, time_col=ds)
+        return self
+
     def as_params(self) -> dict[str, object]:
         """The fields as forecaster constructor arguments."""
         return asdict(self)
@@ -155,6 +190,7 @@ class DataSpec:
         filled causally (forward fill only), as every history a forecast is made from
         must be; ``freq`` then is the fitted frequency.
         """
+        data = as_pandas(data)
         if layout is None:
             return to_series(
                 data, self.target, self.past_covariates, self.future_covariates,

@@ -55,9 +55,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
-from ..data.spec import interval_column, interval_label, quantile_column, quantile_label
-from ..data.timeindex import calendar_features
-from . import persistence
+from ..data.spec import as_pandas
+from . import output, persistence
 from .conformal import check_levels, conformal_scores
 from .params import (
     COVARIATE_PARAMS,
@@ -198,9 +197,10 @@ class BaseForecaster(BaseEstimator):
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, name)  # nothing of a previous fit survives a refit
         self._check_params()
-        spec = DataSpec.from_params(self.get_params(deep=False))
+        data = as_pandas(data)
+        spec = DataSpec.from_params(self.get_params(deep=False)).resolve(data)
         layout, series = spec.to_series(data)
-        multi = isinstance(data, Mapping) or self.id_col is not None
+        multi = isinstance(data, Mapping) or spec.id_col is not None
         freq = _check_freq(self.freq, series[0])
         levels = check_levels(self.level)
         if levels is not None:
@@ -283,7 +283,8 @@ class BaseForecaster(BaseEstimator):
         return out * scale[:T] + loc[:T]
 
     # -- predict ---------------------------------------------------------------------------------
-    def predict(self, history=None, future_covariates=None) -> pd.DataFrame:
+    def predict(self, history=None, future_covariates=None, format: str = "wide"
+                ) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after the end of each series.
 
         Parameters
@@ -293,6 +294,8 @@ class BaseForecaster(BaseEstimator):
         future_covariates : DataFrame (or dict of DataFrames for several series) holding
             the known-future covariate columns for the ``horizon`` future timestamps;
             required when the model was fitted with ``future_covariates``.
+        format : ``"wide"`` (default, below) or ``"nixtla"``: the long layout of the
+            Nixtla libraries, ``unique_id, ds, <model>, <model>-lo-80, ...``.
 
         Returns
         -------
@@ -301,87 +304,21 @@ class BaseForecaster(BaseEstimator):
         series, a ``series`` column (or the ``id_col`` name) says which.
         """
         self._check_fitted()
+        _check_format(format, ("wide", "nixtla"))
         series = self.history_ if history is None else self._series(history)
         self._check_length(series, self.min_history, "forecasting from it")
         frames = []
         for s in series:
             fidx = future_index(s.index, self.horizon, self.freq_)
-            ext = self._extend(s, fidx, future_covariates)
+            ext = output.extend_history(self, s, fidx, future_covariates)
             fc = self._forecast(ext, s.id, np.array([len(s)], dtype=np.int64))[0]
-            frames.append(self._forecast_frame(fc, fidx, s.id))
-        return pd.concat(frames) if len(frames) > 1 else frames[0]
-
-    def _extend(self, s: SeriesData, fidx: pd.Index, future_covariates) -> np.ndarray:
-        """History plus ``horizon`` rows holding only the known-future covariates."""
-        lay = self.layout_
-        ext = np.full((self.horizon, lay.n_inputs), np.nan, dtype=np.float32)
-        start = lay.n_inputs - lay.n_future
-        n_given = len(lay.future_covariates)
-        if n_given:
-            vals = self._future_values(s.id, fidx, future_covariates)
-            ext[:, start : start + n_given] = vals
-        if lay.calendar:
-            ext[:, start + n_given :] = calendar_features(fidx, self.freq_).to_numpy(np.float32)
-        return np.concatenate([s.values, ext])
-
-    def _future_values(self, sid: str, fidx: pd.Index, fut) -> np.ndarray:
-        lay, H = self.layout_, self.horizon
-        if isinstance(fut, Mapping):
-            fut = fut.get(sid)
-        if fut is None:
-            raise ValueError(
-                f"series {sid!r}: the model uses future covariates {list(lay.future_covariates)}; "
-                f"pass future_covariates= with their values for the {H} future timestamps "
-                f"starting {fidx[0]}"
-            )
-        if not isinstance(fut, pd.DataFrame):
-            raise TypeError(f"future_covariates must be a DataFrame, got {type(fut).__name__}")
-        if self.id_col is not None and self.id_col in fut.columns:
-            fut = fut[fut[self.id_col].astype(str) == sid]
-        if self.time_col is not None and self.time_col in fut.columns:
-            fut = fut.set_index(pd.DatetimeIndex(pd.to_datetime(fut[self.time_col])))
-        missing = [c for c in lay.future_covariates if c not in fut.columns]
-        if missing:
-            raise ValueError(f"future_covariates is missing column(s) {missing}")
-        if isinstance(fut.index, pd.DatetimeIndex) and isinstance(fidx, pd.DatetimeIndex):
-            absent = fidx.difference(fut.index)
-            if len(absent):
-                raise ValueError(
-                    f"series {sid!r}: future_covariates has no row for {absent[0]}; it "
-                    f"needs the {H} timestamps {fidx[0]} .. {fidx[-1]}"
-                )
-            fut = fut[~fut.index.duplicated()].reindex(fidx)
-        elif len(fut) < H:
-            raise ValueError(
-                f"series {sid!r}: future_covariates has {len(fut)} rows; it needs the "
-                f"{H} timestamps {fidx[0]} .. {fidx[-1]}"
-            )
-        vals = fut[list(lay.future_covariates)].to_numpy(np.float32)[:H]
-        if not np.isfinite(vals).all():
-            raise ValueError(f"series {sid!r}: future_covariates contain NaN or inf")
-        return vals
-
-    def _forecast_frame(self, fc: np.ndarray, index: pd.Index, sid: str) -> pd.DataFrame:
-        """``[H, T]`` or ``[H, T, Q]`` forecast -> DataFrame with real timestamps."""
-        targets = list(self.layout_.target)
-        qs = getattr(self, "quantiles_", None)
-        point = fc if qs is None else fc[..., qs.index(0.5)]  # [H, T]
-        cols = {t: point[:, i] for i, t in enumerate(targets)}
-        for i, t in enumerate(targets):
-            for j, q in enumerate(qs or ()):
-                cols[quantile_column(t, q)] = fc[:, i, j]
-        for k, level in enumerate(getattr(self, "levels_", None) or ()):
-            half = self.conformal_scores_[k]  # [H, T]
-            for i, t in enumerate(targets):
-                cols[interval_column(t, "lo", level)] = point[:, i] - half[:, i]
-                cols[interval_column(t, "hi", level)] = point[:, i] + half[:, i]
-        out = pd.DataFrame(cols, index=index)
-        if self.multi_series_:
-            out.insert(0, self.id_col or "series", sid)
-        return out
+            frames.append(output.forecast_frame(self, fc, fidx, s.id, s.values))
+        out = pd.concat(frames) if len(frames) > 1 else frames[0]
+        return output.to_nixtla(self, out, "forecast") if format == "nixtla" else out
 
     # -- backtest --------------------------------------------------------------------------------
-    def backtest(self, data, start=0.8, stride: int | None = None) -> pd.DataFrame:
+    def backtest(self, data, start=0.8, stride: int | None = None, format: str = "tidy"
+                 ) -> pd.DataFrame:
         """Historical forecasts with the fitted model (no refit), in original units.
 
         Cutoffs run from ``start`` (a fraction of each series, a row position, or a
@@ -391,9 +328,12 @@ class BaseForecaster(BaseEstimator):
         Returns
         -------
         Tidy DataFrame with columns ``series, target, cutoff, timestamp, step, y, y_hat``
-        (plus ``q<q>`` columns with quantiles), one row per series, cutoff, step and target.
+        (plus ``q<q>`` columns with quantiles, ``lo<level>``/``hi<level>`` with levels), one
+        row per series, cutoff, step and target; with ``format="nixtla"``: ``unique_id, ds,
+        cutoff, y, <model>, ...`` like statsforecast's ``cross_validation``.
         """
         self._check_fitted()
+        _check_format(format, ("tidy", "nixtla"))
         stride = self.horizon if stride is None else stride
         if isinstance(stride, bool) or not isinstance(stride, int | np.integer) or stride < 1:
             raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
@@ -401,8 +341,9 @@ class BaseForecaster(BaseEstimator):
         for s in self._series(data):
             origins = self._backtest_origins(s, start, stride)
             fc = self._forecast(s.values, s.id, origins)
-            frames.append(self._tidy(s, origins, fc))
-        return pd.concat(frames, ignore_index=True)
+            frames.append(output.tidy_frame(self, s, origins, fc))
+        out = pd.concat(frames, ignore_index=True)
+        return output.to_nixtla(self, out, "backtest") if format == "nixtla" else out
 
     def _backtest_origins(self, s: SeriesData, start, stride: int) -> np.ndarray:
         n = len(s)
@@ -429,36 +370,27 @@ class BaseForecaster(BaseEstimator):
             )
         return origins
 
-    def _tidy(self, s: SeriesData, origins: np.ndarray, fc: np.ndarray) -> pd.DataFrame:
-        n, H = len(origins), self.horizon
-        targets = list(self.layout_.target)
-        T = len(targets)
-        rows = origins[:, None] + np.arange(H)  # [n, H]
-        y = s.values[rows][..., :T].astype(np.float64)  # [n, H, T]
-        if s.missing is not None:  # filled gaps are not actuals: never scored
-            y[s.missing[rows]] = np.nan
-        qs = getattr(self, "quantiles_", None)
-        point = fc if qs is None else fc[..., qs.index(0.5)]
-        shape = (n, H, T)
-        frame = {
-            "series": np.full(n * H * T, s.id, dtype=object),
-            "target": np.broadcast_to(np.array(targets, dtype=object), shape).ravel(),
-            "cutoff": np.broadcast_to(
-                np.asarray(s.index)[origins - 1][:, None, None], shape
-            ).ravel(),
-            "timestamp": np.broadcast_to(np.asarray(s.index)[rows][..., None], shape).ravel(),
-            "step": np.broadcast_to(np.arange(1, H + 1)[None, :, None], shape).ravel(),
-            "y": y.ravel(),
-            "y_hat": np.asarray(point, dtype=np.float64).ravel(),
-        }
-        if qs is not None:
-            for j, q in enumerate(qs):
-                frame[quantile_label(q)] = np.asarray(fc[..., j], dtype=np.float64).ravel()
-        for k, level in enumerate(getattr(self, "levels_", None) or ()):
-            half = np.broadcast_to(self.conformal_scores_[k][None], shape).ravel()  # [H, T]
-            frame[interval_label("lo", level)] = frame["y_hat"] - half
-            frame[interval_label("hi", level)] = frame["y_hat"] + half
-        return pd.DataFrame(frame)
+    def plot(self, history=None, series: str | None = None, target: str | None = None,
+             n_history: int | None = None, ax=None):
+        """Plot the forecast from the end of ``history`` (default: the training data) with
+        its intervals, after the last ``n_history`` rows (default ``5 * horizon``).
+        Returns the matplotlib axes; for backtests see
+        :func:`tsforecast.forecasters.plotting.plot_backtest`."""
+        from .plotting import plot_forecast
+
+        fc = self.predict(history)
+        series_list = self.history_ if history is None else self._series(history)
+        sid = series if series is not None else series_list[0].id
+        s = next((x for x in series_list if x.id == str(sid)), None)
+        if s is None:
+            raise ValueError(f"unknown series {sid!r}; known: {[x.id for x in series_list]}")
+        t = target if target is not None else self.layout_.target[0]
+        if t not in self.layout_.target:
+            raise ValueError(f"unknown target {t!r}; targets: {list(self.layout_.target)}")
+        n = n_history if n_history is not None else 5 * self.horizon
+        col = self.layout_.target.index(t)
+        past = pd.Series(s.values[-n:, col], index=s.index[-n:])
+        return plot_forecast(fc, history=past, target=t, series=s.id, ax=ax)
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, path, overwrite: bool = False) -> None:
@@ -483,6 +415,11 @@ class BaseForecaster(BaseEstimator):
         if scores is not None:
             model.levels_, model.conformal_scores_ = check_levels(model.level), scores
         return model
+
+
+def _check_format(value, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        raise ValueError(f"format must be one of {valid}, got {value!r}")
 
 
 def _try_freq(index: pd.Index):

@@ -3,10 +3,15 @@
 The method behind statsforecast's and neuralforecast's ``ConformalIntervals``: hold out
 the end of every training series, fit a copy of the model on the rest, forecast every
 origin of the held-out part (rolling origin, stride 1, histories never read past the
-origin), and keep, per horizon step and target, the absolute errors. The interval at
-level ``L`` is ``point ± q``, with ``q`` the ``ceil((n + 1) L / 100)``-th smallest of the
-``n`` errors (the finite-sample conformal quantile). Then the model itself is fitted on
-all rows as usual; its intervals use these scores.
+origin), and keep, per horizon step and target, the absolute errors. Each error is
+divided by the local scale at its origin -- the mean absolute one-step change over the
+``SCALE_WINDOW`` rows before it, which the forecast may read too -- and the scaled errors
+are pooled over origins and series. So many short series calibrate together, a series
+at a large level gets proportionally wide intervals, and calm or volatile stretches
+get narrow or wide ones. The interval at level ``L`` is ``point ± q * local scale``, with
+``q`` the ``ceil((n + 1) L / 100)``-th smallest of the ``n`` scaled errors (the
+finite-sample conformal quantile). Then the model itself is fitted on all rows as usual;
+its intervals use these scores.
 
 The intervals are calibrated to the held-out period: they are as honest as that period is
 like the future. The leaderboard's coverage columns check them on the test period.
@@ -21,7 +26,29 @@ import numpy as np
 
 from ..data import SeriesData
 
-__all__ = ["calibration_rows", "check_levels", "conformal_scores"]
+__all__ = ["SCALE_WINDOW", "calibration_rows", "check_levels", "conformal_scores", "local_scale"]
+
+#: Rows before an origin whose mean absolute one-step change scales its errors.
+SCALE_WINDOW = 64
+
+
+def local_scale(values: np.ndarray, origins: np.ndarray) -> np.ndarray:
+    """``[n, T]`` scale at each origin: the mean absolute one-step change of each column of
+    ``values [N, T]`` over the ``SCALE_WINDOW`` rows before it (fewer where the history is
+    shorter), floored at a millionth of the column's typical size so it is never 0."""
+    x = np.asarray(values, dtype=np.float64)
+    d = np.abs(np.diff(x, axis=0))  # [N-1, T]
+    ok = np.isfinite(d)
+    csum = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(np.where(ok, d, 0), axis=0)])
+    ccnt = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(ok, axis=0)])
+    hi = np.asarray(origins, dtype=np.int64) - 1  # diffs d[k] = x[k+1] - x[k], k < origin - 1
+    lo = np.maximum(hi - SCALE_WINDOW, 0)
+    hi = np.clip(hi, 0, len(d))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = (csum[hi] - csum[lo]) / (ccnt[hi] - ccnt[lo])
+        floor = 1e-6 * np.nanmax(np.abs(x), axis=0)
+    floor = np.where(np.isfinite(floor) & (floor > 0), floor, 1e-12)
+    return np.where(np.isfinite(scale), np.maximum(scale, floor), floor)
 
 
 def check_levels(level) -> tuple[float, ...] | None:
@@ -51,7 +78,8 @@ def calibration_rows(size, n: int) -> int:
 
 
 def conformal_scores(calibrated, series: list[SeriesData], levels) -> np.ndarray:
-    """``[n_levels, H, T]`` half-widths from the held-out errors of ``calibrated``.
+    """``[n_levels, H, T]`` half-widths, in local-scale units, from the held-out errors of
+    ``calibrated``.
 
     ``calibrated`` is a copy of the model fitted on each series without its last
     ``calibration_rows`` rows; ``series`` are the full training series.
@@ -67,6 +95,7 @@ def conformal_scores(calibrated, series: list[SeriesData], levels) -> np.ndarray
         point = fc if fc.ndim == 3 else fc[..., calibrated.quantiles_.index(0.5)]
         rows = origins[:, None] + np.arange(H)  # [n, H]
         err = np.abs(s.values[rows][..., :T].astype(np.float64) - point)  # [n, H, T]
+        err /= local_scale(s.values[:, :T], origins)[:, None, :]
         if s.missing is not None:
             err[s.missing[rows]] = np.nan  # filled gaps are not actuals
         errors.append(err)
