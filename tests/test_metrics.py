@@ -420,3 +420,30 @@ def test_dm_long_run_variance_is_never_negative_at_long_horizons():
         e2 = rng.normal(size=60)
         stat, p = diebold_mariano(e1, e2, horizon=24)
         assert np.isfinite(stat) and 0.0 <= p <= 1.0
+
+
+# --------------------------------------------------------------------------- interval scores
+
+
+def test_winkler_width_and_crps_hand_computed():
+    from tsforecast.metrics import crps_from_quantiles, interval_width, winkler_score
+
+    y, lo, hi = [1.0, 5.0, -1.0], [0.0, 0.0, 0.0], [2.0, 4.0, 1.0]
+    assert interval_width(lo, hi) == pytest.approx((2 + 4 + 1) / 3)
+    # 95%: alpha 0.05 -> penalty 40 per unit outside: 2, 4 + 40, 1 + 40
+    assert winkler_score(y, lo, hi, 95) == pytest.approx((2 + 44 + 41) / 3)
+    # CRPS from the median alone is the MAE
+    assert crps_from_quantiles([1.0, 3.0], [[2.0], [2.0]], [0.5]) == pytest.approx(1.0)
+    # a Gaussian forecast: quantile CRPS approaches the closed form sigma*(1/sqrt(pi) - ...)
+    rng = np.random.default_rng(0)
+    qs = np.linspace(0.01, 0.99, 99)
+    yy = rng.normal(size=4000)
+    q_hat = np.tile(stats.norm.ppf(qs), (yy.size, 1))
+    # closed form of the CRPS of N(0, 1) at y (Gneiting & Raftery 2007)
+    expected = np.mean(yy * (2 * stats.norm.cdf(yy) - 1) + 2 * stats.norm.pdf(yy)
+                       - 1 / math.sqrt(math.pi))
+    assert crps_from_quantiles(yy, q_hat, qs) == pytest.approx(expected, rel=0.03)
+    with pytest.raises(ValueError, match="lo > hi"):
+        winkler_score([1.0], [2.0], [1.0], 80)
+    with pytest.raises(ValueError, match="level must be"):
+        winkler_score([1.0], [0.0], [2.0], 100)

@@ -6,6 +6,7 @@ this package (the name the README has always used).
 
 from .dm import diebold_mariano
 from .evaluate import evaluate
+from .intervals import crps_from_quantiles, interval_width, winkler_score
 from .metrics import (
     METRICS,
     VALID_METRICS,
@@ -26,9 +27,11 @@ __all__ = [
     "METRICS",
     "VALID_METRICS",
     "coverage",
+    "crps_from_quantiles",
     "diebold_mariano",
     "directional_accuracy",
     "evaluate",
+    "interval_width",
     "mae",
     "mape",
     "mase",
@@ -38,4 +41,5 @@ __all__ = [
     "rmse",
     "skill",
     "smape",
+    "winkler_score",
 ]
