@@ -32,6 +32,7 @@ FAST = {
     "lag_regression": {"lags": 24},
     "ets": {"season_length": 24, "max_train_size": 120},
     "arima": {"max_p": 1, "max_q": 1, "max_d": 1, "max_train_size": 120},
+    "combination": {"members": ("naive", ("ets", {"max_train_size": 120}), "theta")},
 }
 NEURAL_FAST = {
     "lookback": 24, "max_epochs": 1, "batch_size": 64, "accelerator": "cpu", "devices": 1,

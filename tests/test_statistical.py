@@ -110,3 +110,19 @@ def test_bad_parameters_name_the_value(weather):
     for model, match in cases:
         with pytest.raises(ValueError, match=match):
             model.set_params(target="TEMP", fill_missing="ffill").fit(weather)
+
+
+def test_combination_is_the_mean_or_median_of_its_members(weather):
+    data = weather.iloc[-400:]
+    kw = dict(horizon=12, target="TEMP", fill_missing="ffill")
+    members = ("naive", "drift", ("seasonal_naive", {"season_length": 24}))
+    parts = [tsf.NaiveForecaster(**kw), tsf.DriftForecaster(**kw),
+             tsf.SeasonalNaiveForecaster(season_length=24, **kw)]
+    each = np.stack([m.fit(data).predict()["TEMP"].to_numpy() for m in parts])
+    for combine, ref in (("mean", each.mean(0)), ("median", np.median(each, 0))):
+        f = tsf.make_forecaster("combination", members=members, combine=combine, **kw)
+        np.testing.assert_allclose(f.fit(data).predict()["TEMP"], ref, rtol=1e-12)
+    with pytest.raises(ValueError, match="combine must be"):
+        tsf.CombinationForecaster(combine="max", **kw).fit(data)
+    with pytest.raises(ValueError, match="unknown forecaster 'nope'"):
+        tsf.CombinationForecaster(members=("naive", "nope"), **kw).fit(data)

@@ -22,7 +22,7 @@ _FORECASTER_NAMES = (
     "FORECASTERS", "BaseForecaster", "NotFittedError", "get_forecaster", "list_forecasters",
     "make_forecaster", "NaiveForecaster", "SeasonalNaiveForecaster", "DriftForecaster",
     "MeanForecaster", "LagRegressionForecaster", "ETSForecaster", "ARIMAForecaster",
-    "ThetaForecaster", "MSTLForecaster",
+    "ThetaForecaster", "MSTLForecaster", "CombinationForecaster",
     "NeuralForecaster", "LSTMForecaster", "LSTMAttentionForecaster",
     "PatchTransformerForecaster", "DLinearForecaster", "NLinearForecaster",
 )

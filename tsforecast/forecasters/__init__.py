@@ -28,6 +28,7 @@ _CLASSES = {
     "ARIMAForecaster": "statistical",
     "ThetaForecaster": "statistical",
     "MSTLForecaster": "statistical",
+    "CombinationForecaster": "combination",
     "NeuralForecaster": "neural",
     "LSTMForecaster": "neural",
     "LSTMAttentionForecaster": "neural",

@@ -53,7 +53,24 @@ def json_default(o):
     )
 
 
+def _encode(value: Any) -> Any:
+    """Parameters as JSON, tuples marked so that they load as tuples (params compare equal)."""
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
 def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"__tuple__"}:
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, dict) and "__estimator__" not in value:
+        return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, dict) and "__estimator__" in value:
         name = value["__estimator__"]
         if name not in ESTIMATORS:
@@ -90,7 +107,7 @@ def save(model, path: Path, state: dict, arrays: dict[str, np.ndarray],
         "format_version": FORMAT_VERSION,
         "class": type(model).__name__,
         "name": model.registry_name,
-        "params": model.get_params(deep=False),
+        "params": {k: _encode(v) for k, v in model.get_params(deep=False).items()},
         "layout": model.layout_.to_dict(),
         "freq": model.freq_,
         "multi_series": model.multi_series_,

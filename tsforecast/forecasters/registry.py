@@ -32,6 +32,7 @@ _CLASSICAL_MODULES = (
     "tsforecast.forecasters.naive",
     "tsforecast.forecasters.regression",
     "tsforecast.forecasters.statistical",
+    "tsforecast.forecasters.combination",
 )
 _NEURAL_MODULE = "tsforecast.forecasters.neural"
 

@@ -1,0 +1,116 @@
+"""Forecast combination: the mean or median of several member forecasters.
+
+The classic M3 lesson: a combination of good, different models is more accurate than
+any of them on average. Members are given by registered name and parameters (JSON-able,
+so the combination saves and clones like any forecaster); each is fitted on the same
+validated arrays and forecasts the same origins.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..data import Layout, SeriesData
+from .base import BaseForecaster
+from .params import Param
+from .registry import get_forecaster, make_forecaster, register
+
+__all__ = ["CombinationForecaster"]
+
+
+@register("combination")
+class CombinationForecaster(BaseForecaster):
+    """Mean or median of member forecasts (default: AutoETS, AutoTheta and AutoARIMA).
+
+    Examples
+    --------
+    >>> import tsforecast as tsf
+    >>> df = tsf.datasets.load_weather().iloc[-400:]
+    >>> f = CombinationForecaster(horizon=6, target="TEMP", fill_missing="ffill",
+    ...                           members=("naive", ("seasonal_naive", {"season_length": 24})))
+    >>> f.fit(df).predict().shape
+    (6, 1)
+    """
+
+    tags = {"scope": "local"}
+    params = (
+        Param("members", ("ets", "theta", "arima"), "registered names, or (name, params) "
+              "pairs, of the forecasters to combine."),
+        Param("combine", "mean", '"mean" or "median" of the member point forecasts.'),
+    )
+
+    def _members(self) -> list[BaseForecaster]:
+        """Unfitted members with this forecaster's horizon and data schema."""
+        shared = {k: v for k, v in self.get_params(deep=False).items()
+                  if k not in ("members", "combine", "level", "calibration_size")}
+        out = []
+        for item in self.members:
+            name, params = (item, {}) if isinstance(item, str) else tuple(item)
+            if not isinstance(name, str) or not isinstance(params, dict):
+                raise ValueError(f"members must hold names or (name, params) pairs, got {item!r}")
+            if name == "combination":
+                raise ValueError("a combination cannot contain another combination")
+            klass = get_forecaster(name)
+            own = {k: v for k, v in shared.items() if k in klass.param_names()}
+            out.append(make_forecaster(name, **{**own, **params}))
+        return out
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if isinstance(self.members, str) or not self.members:
+            raise ValueError(f"members must be a non-empty list of forecaster names, got "
+                             f"{self.members!r}")
+        if self.combine not in ("mean", "median"):
+            raise ValueError(f'combine must be "mean" or "median", got {self.combine!r}')
+        for member in self._members():
+            member._check_params()
+
+    @property
+    def min_history(self) -> int:
+        members = getattr(self, "members_", None) or self._members()
+        for m in members:
+            if hasattr(self, "freq_"):
+                m.freq_ = self.freq_
+        return max(m.min_history for m in members)
+
+    @property
+    def min_fit_rows(self) -> int:
+        members = getattr(self, "members_", None) or self._members()
+        for m in members:
+            if hasattr(self, "freq_"):
+                m.freq_ = self.freq_
+        return max(m.min_fit_rows for m in members)
+
+    def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
+        self.members_ = self._members()
+        for m in self.members_:
+            m._fit_validated(self.spec_, layout, series, self.multi_series_, self.freq_)
+
+    def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
+        points = []
+        for m in self.members_:
+            fc = m._forecast(values, sid, origins)
+            q = getattr(m, "quantiles_", None)
+            points.append(fc if q is None else fc[..., q.index(0.5)])
+        stacked = np.stack(points)  # [M, n, H, T]
+        return stacked.mean(axis=0) if self.combine == "mean" else np.median(stacked, axis=0)
+
+    def _get_state(self):
+        state, arrays = {"members": []}, {}
+        for i, m in enumerate(self.members_):
+            s, a = m._get_state()
+            state["members"].append(s)
+            arrays.update({f"member{i}/{k}": v for k, v in a.items()})
+        return state, arrays
+
+    def _set_state(self, state: dict, arrays: dict) -> None:
+        self.members_ = self._members()
+        for i, (m, s) in enumerate(zip(self.members_, state["members"], strict=True)):
+            m.spec_, m.layout_, m.freq_ = self.spec_, self.layout_, self.freq_
+            m.multi_series_ = self.multi_series_
+            keep = m.history_rows
+            m.history_ = [SeriesData(h.id, h.index[-keep:], h.values[-keep:], None)
+                          if keep else h for h in self.history_]
+            prefix = f"member{i}/"
+            m._set_state(s, {k[len(prefix):]: v for k, v in arrays.items()
+                             if k.startswith(prefix)})
