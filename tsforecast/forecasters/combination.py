@@ -65,21 +65,21 @@ class CombinationForecaster(BaseForecaster):
         for member in self._members():
             member._check_params()
 
+    def _sized_members(self) -> list[BaseForecaster]:
+        """The members, knowing the fitted frequency (their sizes may depend on it)."""
+        members = getattr(self, "members_", None) or self._members()
+        if hasattr(self, "freq_"):
+            for m in members:
+                m.freq_ = self.freq_
+        return members
+
     @property
     def min_history(self) -> int:
-        members = getattr(self, "members_", None) or self._members()
-        for m in members:
-            if hasattr(self, "freq_"):
-                m.freq_ = self.freq_
-        return max(m.min_history for m in members)
+        return max(m.min_history for m in self._sized_members())
 
     @property
     def min_fit_rows(self) -> int:
-        members = getattr(self, "members_", None) or self._members()
-        for m in members:
-            if hasattr(self, "freq_"):
-                m.freq_ = self.freq_
-        return max(m.min_fit_rows for m in members)
+        return max(m.min_fit_rows for m in self._sized_members())
 
     def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
         self.members_ = self._members()
