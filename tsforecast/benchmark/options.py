@@ -181,7 +181,7 @@ class BenchmarkConfig:
         Choice(FEATURES, normalise=lambda v: str(v).upper()), "S")
     borders: str | None = _option(
         "ltsf only: fractions (--ltsf-split) or ett (12/4/4 months); when not set: ett for "
-        "files named ETTh*/ETTm*, else fractions", "protocol", Choice(BORDERS))
+        "files named ETTh*/ETTm* (any case), else fractions", "protocol", Choice(BORDERS))
     test_fraction: float | None = _option(
         "rolling only: fraction of the common time axis held out for test", "protocol",
         Fraction(), 0.2)

@@ -317,25 +317,38 @@ def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> T
 
 # -- ltsf ----------------------------------------------------------------------------------
 def ltsf_borders(n: int, name: str, cfg: BenchmarkConfig) -> tuple[int, int, int, str]:
-    """``(train_end, val_end, test_end)`` rows and a description of the rule used."""
-    mode = cfg.borders
+    """``(train_end, val_end, test_end)`` rows and a description of the rule used.
+
+    Without ``cfg.borders`` the rule comes from the file name, case-insensitively: ETT
+    borders for ``ETTh*``/``ETTm*`` (``etth1.csv`` too), fractions for anything else. The
+    description says which rule was applied and why.
+    """
     stem = Path(name).name
-    if mode is None:
-        mode = "ett" if stem.startswith(("ETTh", "ETTm")) else "fractions"
+    lower = stem.lower()
+    ett_name = lower.startswith(("etth", "ettm"))
+    mode = cfg.borders
+    if mode is not None:
+        why = f"set by --borders {mode}"
+    elif ett_name:
+        mode = "ett"
+        why = f"{stem} is named ETTh*/ETTm* (case-insensitive); --borders fractions overrides"
+    else:
+        mode = "fractions"
+        why = f"{stem} is not named ETTh*/ETTm*; --borders ett overrides"
     if mode == "ett":
-        month = ETT_MONTH * (4 if stem.startswith("ETTm") else 1)
+        month = ETT_MONTH * (4 if lower.startswith("ettm") else 1)
         b = (12 * month, 16 * month, 20 * month)
         if n < b[2]:
             raise BenchmarkInputError(
                 f"{name} has {n} rows; the ETT borders (12/4/4 months of {month} rows) need "
                 f"{b[2]}"
             )
-        return (*b, f"ETT borders: train {b[0]} rows, val {b[1] - b[0]}, test {b[2] - b[1]} "
-                    f"(12/4/4 months of 30 days), rows after {b[2]} unused")
+        return (*b, f"ETT borders ({why}): train {b[0]} rows, val {b[1] - b[0]}, test "
+                    f"{b[2] - b[1]} (12/4/4 months of 30 days), rows after {b[2]} unused")
     fr = cfg.ltsf_split
     n_train, n_test = int(n * fr[0]), int(n * fr[2])
     return (n_train, n - n_test, n,
-            f"fractions {fr[0]:g}/{fr[1]:g}/{fr[2]:g}: train {n_train} rows, "
+            f"fractions {fr[0]:g}/{fr[1]:g}/{fr[2]:g} ({why}): train {n_train} rows, "
             f"val {n - n_test - n_train}, test {n_test}")
 
 

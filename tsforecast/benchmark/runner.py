@@ -240,6 +240,9 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
             probe.unlink()
         except OSError as exc:
             raise BenchmarkInputError(f"cannot write to output directory {str(out_dir)!r}: {exc}") from exc
+        if cfg.protocol == "ltsf":  # which borders: one line, before any model runs
+            print("; ".join(f"tsforecast: ltsf borders of {t.name}: {t.borders['rule']}"
+                            for t in tasks), file=sys.stderr)
         notes = list(cfg.notes)
         for ds, task in zip(datasets, tasks, strict=True):
             notes += ds.notes + task.notes
