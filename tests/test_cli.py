@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 import sys
 
@@ -130,3 +132,24 @@ def test_python_m_tsforecast_help():
     proc = subprocess.run([sys.executable, "-m", "tsforecast", "benchmark", "--help"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "--quick" in proc.stdout and "--protocol" in proc.stdout
+
+
+def _tsforecast(*args):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # one write per line: the pipe breaks early
+    return [sys.executable, "-m", "tsforecast", *args], env
+
+
+def test_a_closed_stdout_pipe_exits_quietly():
+    cmd, env = _tsforecast("datasets")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 141, err  # 128 + SIGPIPE, like a C tool killed by it
+    assert err == "", err
+    # the everyday form: `tsforecast datasets | head -1`
+    shell = f"{shlex.join(cmd)} | head -1"
+    out = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("stocks:"), out
+    assert out.stdout.count("\n") == 1 and out.stderr == "", out.stderr

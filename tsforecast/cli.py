@@ -10,7 +10,8 @@
 
 Bad input (unknown suite, model, column or protocol, a horizon longer than the test
 segment, an unreadable CSV, unknown config keys) prints one line to stderr and exits 2;
-Ctrl-C keeps the finished models' results and exits 130.
+Ctrl-C keeps the finished models' results and exits 130; a closed stdout pipe
+(``tsforecast datasets | head -1``) exits 141 without a traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .benchmark.options import GROUPS, OPTIONS, BenchmarkInputError, config_from
 __all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a C tool killed by the signal returns
 
 
 class _UsageError(Exception):
@@ -134,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for bad input, 130 when interrupted, 1 for an unexpected error.
+        0 on success, 2 for bad input, 130 when interrupted, 1 for an unexpected error,
+        141 when the reader of stdout went away (``tsforecast datasets | head -1``).
     """
     parser = build_parser()
     try:
@@ -144,12 +147,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:  # --help
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_USAGE
-    if args.command == "benchmark":
-        return _benchmark(args)
-    if args.command == "datasets":
-        return _datasets()
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
+    commands = {"benchmark": lambda: _benchmark(args), "datasets": _datasets}
+    if args.command not in commands:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        code = commands[args.command]()
+        sys.stdout.flush()  # a reader that went away shows up here, not at interpreter exit
+    except BrokenPipeError:  # `tsforecast datasets | head -1`: the reader has what it wants
+        # the standard pattern: later writes (and the flush at exit) go to /dev/null
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover
