@@ -60,3 +60,23 @@ def test_an_ltsf_run_prints_its_border_rule_once(csv_path, tmp_path, capfd):
     assert "synth" in lines[0] and "fractions 0.7/0.1/0.2" in lines[0]
     rule = lines[0].split(": ", 2)[2]  # "tsforecast: ltsf borders of synth: <rule>"
     assert any(rule in note for note in res.notes)
+
+
+# -- 5. input checks ---------------------------------------------------------------------------
+def long_csv(path, ids=("A", "B"), n=400):
+    """A long file: ``date, id, OT`` with one series per id."""
+    frames = []
+    for k, sid in enumerate(ids):
+        df = write_csv(path, n=n, seed=k)
+        frames.append(df.assign(id=sid)[["date", "id", "OT"]])
+    pd.concat(frames, ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("ids", [("A", "B"), ("01", "2")])
+def test_a_csv_id_column_is_read_as_series_ids(tmp_path, ids):
+    path = long_csv(tmp_path / "long.csv", ids)
+    res = run_benchmark({"data": str(path), "id_col": "id", "lookback": 24, "horizon": 12,
+                         "models": "naive", "output": str(tmp_path / "o"), **QUIET})
+    assert sorted(res.forecasts["series"].unique()) == sorted(ids)
+    assert res.leaderboard["error"].isna().all()

@@ -85,7 +85,8 @@ def load_datasets(cfg: BenchmarkConfig) -> list[Dataset]:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)
-                    frame = datasets.load_csv(path, time_col=cfg.time_col)
+                    # the id column is kept as strings (else dropped or read as floats)
+                    frame = datasets.load_csv(path, time_col=cfg.time_col, id_col=cfg.id_col)
             except ValueError as exc:
                 raise BenchmarkInputError(str(exc).splitlines()[0]) from exc
             sources.append((Path(path).stem, frame, path))
