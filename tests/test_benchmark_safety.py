@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsforecast.benchmark import resolve_config, run_benchmark
+from tsforecast.benchmark import BenchmarkInputError, resolve_config, run_benchmark
 from tsforecast.benchmark.protocol import ltsf_borders
 
 QUIET = {"progress": False, "accelerator": "cpu"}
@@ -80,3 +80,21 @@ def test_a_csv_id_column_is_read_as_series_ids(tmp_path, ids):
                          "models": "naive", "output": str(tmp_path / "o"), **QUIET})
     assert sorted(res.forecasts["series"].unique()) == sorted(ids)
     assert res.leaderboard["error"].isna().all()
+
+
+def test_a_constant_series_is_skipped_with_a_note(tmp_path):
+    path = long_csv(tmp_path / "long.csv", ("A", "FLAT", "B"))
+    df = pd.read_csv(path)
+    df.loc[df["id"] == "FLAT", "OT"] = 3.0  # zero MASE scale
+    df.to_csv(path, index=False)
+    res = run_benchmark({"data": str(path), "id_col": "id", "lookback": 24, "horizon": 12,
+                         "models": "naive,mean", "output": str(tmp_path / "o"), **QUIET})
+    assert sorted(res.forecasts["series"].unique()) == ["A", "B"]
+    assert res.leaderboard["error"].isna().all()
+    assert any("skipped series FLAT" in n and "MASE scale" in n for n in res.notes), res.notes
+    # nothing left: an input error naming the reason
+    df["OT"] = 3.0
+    df.to_csv(path, index=False)
+    with pytest.raises(BenchmarkInputError, match=r"FLAT: .*zero or undefined MASE scale"):
+        run_benchmark({"data": str(path), "id_col": "id", "lookback": 24, "horizon": 12,
+                       "models": "naive", "output": str(tmp_path / "o2"), **QUIET})

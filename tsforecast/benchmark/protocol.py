@@ -12,8 +12,9 @@
     scaled by the in-sample naive MAE of its own series' training part), skill vs naive
     ``1 - MAE / MAE_naive`` and, for prices, the directional accuracy of the forecast
     change vs the last value observed at the cutoff. A series with fewer than ``lookback
-    + horizon`` rows before the test start, or fewer than ``horizon`` test rows, is
-    skipped with a note.
+    + horizon`` rows before the test start, fewer than ``horizon`` test rows, or a
+    training part without a MASE scale (constant) is skipped with a note; no series left
+    is an input error.
 ``ltsf``
     The long-horizon papers' protocol (Informer/Autoformer/DLinear/PatchTST code):
     train/val/test borders by fractions (70/10/20) or, for ETT files, 12/4/4 months of
@@ -266,28 +267,33 @@ def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> T
             skipped.append((sid, f"only {n - n_train} rows after the test start "
                                  f"{test_start:%Y-%m-%d %H:%M}; horizon {H} needs {H}"))
             continue
+        # float32 like the models' arrays (a naive forecast equals y_last exactly)
+        vals = {t: f[t].to_numpy(np.float32).astype(np.float64) for t in ds.targets}
+        scale, unscaled = {}, None
+        for t in ds.targets:
+            try:
+                scale[t] = naive_scale(vals[t][:n_train], cfg.mase_season)
+            except ValueError:  # e.g. a constant training part: MASE cannot be scaled
+                unscaled = t
+                break
+        if unscaled is not None:
+            skipped.append((sid, f"target {unscaled!r} has a zero or undefined MASE scale "
+                                 f"(constant training part, season {cfg.mase_season})"))
+            continue
         kept.append(sid)
         origins = np.arange(n_train, n - H + 1, H)
         cut = f.index[origins - 1]
         expected.append(pd.DataFrame({"series": sid, "cutoff": cut}))
         for t in ds.targets:
-            # float32 like the models' arrays (a naive forecast equals y_last exactly)
-            vals = f[t].to_numpy(np.float32).astype(np.float64)
-            y_train[(sid, t)] = vals[:n_train]
-            try:
-                scales[(sid, t)] = naive_scale(vals[:n_train], cfg.mase_season)
-            except ValueError as exc:
-                raise BenchmarkInputError(
-                    f"{ds.name}: series {sid!r} target {t!r} has a zero or undefined MASE scale "
-                    "(constant training part)"
-                ) from exc
+            y_train[(sid, t)] = vals[t][:n_train]
+            scales[(sid, t)] = scale[t]
             if cfg.directional:
                 last.append(pd.DataFrame({
-                    "series": sid, "cutoff": cut, "target": t, "y_last": vals[origins - 1],
+                    "series": sid, "cutoff": cut, "target": t, "y_last": vals[t][origins - 1],
                 }))
     if not kept:
         why = "; ".join(f"{s}: {r}" for s, r in skipped)
-        raise BenchmarkInputError(f"{ds.name}: no series is long enough for the protocol ({why})")
+        raise BenchmarkInputError(f"{ds.name}: no series can be evaluated ({why})")
     if ds.id_col is not None:
         ids = frame[ds.id_col].astype(str)
         eval_data = frame[ids.isin(kept)]
