@@ -9,6 +9,7 @@ import pytest
 
 from tsforecast.benchmark import BenchmarkInputError, resolve_config, run_benchmark
 from tsforecast.benchmark.protocol import ltsf_borders
+from tsforecast.forecasters import NaiveForecaster
 
 QUIET = {"progress": False, "accelerator": "cpu"}
 
@@ -98,3 +99,21 @@ def test_a_constant_series_is_skipped_with_a_note(tmp_path):
     with pytest.raises(BenchmarkInputError, match=r"FLAT: .*zero or undefined MASE scale"):
         run_benchmark({"data": str(path), "id_col": "id", "lookback": 24, "horizon": 12,
                        "models": "naive", "output": str(tmp_path / "o2"), **QUIET})
+
+
+@pytest.mark.parametrize("protocol", ["rolling", "ltsf"])
+def test_a_missing_target_without_fill_missing_stops_before_any_model(
+        protocol, tmp_path, monkeypatch):
+    path = tmp_path / "gappy.csv"
+    df = write_csv(path)
+    df.loc[[560, 571], "OT"] = np.nan  # in the test part of both protocols
+    df.to_csv(path, index=False)
+    fitted = []
+    monkeypatch.setattr(NaiveForecaster, "fit", lambda self, *a, **k: fitted.append(1))
+    with pytest.raises(BenchmarkInputError) as info:
+        run_benchmark({"data": str(path), "protocol": protocol, "lookback": 24, "horizon": 12,
+                       "models": "naive", "output": str(tmp_path / "o"), **QUIET})
+    msg = str(info.value)
+    assert "gappy" in msg and "'series'" in msg and "'OT'" in msg, msg
+    assert "2022-01-24 08:00:00" in msg and "2 missing" in msg and "fill_missing" in msg, msg
+    assert fitted == []

@@ -228,6 +228,20 @@ def _same_pairs(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     )
 
 
+def _check_no_missing(frame: pd.DataFrame, cols: list[str], ds: Dataset, sid: str) -> None:
+    """Without ``fill_missing`` a missing target value is an input error, found before any
+    model runs (not one model failure each)."""
+    for c in cols:
+        missing = frame[c].isna().to_numpy()
+        if missing.any():
+            at = frame.index[int(missing.argmax())]
+            raise BenchmarkInputError(
+                f"{ds.name}: series {sid!r} column {c!r} has no value at {at} "
+                f"({int(missing.sum())} missing); set fill_missing (ffill or interpolate) "
+                "or fill the data"
+            )
+
+
 # -- rolling -------------------------------------------------------------------------------
 def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> Task:
     """Split ``ds`` for the rolling-origin protocol (see the module docstring).
@@ -236,7 +250,8 @@ def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> T
     ------
     BenchmarkInputError
         When no series has room for ``min_train_rows`` training rows and a horizon of test
-        rows (e.g. a horizon longer than the test segment).
+        rows (e.g. a horizon longer than the test segment); a missing target value when
+        ``fill_missing`` is not set.
     """
     H = cfg.horizon
     frame = ds.frame
@@ -267,6 +282,8 @@ def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> T
             skipped.append((sid, f"only {n - n_train} rows after the test start "
                                  f"{test_start:%Y-%m-%d %H:%M}; horizon {H} needs {H}"))
             continue
+        if cfg.fill_missing is None:
+            _check_no_missing(f, ds.targets, ds, sid)
         # float32 like the models' arrays (a naive forecast equals y_last exactly)
         vals = {t: f[t].to_numpy(np.float32).astype(np.float64) for t in ds.targets}
         scale, unscaled = {}, None
@@ -365,7 +382,8 @@ def prepare_ltsf(ds: Dataset, cfg: BenchmarkConfig) -> Task:
     ------
     BenchmarkInputError
         Multi-series data, a horizon longer than the test segment, too short a training
-        segment, a column constant over the training segment.
+        segment, a column constant over the training segment, a missing target value when
+        ``fill_missing`` is not set.
     """
     if ds.id_col is not None:
         raise BenchmarkInputError("the ltsf protocol needs a single series (no id column)")
@@ -388,6 +406,8 @@ def prepare_ltsf(ds: Dataset, cfg: BenchmarkConfig) -> Task:
             f"{L} + horizon {H}"
         )
     cols = ds.targets + ds.covariates
+    if cfg.fill_missing is None:
+        _check_no_missing(frame.iloc[:test_end], ds.targets, ds, "series")
     values = frame[cols].astype("float64")
     if cfg.fill_missing == "ffill":
         values = values.ffill().bfill()
