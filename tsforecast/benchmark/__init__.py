@@ -12,8 +12,9 @@ Markdown report. From Python::
 Modules: :mod:`.options` (the options, declared once; config files; validation),
 :mod:`.suites` (the standard suites), :mod:`.datasets` (data loading), :mod:`.protocol`
 (splits and scoring), :mod:`.runner` (the run), :mod:`.results`, :mod:`.report` and
-:mod:`.plots` (outputs). Each imports only modules listed before it (``results`` before
-``report``), never the reverse.
+:mod:`.plots` (outputs), :mod:`.store` (the run's files on disk). Each imports only
+modules listed before it (``results`` before ``report``), never the reverse; ``store`` is
+imported by ``report`` and ``runner``.
 
 The options and result types are imported here; the rest (pandas, torch) only when one
 of its names is first used, so that ``tsforecast --help`` stays fast.

@@ -33,6 +33,7 @@ from ..forecasters.registry import get_forecaster
 from .options import OPTIONS, BenchmarkConfig
 from .plots import plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
+from .store import dumps, jsonable
 
 if TYPE_CHECKING:
     from .protocol import Task
@@ -77,29 +78,6 @@ def environment() -> dict[str, Any]:
     except Exception:  # noqa: BLE001
         pass
     return env
-
-
-def jsonable(value: Any) -> Any:
-    """Recursively convert numpy scalars and NaN to JSON-friendly values."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        v = float(value)
-        return None if math.isnan(v) or math.isinf(v) else v
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def dumps(value: Any) -> str:
-    """JSON text of ``value`` (NaN written as null)."""
-    return json.dumps(jsonable(value), indent=2)
 
 
 def settings_table(cfg: BenchmarkConfig) -> list[str]:
