@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from tsforecast.benchmark import BenchmarkInputError, resolve_config, run_benchmark
-from tsforecast.benchmark.protocol import ltsf_borders
-from tsforecast.forecasters import NaiveForecaster
+from tsforecast.benchmark.datasets import load_datasets
+from tsforecast.benchmark.protocol import ltsf_borders, prepare_task
+from tsforecast.benchmark.runner import model_params
+from tsforecast.forecasters import NaiveForecaster, make_forecaster
 
 QUIET = {"progress": False, "accelerator": "cpu"}
 
@@ -117,3 +119,55 @@ def test_a_missing_target_without_fill_missing_stops_before_any_model(
     assert "gappy" in msg and "'series'" in msg and "'OT'" in msg, msg
     assert "2022-01-24 08:00:00" in msg and "2 missing" in msg and "fill_missing" in msg, msg
     assert fitted == []
+
+
+# -- 2. rows without an actual are excluded from every metric ---------------------------------
+def naive_backtest(cfg_dict, tmp_path):
+    """The task of a one-file config and the naive model's backtest on it."""
+    cfg = resolve_config(cfg_dict)
+    ds = load_datasets(cfg)[0]
+    task = prepare_task(ds, cfg, cfg.lookback + cfg.horizon)
+    model = make_forecaster("naive", **model_params("naive", cfg, ds, task, str(tmp_path)))
+    bt = model.fit(task.fit_data).backtest(task.eval_data, start=task.start, stride=task.stride)
+    return task, bt
+
+
+@pytest.mark.parametrize("protocol", ["rolling", "ltsf"])
+def test_every_metric_skips_rows_without_an_actual(protocol, csv_path, tmp_path):
+    task, bt = naive_backtest({"data": str(csv_path), "protocol": protocol, "lookback": 24,
+                               "horizon": 12, "models": "naive", "directional": True,
+                               "mase_season": 1} if protocol == "rolling" else
+                              {"data": str(csv_path), "protocol": protocol, "lookback": 24,
+                               "horizon": 12, "models": "naive"}, tmp_path)
+    gaps = bt.copy()
+    rows = np.random.default_rng(0).choice(len(bt), size=40, replace=False)
+    gaps.loc[rows, "y"] = np.nan
+    whole_window = gaps["cutoff"] == gaps["cutoff"].iloc[0]
+    gaps.loc[whole_window, "y"] = np.nan  # a window with no actual at all
+    got = task.evaluate(gaps)
+    want = task.evaluate(gaps.dropna(subset=["y"]).reset_index(drop=True))
+    assert set(got.metrics) == set(want.metrics) and len(got.metrics) >= 2
+    for name, value in want.metrics.items():
+        assert np.isfinite(value) and got.metrics[name] == pytest.approx(value, rel=1e-12), name
+    assert got.dm_loss.notna().all() and len(got.dm_loss) == bt["cutoff"].nunique() - 1
+    pd.testing.assert_series_equal(got.dm_loss, want.dm_loss)
+    pd.testing.assert_frame_equal(got.by_series, want.by_series)
+    assert got.n_excluded == int(gaps["y"].isna().sum()) and want.n_excluded == 0
+
+
+def test_the_leaderboard_counts_excluded_rows_and_the_report_says_so(tmp_path):
+    path = tmp_path / "gappy.csv"
+    df = write_csv(path)
+    df.loc[[560, 561, 571], "OT"] = np.nan  # 3 test rows without an actual
+    df.to_csv(path, index=False)
+    res = run_benchmark({"data": str(path), "lookback": 24, "horizon": 12, "fill_missing":
+                         "ffill", "models": "naive,mean", "output": str(tmp_path / "o"),
+                         **QUIET})
+    lb = res.leaderboard.set_index("model")
+    assert lb["n_excluded"].tolist() == [3, 3]
+    assert pd.read_csv(tmp_path / "o" / "leaderboard.csv")["n_excluded"].tolist() == [3, 3]
+    note = "3 forecast row(s) per model have no actual value"
+    assert any(note in n for n in res.notes), res.notes
+    assert note in (tmp_path / "o" / "report.md").read_text()
+    fc = res.forecasts
+    assert fc["y"].isna().sum() == 6 and fc.loc[fc["y"].isna(), "timestamp"].nunique() == 3

@@ -59,7 +59,9 @@ class Evaluation:
 
     ``metrics`` are the leaderboard numbers; ``dm_loss`` is the per-cutoff mean loss
     (scaled absolute error for rolling, squared z-error for ltsf) used by the
-    Diebold-Mariano test; ``by_series`` the metrics per series and target.
+    Diebold-Mariano test; ``by_series`` the metrics per series and target. Rows whose
+    actual ``y`` is missing (a gap in the data: the models saw it filled, but a filled
+    value is not an actual) are excluded from all of them; ``n_excluded`` counts them.
     """
 
     metrics: dict[str, float]
@@ -67,6 +69,7 @@ class Evaluation:
     by_series: pd.DataFrame
     n_windows: int
     n_series: int
+    n_excluded: int = 0
 
 
 @dataclass
@@ -130,11 +133,9 @@ class Task:
         return self._evaluate_rolling(frame)
 
     def _evaluate_rolling(self, frame: pd.DataFrame) -> Evaluation:
+        frame, n_excluded = _scored_rows(frame)
         y = frame["y"].to_numpy(float)
         yh = frame["y_hat"].to_numpy(float)
-        if not np.isfinite(yh).all():
-            bad = int((~np.isfinite(yh)).sum())
-            raise ValueError(f"{bad} forecast value(s) are NaN or infinite")
         out = {
             "mase": float(
                 M.evaluate(frame, ["mase"], y_train=self.y_train, by=(),
@@ -156,7 +157,8 @@ class Task:
             frame, ["mae", "rmse", "smape", "mase"], y_train=self.y_train,
             by=("series", "target"), season=self.mase_season,
         )
-        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids))
+        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids),
+                          n_excluded)
 
     def _row_scales(self, frame: pd.DataFrame) -> np.ndarray:
         keys = pd.MultiIndex.from_arrays([frame["series"], frame["target"]])
@@ -165,11 +167,9 @@ class Task:
         return lookup.reindex(keys).to_numpy(float)
 
     def _evaluate_ltsf(self, frame: pd.DataFrame) -> Evaluation:
+        frame, n_excluded = _scored_rows(frame)
         y = frame["y"].to_numpy(float)
         yh = frame["y_hat"].to_numpy(float)
-        if not np.isfinite(yh).all():
-            bad = int((~np.isfinite(yh)).sum())
-            raise ValueError(f"{bad} forecast value(s) are NaN or infinite")
         err = yh - y
         out = {"mse": float(np.mean(err**2)), "mae": float(np.mean(np.abs(err)))}
         out.update(_interval_metrics(frame))
@@ -181,7 +181,8 @@ class Task:
             .agg(mse=("se", "mean"), mae=("ae", "mean"))
             .reset_index()
         )
-        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids))
+        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids),
+                          n_excluded)
 
     # -- output helpers --------------------------------------------------------------------
     def saved_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -206,6 +207,20 @@ class Task:
         if self.dataset.id_col is not None:
             frame = frame[frame[self.dataset.id_col].astype(str) == sid]
         return frame[target]
+
+
+def _scored_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows of a backtest that are scored (those with an actual ``y``) and how many
+    were excluded; every forecast must be finite."""
+    yh = frame["y_hat"].to_numpy(float)
+    if not np.isfinite(yh).all():
+        bad = int((~np.isfinite(yh)).sum())
+        raise ValueError(f"{bad} forecast value(s) are NaN or infinite")
+    scored = frame["y"].notna().to_numpy()
+    if not scored.any():
+        raise ValueError(f"none of the {len(frame)} forecast rows has an actual value to score")
+    n_excluded = int((~scored).sum())
+    return (frame if not n_excluded else frame[scored].reset_index(drop=True)), n_excluded
 
 
 def _interval_metrics(frame: pd.DataFrame) -> dict[str, float]:

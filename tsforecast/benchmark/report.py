@@ -51,7 +51,7 @@ __all__ = [
 
 INFO_COLUMNS = [
     "dm_pvalue", "fit_seconds", "predict_seconds", "train_windows_per_second",
-    "n_parameters", "epochs", "n_series", "n_windows", "error",
+    "n_parameters", "epochs", "n_series", "n_windows", "n_excluded", "error",
 ]
 
 
@@ -192,7 +192,7 @@ def _fmt(col: str, v: Any) -> str:
         return ""
     if col == "error":
         return str(v)
-    if col in ("rank", "n_parameters", "epochs", "n_series", "n_windows"):
+    if col in ("rank", "n_parameters", "epochs", "n_series", "n_windows", "n_excluded"):
         return f"{int(v):,}"
     if col in ("fit_seconds", "predict_seconds"):
         return f"{v:.2f}"
@@ -209,6 +209,7 @@ _SHORT = {
     "directional_accuracy": "dir_acc", "train_windows_per_second": "win/s",
     "n_parameters": "params", "fit_seconds": "fit_s", "predict_seconds": "pred_s",
     "dm_pvalue": "dm_p", "n_windows": "windows", "n_series": "series",
+    "n_excluded": "excluded",
 }
 
 
@@ -226,11 +227,15 @@ def markdown_table(frame: pd.DataFrame, short: bool = False) -> str:
 
 
 def format_leaderboard(leaderboard: pd.DataFrame, width: int = 110) -> str:
-    """Plain-text leaderboard for the terminal (errors shortened)."""
+    """Plain-text leaderboard for the terminal (errors shortened; ``n_excluded`` only when
+    some rows were excluded)."""
     if leaderboard.empty:
         return "(no results)"
+    hidden = ["n_series", "n_windows", "epochs"]
+    if "n_excluded" in leaderboard and not (leaderboard["n_excluded"] > 0).any():
+        hidden.append("n_excluded")
     cols = [c for c in leaderboard.columns
-            if c not in ("n_series", "n_windows", "epochs") and leaderboard[c].notna().any()]
+            if c not in hidden and leaderboard[c].notna().any()]
     out = []
     for name, lb in leaderboard.groupby("dataset", sort=False):
         show = [c for c in cols if c != "dataset"]
@@ -373,6 +378,15 @@ class ReportWriter:
             if ignore:
                 notes.append(f"models without covariate support ignore the covariates: "
                              f"{', '.join(ignore)}")
+        for task in self.tasks:
+            excluded = [r.n_excluded for r in results
+                        if r.dataset == task.name and r.ok and r.n_excluded > 0]
+            if excluded:
+                notes.append(
+                    f"{task.name}: {max(excluded):,} forecast row(s) per model have no actual "
+                    "value (missing in the data; the models saw the gap filled) and are "
+                    "excluded from every metric (leaderboard column n_excluded)"
+                )
         for r in results:
             if not r.ok:
                 notes.append(f"{r.dataset} / {r.model} FAILED: {r.error}")

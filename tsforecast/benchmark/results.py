@@ -34,6 +34,7 @@ class ModelResult:
     epochs: float = float("nan")
     n_series: float = float("nan")
     n_windows: float = float("nan")
+    n_excluded: float = float("nan")  # forecast rows without an actual: not scored
     error: str | None = None
     evaluation: Evaluation | None = None
     forecasts: pd.DataFrame | None = None  # rows written to forecasts.csv

@@ -154,7 +154,7 @@ def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
         return res
     res.evaluation = ev
     res.metrics = dict(ev.metrics)
-    res.n_series, res.n_windows = ev.n_series, ev.n_windows
+    res.n_series, res.n_windows, res.n_excluded = ev.n_series, ev.n_windows, ev.n_excluded
     for attr, key in (("windows_per_second_", "train_windows_per_second"),
                       ("n_parameters_", "n_parameters"), ("epochs_", "epochs")):
         value = getattr(model, attr, None)
