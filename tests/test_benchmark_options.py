@@ -19,8 +19,8 @@ from tsforecast.benchmark import (
     run_benchmark,
 )
 from tsforecast.benchmark.options import OPTIONS, QUICK, config_from_cli
-from tsforecast.benchmark.protocol import _interval_metrics
 from tsforecast.benchmark.report import settings_table
+from tsforecast.benchmark.task import _interval_metrics
 from tsforecast.cli import build_parser
 from tsforecast.forecasters.registry import list_forecasters
 

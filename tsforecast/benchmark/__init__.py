@@ -10,11 +10,12 @@ Markdown report. From Python::
     result.leaderboard
 
 Modules: :mod:`.options` (the options, declared once; config files; validation),
-:mod:`.suites` (the standard suites), :mod:`.datasets` (data loading), :mod:`.protocol`
-(splits and scoring), :mod:`.runner` (the run), :mod:`.results`, :mod:`.report` and
-:mod:`.plots` (outputs), :mod:`.store` (the run's files on disk). Each imports only
-modules listed before it (``results`` before ``report``), never the reverse; ``store`` is
-imported by ``report`` and ``runner``.
+:mod:`.suites` (the standard suites), :mod:`.datasets` (data loading), :mod:`.task` (a
+data set prepared for a protocol, and its scoring), :mod:`.protocol` (the splits),
+:mod:`.runner` (the run), :mod:`.results`, :mod:`.report` and :mod:`.plots` (outputs),
+:mod:`.store` (the run's files on disk). Each imports only modules listed before it
+(``results`` before ``report``), never the reverse; ``store`` is imported by ``report``
+and ``runner``.
 
 The options and result types are imported here; the rest (pandas, torch) only when one
 of its names is first used, so that ``tsforecast --help`` stays fast.
@@ -37,13 +38,14 @@ from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
 from .suites import SUITES
 
 if TYPE_CHECKING:
-    from .protocol import Task, prepare_ltsf, prepare_rolling
+    from .protocol import prepare_ltsf, prepare_rolling
     from .report import build_leaderboard, format_leaderboard
     from .runner import model_params, run_benchmark
+    from .task import Task
 
 #: Names imported on first use, by module.
 _LAZY = {
-    "Task": "protocol",
+    "Task": "task",
     "prepare_ltsf": "protocol",
     "prepare_rolling": "protocol",
     "build_leaderboard": "report",

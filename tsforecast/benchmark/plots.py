@@ -13,8 +13,8 @@ import pandas as pd
 from ..data.spec import quantile_level
 
 if TYPE_CHECKING:
-    from .protocol import Task
     from .results import ModelResult
+    from .task import Task
 
 __all__ = ["plot_forecasts", "plot_leaderboard"]
 

@@ -36,7 +36,7 @@ from .results import BenchmarkResult, ModelResult
 from .store import dumps, jsonable
 
 if TYPE_CHECKING:
-    from .protocol import Task
+    from .task import Task
 
 __all__ = [
     "ReportWriter",

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .options import BenchmarkConfig
-    from .protocol import Evaluation, Task
+    from .task import Evaluation, Task
 
 __all__ = ["BenchmarkInterrupted", "BenchmarkResult", "ModelResult"]
 

@@ -1,0 +1,207 @@
+"""A data set prepared for one protocol (:class:`Task`) and the scores of one model's
+backtest on it (:class:`Evaluation`). The protocols that build tasks: :mod:`.protocol`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import evaluation as M
+from ..data.spec import quantile_level
+from .datasets import Dataset
+
+__all__ = ["Evaluation", "Task"]
+
+
+@dataclass
+class Evaluation:
+    """Scores of one model's backtest on one task.
+
+    ``metrics`` are the leaderboard numbers; ``dm_loss`` is the per-cutoff mean loss
+    (scaled absolute error for rolling, squared z-error for ltsf) used by the
+    Diebold-Mariano test; ``by_series`` the metrics per series and target. Rows whose
+    actual ``y`` is missing (a gap in the data: the models saw it filled, but a filled
+    value is not an actual) are excluded from all of them; ``n_excluded`` counts them.
+    """
+
+    metrics: dict[str, float]
+    dm_loss: pd.Series
+    by_series: pd.DataFrame
+    n_windows: int
+    n_series: int
+    n_excluded: int = 0
+
+
+@dataclass
+class Task:
+    """A data set prepared for one protocol: what models fit on, and how they are scored."""
+
+    dataset: Dataset
+    protocol: str
+    horizon: int
+    fit_data: pd.DataFrame
+    eval_data: pd.DataFrame
+    start: Any
+    stride: int
+    expected: pd.DataFrame  # one row per window: series, cutoff
+    units: str
+    val_fraction: float
+    dm_horizon: int
+    rank_metric: str
+    metric_columns: list[str]
+    y_train: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    scales: dict[tuple[str, str], float] = field(default_factory=dict)
+    last_values: pd.DataFrame | None = None  # series, cutoff, target, y_last (directional)
+    mase_season: int = 1
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    borders: dict[str, Any] = field(default_factory=dict)
+    save_every: int = 1
+
+    @property
+    def name(self) -> str:
+        return self.dataset.name
+
+    @property
+    def series_ids(self) -> list[str]:
+        return list(dict.fromkeys(self.expected["series"]))
+
+    # -- checks ----------------------------------------------------------------------
+    def check_cutoffs(self, frame: pd.DataFrame, model: str) -> None:
+        """Raise ``ValueError`` unless ``frame`` holds exactly the protocol's windows."""
+        got = frame[["series", "cutoff"]].drop_duplicates()
+        exp = self.expected
+        if len(got) != len(exp) or not _same_pairs(got, exp):
+            extra = len(got.merge(exp, how="left", indicator=True).query("_merge == 'left_only'"))
+            raise ValueError(
+                f"{model}: backtest produced {len(got)} windows but the protocol has "
+                f"{len(exp)} ({extra} unexpected); every model must use the same cutoffs"
+            )
+        n_targets = frame["target"].nunique()
+        want = len(exp) * self.horizon * n_targets
+        if len(frame) != want:
+            raise ValueError(
+                f"{model}: backtest has {len(frame)} rows, expected {want} "
+                f"({len(exp)} windows x horizon {self.horizon} x {n_targets} target(s))"
+            )
+
+    # -- scoring -------------------------------------------------------------------------
+    def evaluate(self, frame: pd.DataFrame) -> Evaluation:
+        """Score a backtest frame (already checked with :meth:`check_cutoffs`)."""
+        if self.protocol == "ltsf":
+            return self._evaluate_ltsf(frame)
+        return self._evaluate_rolling(frame)
+
+    def _evaluate_rolling(self, frame: pd.DataFrame) -> Evaluation:
+        frame, n_excluded = _scored_rows(frame)
+        y = frame["y"].to_numpy(float)
+        yh = frame["y_hat"].to_numpy(float)
+        out = {
+            "mase": float(
+                M.evaluate(frame, ["mase"], y_train=self.y_train, by=(),
+                           season=self.mase_season)["mase"].iloc[0]
+            ),
+            "mae": M.mae(y, yh),
+            "rmse": M.rmse(y, yh),
+            "smape": M.smape(y, yh),
+        }
+        if self.last_values is not None:
+            last = frame[["series", "cutoff", "target"]].merge(
+                self.last_values, on=["series", "cutoff", "target"], how="left"
+            )["y_last"].to_numpy(float)
+            out["directional_accuracy"] = M.directional_accuracy(y, yh, last)
+        out.update(_interval_metrics(frame))
+        scale = self._row_scales(frame)
+        loss = pd.Series(np.abs(y - yh) / scale).groupby(frame["cutoff"].to_numpy()).mean()
+        by = M.evaluate(
+            frame, ["mae", "rmse", "smape", "mase"], y_train=self.y_train,
+            by=("series", "target"), season=self.mase_season,
+        )
+        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids),
+                          n_excluded)
+
+    def _row_scales(self, frame: pd.DataFrame) -> np.ndarray:
+        keys = pd.MultiIndex.from_arrays([frame["series"], frame["target"]])
+        lookup = pd.Series(self.scales)
+        lookup.index = pd.MultiIndex.from_tuples(lookup.index)
+        return lookup.reindex(keys).to_numpy(float)
+
+    def _evaluate_ltsf(self, frame: pd.DataFrame) -> Evaluation:
+        frame, n_excluded = _scored_rows(frame)
+        y = frame["y"].to_numpy(float)
+        yh = frame["y_hat"].to_numpy(float)
+        err = yh - y
+        out = {"mse": float(np.mean(err**2)), "mae": float(np.mean(np.abs(err)))}
+        out.update(_interval_metrics(frame))
+        loss = pd.Series(err**2).groupby(frame["cutoff"].to_numpy()).mean()
+        by = (
+            pd.DataFrame({"series": frame["series"], "target": frame["target"],
+                          "se": err**2, "ae": np.abs(err)})
+            .groupby(["series", "target"], sort=True)
+            .agg(mse=("se", "mean"), mae=("ae", "mean"))
+            .reset_index()
+        )
+        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids),
+                          n_excluded)
+
+    # -- output helpers --------------------------------------------------------------------
+    def saved_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a backtest written to ``forecasts.csv`` (all unless thinned)."""
+        if self.save_every <= 1:
+            return frame
+        cut = np.sort(self.expected["cutoff"].unique())[:: self.save_every]
+        return frame[frame["cutoff"].isin(cut)]
+
+    def plot_selection(self, n: int) -> tuple[str, str, list[pd.Timestamp]]:
+        """(series, target, cutoffs) drawn in the forecast plot: the last ``n`` windows
+        of the first series, spaced a horizon apart."""
+        sid = self.series_ids[0]
+        cuts = list(self.expected.loc[self.expected["series"] == sid, "cutoff"])
+        spacing = max(1, self.horizon // self.stride)
+        chosen = cuts[::-1][::spacing][:n][::-1]
+        return sid, self.dataset.targets[0], chosen
+
+    def actuals(self, sid: str, target: str) -> pd.Series:
+        """The evaluation data of one series and target (units of the forecasts)."""
+        frame = self.eval_data
+        if self.dataset.id_col is not None:
+            frame = frame[frame[self.dataset.id_col].astype(str) == sid]
+        return frame[target]
+
+
+def _scored_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows of a backtest that are scored (those with an actual ``y``) and how many
+    were excluded; every forecast must be finite."""
+    yh = frame["y_hat"].to_numpy(float)
+    if not np.isfinite(yh).all():
+        bad = int((~np.isfinite(yh)).sum())
+        raise ValueError(f"{bad} forecast value(s) are NaN or infinite")
+    scored = frame["y"].notna().to_numpy()
+    if not scored.any():
+        raise ValueError(f"none of the {len(frame)} forecast rows has an actual value to score")
+    n_excluded = int((~scored).sum())
+    return (frame if not n_excluded else frame[scored].reset_index(drop=True)), n_excluded
+
+
+def _interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
+    """Mean pinball loss over the quantile columns and the coverage of the outermost pair
+    (only for models that forecast quantiles)."""
+    qcols = [c for c in frame.columns if quantile_level(c) is not None]
+    if len(qcols) < 2:
+        return {}
+    ev = M.evaluate(frame, ["pinball", "coverage"], by=())
+    return {"pinball": float(ev["pinball"].iloc[0]), "coverage": float(ev["coverage"].iloc[0])}
+
+
+def _same_pairs(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    key = ["series", "cutoff"]
+    a = a.sort_values(key, kind="stable").reset_index(drop=True)
+    b = b.sort_values(key, kind="stable").reset_index(drop=True)
+    return bool(
+        (a["series"].astype(str).to_numpy() == b["series"].astype(str).to_numpy()).all()
+        and (pd.DatetimeIndex(a["cutoff"]) == pd.DatetimeIndex(b["cutoff"])).all()
+    )
