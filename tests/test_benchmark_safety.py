@@ -171,3 +171,51 @@ def test_the_leaderboard_counts_excluded_rows_and_the_report_says_so(tmp_path):
     assert note in (tmp_path / "o" / "report.md").read_text()
     fc = res.forecasts
     assert fc["y"].isna().sum() == 6 and fc.loc[fc["y"].isna(), "timestamp"].nunique() == 3
+
+
+# -- 1. ltsf: split first, then fill each segment from its past only ----------------------------
+LTSF = {"protocol": "ltsf", "lookback": 24, "horizon": 12, "models": "naive"}
+
+
+def ltsf_task(path, fill):
+    cfg = resolve_config({"data": str(path), **LTSF, "fill_missing": fill})
+    return prepare_task(load_datasets(cfg)[0], cfg, 0)
+
+
+@pytest.mark.parametrize("fill", ["interpolate", "ffill"])
+def test_ltsf_fills_nothing_from_a_later_segment(tmp_path, fill):
+    # 600 rows: train 0-419, val 420-479, test 480-599
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    df = write_csv(a)
+    df.loc[[0, 200, 419, 478, 479, 500, 501], "OT"] = np.nan  # gaps at both borders
+    df.to_csv(a, index=False)
+    df.loc[480:, ["OT", "x"]] += 100.0  # b differs from a in the test segment only
+    df.to_csv(b, index=False)
+    ta, tb = ltsf_task(a, fill), ltsf_task(b, fill)
+    assert ta.borders["val_end"] == 480
+    pd.testing.assert_frame_equal(ta.fit_data, tb.fit_data)  # nothing from the test segment
+    pd.testing.assert_frame_equal(ta.eval_data.iloc[:480], tb.eval_data.iloc[:480])
+    ot = ta.eval_data["OT"]
+    assert ot.iloc[478] == ot.iloc[477] and ot.iloc[479] == ot.iloc[477]  # val: from its past
+    assert ot.iloc[500] == ot.iloc[499] and ot.iloc[501] == ot.iloc[499]  # test: forward fill
+    assert ot.notna().all()
+    # z-scored with the observed training values' statistics
+    raw = pd.read_csv(a)["OT"].iloc[:420]
+    assert ta.borders["mean"]["OT"] == pytest.approx(raw.mean())
+
+
+def test_ltsf_scores_no_filled_test_value(tmp_path):
+    path = tmp_path / "gappy.csv"
+    df = write_csv(path)
+    df.loc[[500, 501, 590], "OT"] = np.nan
+    df.to_csv(path, index=False)
+    res = run_benchmark({"data": str(path), **LTSF, "fill_missing": "interpolate",
+                         "output": str(tmp_path / "o"), **QUIET})
+    fc = res.forecasts
+    missing = pd.to_datetime(df.loc[[500, 501, 590], "date"])
+    gone = fc["timestamp"].isin(missing)
+    assert gone.any() and fc.loc[gone, "y"].isna().all() and fc.loc[~gone, "y"].notna().all()
+    assert res.leaderboard["n_excluded"].tolist() == [int(gone.sum())]
+    lb = res.leaderboard.iloc[0]
+    scored = fc[~gone]
+    assert lb["mse"] == pytest.approx(np.mean((scored["y"] - scored["y_hat"]) ** 2))

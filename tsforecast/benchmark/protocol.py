@@ -23,7 +23,9 @@
     deviation; models fit on train + val (neural nets validate on exactly the val
     segment's windows); test windows with stride 1, none dropped (``n_test - horizon +
     1`` of them); MSE and MAE on the z-scored values averaged over windows, steps and
-    columns.
+    columns. With ``fill_missing`` gaps are filled after the split, each segment from its
+    own past (``fill_missing`` inside the training segment, forward fill in val and test,
+    nothing across a border), and a missing test actual is not scored.
 """
 
 from __future__ import annotations
@@ -231,22 +233,21 @@ def prepare_ltsf(ds: Dataset, cfg: BenchmarkConfig) -> Task:
     cols = ds.targets + ds.covariates
     if cfg.fill_missing is None:
         _check_no_missing(frame.iloc[:test_end], ds.targets, ds, "series")
-    values = frame[cols].astype("float64")
-    if cfg.fill_missing == "ffill":
-        values = values.ffill().bfill()
-    elif cfg.fill_missing == "interpolate":
-        values = values.interpolate(limit_direction="both")
-    train = values.iloc[:train_end]
-    mean, std = train.mean(), train.std(ddof=0)
+    raw = frame[cols].iloc[:test_end].astype("float64")
+    train = raw.iloc[:train_end]
+    mean, std = train.mean(), train.std(ddof=0)  # of the observed training values
     const = [c for c in cols if not std[c] > 0]
     if const:
         raise BenchmarkInputError(
-            f"column(s) {const} of {ds.name} are constant over the training segment; "
-            "they cannot be z-scored"
+            f"column(s) {const} of {ds.name} are constant (or missing) over the training "
+            "segment; they cannot be z-scored"
         )
-    z = (values - mean) / std
+    z = (_fill_from_the_past(raw, train_end, cfg.fill_missing) - mean) / std
     fit_data = z.iloc[:val_end]
-    eval_data = z.iloc[:test_end]
+    eval_data = z
+    row, col = np.nonzero(raw[ds.targets].iloc[val_end:].isna().to_numpy())  # test gaps
+    missing = pd.DataFrame({"series": "series", "timestamp": raw.index[val_end:][row],
+                            "target": np.asarray(ds.targets, dtype=object)[col]})
     # validation windows of the neural nets == the val segment's windows exactly:
     # NeuralForecaster keeps int(n_windows * val_fraction) windows whose targets end the
     # series; we need the num_val - H + 1 windows whose targets lie in the val segment.
@@ -254,6 +255,13 @@ def prepare_ltsf(ds: Dataset, cfg: BenchmarkConfig) -> Task:
     k = (val_end - train_end) - H + 1
     notes = [f"{ds.name}: {rule}; z-scored with the training segment's mean and std; "
              f"metrics on z-scored values"]
+    if raw.isna().any().any():
+        notes.append(
+            f"{ds.name}: {int(raw.isna().sum().sum())} missing value(s) filled after the "
+            f"split, each segment from its own past ({cfg.fill_missing} inside the training "
+            "segment, forward fill in val and test, nothing across a border); "
+            f"{len(missing)} missing test actual(s) are not scored"
+        )
     if k >= 1 and (k + 0.5) / n_windows < 1:
         val_fraction = (k + 0.5) / n_windows
         assert int(n_windows * val_fraction) == k
@@ -292,8 +300,21 @@ def prepare_ltsf(ds: Dataset, cfg: BenchmarkConfig) -> Task:
                  "test_end": int(test_end), "rule": rule,
                  "mean": {c: float(mean[c]) for c in cols},
                  "std": {c: float(std[c]) for c in cols}},
-        save_every=save_every,
+        save_every=save_every, missing_actuals=missing,
     )
+
+
+def _fill_from_the_past(values: pd.DataFrame, train_end: int, how: str | None) -> pd.DataFrame:
+    """Fill the gaps of ltsf data after the split, so that no value comes from a later
+    segment: the training segment with ``how`` inside itself (its leading gap from its
+    first observation), the val and test rows by forward fill only (from their past)."""
+    if how is None or not values.isna().any().any():
+        return values
+    train = values.iloc[:train_end]
+    if how == "interpolate":
+        train = train.interpolate(limit_area="inside")
+    train = train.ffill().bfill()
+    return pd.concat([train, values.iloc[train_end:]]).ffill()
 
 
 def prepare_task(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> Task:

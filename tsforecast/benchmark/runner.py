@@ -128,7 +128,8 @@ def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
             res.fit_seconds = time.perf_counter() - t0
             stage = "backtest"
             t0 = time.perf_counter()
-            bt = model.backtest(task.eval_data, start=task.start, stride=task.stride)
+            bt = task.mask_missing(
+                model.backtest(task.eval_data, start=task.start, stride=task.stride))
             res.predict_seconds = time.perf_counter() - t0
             stage = "checking"
             task.check_cutoffs(bt, name)

@@ -61,6 +61,9 @@ class Task:
     notes: list[str] = field(default_factory=list)
     borders: dict[str, Any] = field(default_factory=dict)
     save_every: int = 1
+    #: series, timestamp, target of test actuals missing in the data that the protocol
+    #: filled for the models (ltsf); :meth:`mask_missing` puts the gaps back
+    missing_actuals: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -88,6 +91,18 @@ class Task:
                 f"{model}: backtest has {len(frame)} rows, expected {want} "
                 f"({len(exp)} windows x horizon {self.horizon} x {n_targets} target(s))"
             )
+
+    def mask_missing(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with ``y`` = NaN where the actual is missing in the data (a value the
+        protocol filled is not an actual: it is never scored)."""
+        gaps = self.missing_actuals
+        if gaps is None or gaps.empty:
+            return frame
+        cols = ["series", "timestamp", "target"]
+        gone = pd.MultiIndex.from_frame(frame[cols]).isin(pd.MultiIndex.from_frame(gaps[cols]))
+        frame = frame.copy()
+        frame.loc[gone, "y"] = np.nan
+        return frame
 
     # -- scoring -------------------------------------------------------------------------
     def evaluate(self, frame: pd.DataFrame) -> Evaluation:
