@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tsforecast.cli import main
-from tsforecast.forecasters import MeanForecaster
+from tsforecast.forecasters import MeanForecaster, get_forecaster
 
 
 @pytest.fixture
@@ -153,3 +153,24 @@ def test_a_closed_stdout_pipe_exits_quietly():
                          timeout=120)
     assert out.returncode == 0 and out.stdout.startswith("stocks:"), out
     assert out.stdout.count("\n") == 1 and out.stderr == "", out.stderr
+
+
+@pytest.mark.parametrize("failing", [["mean"], ["naive", "mean"]])
+def test_a_failed_model_exits_1_with_a_summary_line(monkeypatch, capsys, tmp_path, csv_path,
+                                                    failing):
+    def boom(self, data, y=None):
+        raise RuntimeError("boom in fit")
+
+    for name in failing:
+        monkeypatch.setattr(get_forecaster(name), "fit", boom)
+    code = main(["benchmark", "--data", str(csv_path), "--models", "naive,mean", "--lookback",
+                 "24", "--horizon", "12", "--output", str(tmp_path / "o"), "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    summary = [ln for ln in captured.err.splitlines() if "failed" in ln]
+    assert len(summary) == 1, captured.err
+    assert all(f"synth/{m}" in summary[0] for m in failing), summary
+    assert f"{len(failing)} of 2 model run(s) failed" in summary[0], summary
+    lb = pd.read_csv(tmp_path / "o" / "leaderboard.csv")  # still written
+    assert sorted(lb["model"]) == ["mean", "naive"]
+    assert "== synth ==" in captured.out

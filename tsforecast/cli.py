@@ -10,6 +10,8 @@
 
 Bad input (unknown suite, model, column or protocol, a horizon longer than the test
 segment, an unreadable CSV, unknown config keys) prints one line to stderr and exits 2;
+a run in which any model failed writes its leaderboard, names the failures in one
+stderr line and exits 1;
 Ctrl-C keeps the finished models' results and exits 130; a closed stdout pipe
 (``tsforecast datasets | head -1``) exits 141 without a traceback.
 """
@@ -102,11 +104,14 @@ def _benchmark(args: argparse.Namespace) -> int:
     from .benchmark.report import format_leaderboard
 
     print(format_leaderboard(result.leaderboard))
-    failed = [r for r in result.results if not r.ok]
-    if failed:
-        print(f"\n{len(failed)} model run(s) failed: "
-              + ", ".join(f"{r.dataset}/{r.model}" for r in failed), file=sys.stderr)
     print(f"\nresults: {result.output_dir}  (report: {result.output_dir / 'report.md'})")
+    failed = [r for r in result.results if not r.ok]
+    if failed:  # the leaderboard is written, but the run did not do what was asked
+        sys.stdout.flush()
+        print(f"tsforecast: error: {len(failed)} of {len(result.results)} model run(s) failed: "
+              + ", ".join(f"{r.dataset}/{r.model}" for r in failed)
+              + f" (tracebacks: {result.output_dir / 'errors.log'})", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 
@@ -136,7 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for bad input, 130 when interrupted, 1 for an unexpected error,
+        0 on success, 2 for bad input, 130 when interrupted, 1 when a model failed or
+        for an unexpected error,
         141 when the reader of stdout went away (``tsforecast datasets | head -1``).
     """
     parser = build_parser()
