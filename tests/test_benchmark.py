@@ -194,15 +194,16 @@ def test_a_failing_model_is_reported_and_the_rest_complete(monkeypatch, csv_path
 
     monkeypatch.setattr(DriftForecaster, "fit", boom)
     res = run_benchmark({"data": str(csv_path), "lookback": 24, "horizon": 12,
-                         "models": ["naive", "drift", "mean"], "output": str(tmp_path), **TINY})
+                         "models": ["naive", "drift", "mean"], "output": str(tmp_path / "out"),
+                         **TINY})
     lb = res.leaderboard.set_index("model")
     assert "boom in fit" in lb.at["drift", "error"] and pd.isna(lb.at["drift", "rank"])
     assert np.isnan(lb.at["drift", "mase"])
     assert lb.loc[["naive", "mean"], "error"].isna().all()
     assert lb.loc[["naive", "mean"], "mase"].notna().all()
-    assert "boom in fit" in (tmp_path / "report.md").read_text()
-    assert "boom in fit" in pd.read_csv(tmp_path / "leaderboard.csv").to_string()
-    assert (tmp_path / "errors.log").is_file()
+    assert "boom in fit" in (tmp_path / "out" / "report.md").read_text()
+    assert "boom in fit" in pd.read_csv(tmp_path / "out" / "leaderboard.csv").to_string()
+    assert (tmp_path / "out" / "errors.log").is_file()
     assert set(res.forecasts["model"]) == {"naive", "mean"}
 
 
@@ -213,14 +214,14 @@ def test_keyboard_interrupt_keeps_finished_results(monkeypatch, csv_path, tmp_pa
     monkeypatch.setattr(NLinearForecaster, "fit", interrupt)
     with pytest.raises(BenchmarkInterrupted) as info:
         run_benchmark({"data": str(csv_path), "lookback": 24, "horizon": 12,
-                       "models": ["naive", "mean", "nlinear", "drift"], "output": str(tmp_path),
-                       **TINY})
+                       "models": ["naive", "mean", "nlinear", "drift"],
+                       "output": str(tmp_path / "out"), **TINY})
     res = info.value.result
     assert res.interrupted and [r.model for r in res.results] == ["naive", "mean"]
-    lb = pd.read_csv(tmp_path / "leaderboard.csv")
+    lb = pd.read_csv(tmp_path / "out" / "leaderboard.csv")
     assert sorted(lb["model"]) == ["mean", "naive"]
-    assert set(read_forecasts(tmp_path)["model"]) == {"naive", "mean"}
-    assert "Partial results: 2 of 4" in (tmp_path / "report.md").read_text()
+    assert set(read_forecasts(tmp_path / "out")["model"]) == {"naive", "mean"}
+    assert "Partial results: 2 of 4" in (tmp_path / "out" / "report.md").read_text()
 
 
 def test_same_seed_same_leaderboard(csv_path, tmp_path):

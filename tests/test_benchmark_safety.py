@@ -3,6 +3,8 @@ reproduced on main before it was fixed (tiny, offline)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -219,3 +221,35 @@ def test_ltsf_scores_no_filled_test_value(tmp_path):
     lb = res.leaderboard.iloc[0]
     scored = fc[~gone]
     assert lb["mse"] == pytest.approx(np.mean((scored["y"] - scored["y_hat"]) ** 2))
+
+
+# -- 3. the output directory: nothing replaced silently, results saved as they finish -----------
+def base(path, out, **kw):
+    return {"data": str(path), "lookback": 24, "horizon": 12, "models": "naive,mean",
+            "output": str(out), **QUIET, **kw}
+
+
+def files(out):
+    return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_non_empty_output_is_refused_unless_overwrite(csv_path, tmp_path):
+    out = tmp_path / "o"
+    run_benchmark(base(csv_path, out))
+    before = files(out)
+    with pytest.raises(BenchmarkInputError, match=r"is not empty.*--overwrite"):
+        run_benchmark(base(csv_path, out, models="drift"))
+    assert files(out) == before
+    foreign = tmp_path / "f"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(BenchmarkInputError, match="is not empty"):
+        run_benchmark(base(csv_path, foreign))
+    # overwrite: the previous run's files are replaced (and only those)
+    (out / "notes.txt").write_text("mine")
+    res = run_benchmark(base(csv_path, out, models="drift", overwrite=True))
+    assert sorted(pd.read_csv(out / "leaderboard.csv")["model"]) == ["drift", "naive"]
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not [name for name in files(out) if "mean" in name]
+    assert res.config.overwrite is True
+    assert json.loads((out / "config.json").read_text())["overwrite"] is False  # not repeated

@@ -71,6 +71,8 @@ def test_bad_files_exit_2(capsys, tmp_path, csv_path):
                     "horizon 300 is longer than the test segment")
     _one_line_error(capsys, ["benchmark", "--data", str(csv_path), "--target", "nope"],
                     "target column(s) ['nope'] not found")
+    _one_line_error(capsys, ["benchmark", "--data", str(csv_path), "--models", "naive",
+                             "--output", str(tmp_path)], "is not empty")
     bad = tmp_path / "bad.toml"
     bad.write_text('suite = "stocks"\nepochs = 3\n')
     _one_line_error(capsys, ["benchmark", "--config", str(bad)], "unknown option(s) ['epochs']")
@@ -113,10 +115,10 @@ def test_interrupt_exits_130_with_partial_results(monkeypatch, capsys, tmp_path,
 
     monkeypatch.setattr(MeanForecaster, "fit", interrupt)
     code = main(["benchmark", "--data", str(csv_path), "--models", "naive,mean", "--lookback",
-                 "24", "--horizon", "12", "--output", str(tmp_path), "--no-progress"])
+                 "24", "--horizon", "12", "--output", str(tmp_path / "o"), "--no-progress"])
     assert code == 130
     assert "interrupted" in capsys.readouterr().err
-    assert list(pd.read_csv(tmp_path / "leaderboard.csv")["model"]) == ["naive"]
+    assert list(pd.read_csv(tmp_path / "o" / "leaderboard.csv")["model"]) == ["naive"]
 
 
 def test_datasets_lists_both_bundled_sets(capsys):

@@ -54,6 +54,7 @@ from .kinds import (
 from .suites import SUITES
 
 __all__ = [
+    "ONCE",
     "OPTIONS",
     "PROTOCOLS",
     "QUICK",
@@ -204,6 +205,9 @@ class BenchmarkConfig:
     output: str | None = _option(
         "output directory; when not set: benchmark-results/<name>-<YYYYmmdd-HHMMSS>", "run",
         Directory())
+    overwrite: bool | None = _option(
+        "replace the results in a non-empty output directory (only the files a run writes "
+        "are removed); without it such a directory is refused", "run", Flag(), False)
     quick: bool | None = _option(
         "small fast run: few epochs, shortened history, for the options not set", "run",
         Flag(), False)
@@ -257,9 +261,12 @@ class BenchmarkConfig:
             )
         return cls(**clean)
 
-    def to_dict(self) -> dict[str, Any]:
-        """All options as JSON-friendly values (the ``config.json`` of a run)."""
+    def to_dict(self, repeatable: bool = False) -> dict[str, Any]:
+        """All options as JSON-friendly values; ``repeatable``: those of :data:`ONCE` at
+        their defaults (the ``config.json`` of a run, which ``--config`` repeats)."""
         values = dataclasses.asdict(self)
+        if repeatable:
+            values.update((name, OPTIONS[name].default) for name in ONCE)
         return {name: values[name] for name in OPTIONS}
 
     def merged(self, other: BenchmarkConfig) -> BenchmarkConfig:
@@ -272,6 +279,10 @@ class BenchmarkConfig:
         }
         return BenchmarkConfig(**values, notes=[*self.notes, *other.notes])
 
+
+#: Options about one invocation, not the benchmark: ``config.json`` holds their defaults, so
+#: that ``--config config.json`` repeats the benchmark without replacing a folder.
+ONCE = ("overwrite",)
 
 #: The options by name, in declaration order.
 OPTIONS: dict[str, Option] = {

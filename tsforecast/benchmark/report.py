@@ -285,7 +285,7 @@ class ReportWriter:
 
     def start(self) -> None:
         """Write ``config.json`` and ``environment.json`` before any model runs."""
-        (self.out_dir / "config.json").write_text(dumps(self.cfg.to_dict()) + "\n")
+        (self.out_dir / "config.json").write_text(dumps(self.cfg.to_dict(repeatable=True)) + "\n")
         (self.out_dir / "environment.json").write_text(
             dumps({**self.env, "command": sys.argv, "started": self.started.isoformat(),
                    "tasks": {t.name: t.borders for t in self.tasks}}) + "\n"

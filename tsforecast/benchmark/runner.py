@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from ..forecasters.registry import get_forecaster, make_forecaster
+from . import store
 from .datasets import Dataset, load_datasets
 from .options import BenchmarkConfig, BenchmarkInputError, resolve_config
 from .protocol import Task, prepare_task
@@ -234,13 +235,7 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
             tasks.append(prepare_task(ds, cfg, need))
         out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
         cfg.output = str(out_dir)
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            probe = out_dir / ".write-test"
-            probe.write_text("")
-            probe.unlink()
-        except OSError as exc:
-            raise BenchmarkInputError(f"cannot write to output directory {str(out_dir)!r}: {exc}") from exc
+        store.prepare_output(out_dir, cfg.overwrite)
         if cfg.protocol == "ltsf":  # which borders: one line, before any model runs
             print("; ".join(f"tsforecast: ltsf borders of {t.name}: {t.borders['rule']}"
                             for t in tasks), file=sys.stderr)
