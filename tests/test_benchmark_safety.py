@@ -13,7 +13,7 @@ from tsforecast.benchmark import BenchmarkInputError, resolve_config, run_benchm
 from tsforecast.benchmark.datasets import load_datasets
 from tsforecast.benchmark.protocol import ltsf_borders, prepare_task
 from tsforecast.benchmark.runner import model_params
-from tsforecast.forecasters import NaiveForecaster, make_forecaster
+from tsforecast.forecasters import MeanForecaster, NaiveForecaster, make_forecaster
 
 QUIET = {"progress": False, "accelerator": "cpu"}
 
@@ -253,3 +253,44 @@ def test_a_non_empty_output_is_refused_unless_overwrite(csv_path, tmp_path):
     assert not [name for name in files(out) if "mean" in name]
     assert res.config.overwrite is True
     assert json.loads((out / "config.json").read_text())["overwrite"] is False  # not repeated
+
+
+def test_each_model_is_saved_as_it_finishes(csv_path, tmp_path, monkeypatch):
+    out, seen = tmp_path / "o", {}
+    fit = MeanForecaster.fit
+
+    def look_then_fit(self, *args, **kwargs):  # the second model: naive has finished
+        seen["runs"] = sorted(p.name for p in (out / "runs").iterdir())
+        seen["leaderboard"] = list(pd.read_csv(out / "leaderboard.csv")["model"])
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(MeanForecaster, "fit", look_then_fit)
+    res = run_benchmark(base(csv_path, out))
+    assert seen["leaderboard"] == ["naive"]
+    assert "synth__naive.json" in seen["runs"], seen
+    assert any(n.startswith("synth__naive.forecasts.") for n in seen["runs"]), seen
+    saved = json.loads((out / "runs" / "synth__mean.json").read_text())
+    assert saved["dataset"] == "synth" and saved["model"] == "mean" and saved["error"] is None
+    assert saved["metrics"] == pytest.approx(dict(res.leaderboard.set_index("model").loc[
+        "mean", list(saved["metrics"])]))
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_an_interrupted_write_leaves_the_previous_file_whole(csv_path, tmp_path, monkeypatch):
+    out, calls = tmp_path / "o", []
+    to_csv = pd.DataFrame.to_csv
+
+    def disk_full(self, path=None, *args, **kwargs):
+        if path is not None and "leaderboard.csv" in str(path):
+            calls.append(path)
+            if len(calls) == 2:  # the leaderboard after the second model
+                with open(path, "w") as fh:
+                    fh.write("dataset,mod")
+                raise OSError(28, "No space left on device")
+        return to_csv(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        run_benchmark(base(csv_path, out))
+    assert list(pd.read_csv(out / "leaderboard.csv")["model"]) == ["naive"]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]

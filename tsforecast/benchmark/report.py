@@ -19,7 +19,6 @@ import importlib
 import json
 import math
 import platform
-import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +32,7 @@ from ..forecasters.registry import get_forecaster
 from .options import OPTIONS, BenchmarkConfig
 from .plots import plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
-from .store import dumps, jsonable
+from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
 
 if TYPE_CHECKING:
     from .task import Task
@@ -259,10 +258,6 @@ def format_leaderboard(leaderboard: pd.DataFrame, width: int = 110) -> str:
     return "\n\n".join(out)
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-
-
 # -- writer ------------------------------------------------------------------------------------
 class ReportWriter:
     """Writes a run's files: config first, partial results after each model, all at the end."""
@@ -274,22 +269,14 @@ class ReportWriter:
         self.notes = notes
         self.started = datetime.now()
         self.env = environment()
-        self._written_cols: list[str] | None = None
-        self._written = 0  # results already in the forecasts file
-        try:
-            import pyarrow  # noqa: F401
-
-            self.forecast_file = self.out_dir / "forecasts.parquet"
-        except ImportError:
-            self.forecast_file = self.out_dir / "forecasts.csv"
+        self.forecast_file = self.out_dir / f"forecasts{frame_suffix()}"
 
     def start(self) -> None:
         """Write ``config.json`` and ``environment.json`` before any model runs."""
-        (self.out_dir / "config.json").write_text(dumps(self.cfg.to_dict(repeatable=True)) + "\n")
-        (self.out_dir / "environment.json").write_text(
-            dumps({**self.env, "command": sys.argv, "started": self.started.isoformat(),
-                   "tasks": {t.name: t.borders for t in self.tasks}}) + "\n"
-        )
+        write_text(self.out_dir / "config.json", dumps(self.cfg.to_dict(repeatable=True)) + "\n")
+        write_text(self.out_dir / "environment.json", dumps(
+            {**self.env, "command": sys.argv, "started": self.started.isoformat(),
+             "tasks": {t.name: t.borders for t in self.tasks}}) + "\n")
         errors = self.out_dir / "errors.log"
         if errors.exists():
             errors.unlink()
@@ -298,50 +285,33 @@ class ReportWriter:
         return [r.forecasts for r in results if r.ok and r.forecasts is not None]
 
     def _write_forecasts(self, results: list[ModelResult]) -> None:
+        """All forecasts in one file (each model's are also under ``runs/``)."""
         frames = self._forecast_frames(results)
-        if self.forecast_file.suffix == ".parquet":
-            if frames:
-                pd.concat(frames, ignore_index=True).to_parquet(self.forecast_file, index=False)
-            return
-        new = [r.forecasts for r in results[self._written:] if r.ok and r.forecasts is not None]
-        self._written = len(results)
-        cols = self._written_cols
-        for f in new:
-            if cols is not None and set(f.columns) <= set(cols):
-                f.reindex(columns=cols).to_csv(self.forecast_file, mode="a", header=False,
-                                               index=False)
-                continue
-            # first frame, or new (quantile) columns: rewrite everything with the union
-            allf = pd.concat(frames, ignore_index=True)
-            cols = list(allf.columns)
-            allf.to_csv(self.forecast_file, index=False)
-            break
-        self._written_cols = cols
+        if frames:
+            write_frame(self.forecast_file, pd.concat(frames, ignore_index=True))
 
     def _write_leaderboard(self, lb: pd.DataFrame, by_series: pd.DataFrame) -> None:
-        lb.to_csv(self.out_dir / "leaderboard.csv", index=False)
+        write_frame(self.out_dir / "leaderboard.csv", lb)
         meta = {
             "protocol": self.cfg.protocol,
             "rank_metric": {t.name: t.rank_metric for t in self.tasks},
             "units": {t.name: t.units for t in self.tasks},
             "rows": json.loads(lb.to_json(orient="records")),
         }
-        (self.out_dir / "leaderboard.json").write_text(dumps(meta) + "\n")
-        (self.out_dir / "leaderboard.md").write_text(markdown_table(lb, short=True) + "\n")
+        write_text(self.out_dir / "leaderboard.json", dumps(meta) + "\n")
+        write_text(self.out_dir / "leaderboard.md", markdown_table(lb, short=True) + "\n")
         if not by_series.empty:
-            by_series.to_csv(self.out_dir / "metrics_by_series.csv", index=False)
+            write_frame(self.out_dir / "metrics_by_series.csv", by_series)
 
     def update(self, results: list[ModelResult]) -> None:
-        """Write partial outputs after a model finished (forecasts, leaderboard, report)."""
-        self._write_forecasts(results)
+        """Write partial outputs after a model finished (leaderboard, report; its forecasts
+        are under ``runs/``)."""
         lb = build_leaderboard(results, self.tasks)
         self._write_leaderboard(lb, metrics_by_series(results))
         self._write_report(lb, results, plots={}, partial=True)
 
     def finish(self, results: list[ModelResult], interrupted: bool = False) -> BenchmarkResult:
         """Write everything (plots included) and return the :class:`BenchmarkResult`."""
-        if interrupted:  # an append may have been cut short: rewrite the file in full
-            self._written, self._written_cols = 0, None
         self._write_forecasts(results)
         lb = build_leaderboard(results, self.tasks)
         by_series = metrics_by_series(results)
@@ -350,7 +320,7 @@ class ReportWriter:
         for task in self.tasks:
             rs = [r for r in results if r.dataset == task.name]
             files = []
-            stem = _safe(task.name)
+            stem = safe_name(task.name)
             try:
                 if plot_leaderboard(task, lb[lb["dataset"] == task.name],
                                     self.out_dir / "plots" / f"leaderboard_{stem}.png"):
@@ -472,9 +442,11 @@ class ReportWriter:
             "cutoff, timestamp, step, y, y_hat, quantiles)" if saved
             else "- forecasts not saved (save_forecasts='none')",
             "- `leaderboard.csv`, `leaderboard.json`, `leaderboard.md`; `metrics_by_series.csv`",
+            "- `runs/`: each model's results, saved as it finished (`<dataset>__<model>.json` "
+            "and its forecasts)",
             "- `config.json` (resolved options), `environment.json` (versions)"
             + (", `errors.log`" if (self.out_dir / "errors.log").exists() else ""),
             "", "## Environment", "",
         ]
         lines += [f"- {k}: {v}" for k, v in self.env.items() if v is not None]
-        (self.out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_text(self.out_dir / "report.md", "\n".join(lines) + "\n")

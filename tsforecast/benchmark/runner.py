@@ -253,6 +253,7 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
                 for task, name in pairs:
                     bar.set_postfix_str(f"{task.name}: {name}")
                     res = run_model(name, task, cfg, workdir, out_dir / "errors.log")
+                    store.save_run(out_dir, res, task)
                     results.append(res)
                     writer.update(results)
                     bar.update(1)
