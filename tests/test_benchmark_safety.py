@@ -9,11 +9,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsforecast.benchmark import BenchmarkInputError, resolve_config, run_benchmark
+from tsforecast.benchmark import (
+    BenchmarkInputError,
+    BenchmarkInterrupted,
+    resolve_config,
+    run_benchmark,
+    store,
+)
 from tsforecast.benchmark.datasets import load_datasets
 from tsforecast.benchmark.protocol import ltsf_borders, prepare_task
 from tsforecast.benchmark.runner import model_params
-from tsforecast.forecasters import MeanForecaster, NaiveForecaster, make_forecaster
+from tsforecast.forecasters import (
+    MeanForecaster,
+    NaiveForecaster,
+    NLinearForecaster,
+    make_forecaster,
+)
 
 QUIET = {"progress": False, "accelerator": "cpu"}
 
@@ -226,7 +237,7 @@ def test_ltsf_scores_no_filled_test_value(tmp_path):
 # -- 3. the output directory: nothing replaced silently, results saved as they finish -----------
 def base(path, out, **kw):
     return {"data": str(path), "lookback": 24, "horizon": 12, "models": "naive,mean",
-            "output": str(out), **QUIET, **kw}
+            "output": None if out is None else str(out), **QUIET, **kw}
 
 
 def files(out):
@@ -237,7 +248,7 @@ def test_a_non_empty_output_is_refused_unless_overwrite(csv_path, tmp_path):
     out = tmp_path / "o"
     run_benchmark(base(csv_path, out))
     before = files(out)
-    with pytest.raises(BenchmarkInputError, match=r"is not empty.*--overwrite"):
+    with pytest.raises(BenchmarkInputError, match=r"is not empty.*--overwrite.*--resume"):
         run_benchmark(base(csv_path, out, models="drift"))
     assert files(out) == before
     foreign = tmp_path / "f"
@@ -294,3 +305,65 @@ def test_an_interrupted_write_leaves_the_previous_file_whole(csv_path, tmp_path,
         run_benchmark(base(csv_path, out))
     assert list(pd.read_csv(out / "leaderboard.csv")["model"]) == ["naive"]
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+TIMINGS = ["fit_seconds", "predict_seconds", "train_windows_per_second"]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_resume_finishes_a_run_as_if_never_interrupted(csv_path, tmp_path, monkeypatch, suffix):
+    monkeypatch.setattr(store, "frame_suffix", lambda: suffix)
+    cfg = base(csv_path, None, models="naive,nlinear,mean", max_epochs=1, batch_size=64)
+    full = run_benchmark({**cfg, "output": str(tmp_path / "full")})
+    part = tmp_path / "part"
+    with monkeypatch.context() as m:
+        m.setattr(MeanForecaster, "fit", lambda self, *a, **k: (_ for _ in ()).throw(
+            KeyboardInterrupt))
+        with pytest.raises(BenchmarkInterrupted):
+            run_benchmark({**cfg, "output": str(part)})
+
+    def refit(self, *args, **kwargs):
+        raise AssertionError("a finished model was run again")
+
+    monkeypatch.setattr(NaiveForecaster, "fit", refit)
+    monkeypatch.setattr(NLinearForecaster, "fit", refit)
+    resumed = run_benchmark({**cfg, "output": str(part), "resume": True})
+    assert resumed.leaderboard["error"].isna().all()
+    pd.testing.assert_frame_equal(resumed.leaderboard.drop(columns=TIMINGS),
+                                  full.leaderboard.drop(columns=TIMINGS))
+    key = ["model", "series", "cutoff", "step"]
+    pd.testing.assert_frame_equal(
+        resumed.forecasts.sort_values(key).reset_index(drop=True),
+        full.forecasts.sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(resumed.metrics_by_series, full.metrics_by_series)
+    assert any("2 of 3 model run(s) read back" in n for n in resumed.notes), resumed.notes
+    on_disk = pd.read_csv(part / "leaderboard.csv").drop(columns=TIMINGS)
+    pd.testing.assert_frame_equal(on_disk, pd.read_csv(tmp_path / "full" / "leaderboard.csv")
+                                  .drop(columns=TIMINGS))
+    assert (part / "plots" / "forecasts_synth.png").is_file()
+    assert len(list((part / "runs").glob(f"*.forecasts{suffix}"))) == 3
+
+
+def test_resume_rules(csv_path, tmp_path):
+    with pytest.raises(BenchmarkInputError, match="resume and overwrite"):
+        resolve_config(base(csv_path, tmp_path / "o", resume=True, overwrite=True))
+    with pytest.raises(BenchmarkInputError, match="resume needs output"):
+        resolve_config(base(csv_path, None, resume=True))
+    out = tmp_path / "o"
+    run_benchmark(base(csv_path, out, models="naive"))
+    with pytest.raises(BenchmarkInputError, match=r"options differ .*horizon 12 -> 6"):
+        run_benchmark(base(csv_path, out, horizon=6, resume=True))
+    # more models, no progress bar: fine (they do not change the finished results)
+    res = run_benchmark(base(csv_path, out, models="naive,mean", resume=True))
+    assert sorted(res.leaderboard["model"]) == ["mean", "naive"]
+    foreign = tmp_path / "f"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(BenchmarkInputError, match="no benchmark run to resume"):
+        run_benchmark(base(csv_path, foreign, resume=True))
+    res = run_benchmark(base(csv_path, tmp_path / "new", resume=True))  # nothing to resume
+    assert any("nothing to read back" in n for n in res.notes)
+    # the data changed under a finished run: its results are not mixed with new ones
+    write_csv(csv_path, seed=5)
+    with pytest.raises(BenchmarkInputError, match="other data"):
+        run_benchmark(base(csv_path, out, resume=True))

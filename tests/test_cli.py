@@ -51,6 +51,9 @@ def _one_line_error(capsys, argv, expect: str) -> str:
         (["--suite", "stocks", "--accelerator", "abacus"], "unknown accelerator 'abacus'"),
         (["--suite", "stocks", "--unknown-flag"], "unrecognized arguments"),
         ([], "nothing to benchmark"),
+        (["--suite", "stocks", "--resume", "--overwrite", "--output", "o"],
+         "resume and overwrite exclude each other"),
+        (["--suite", "stocks", "--resume"], "resume needs output"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, args, expect):

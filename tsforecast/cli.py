@@ -6,12 +6,13 @@
     tsforecast benchmark --suite weather --quick   # bundled hourly weather, small run
     tsforecast benchmark --data ETTh1.csv --target OT --protocol ltsf --lookback 96 --horizon 96
     tsforecast benchmark --config benchmarks/configs/stocks.toml --models nlinear,naive
+    tsforecast benchmark --suite stocks --output out --resume   # finish an interrupted run
     tsforecast datasets                            # list the bundled data
 
 Bad input (unknown suite, model, column or protocol, a horizon longer than the test
-segment, an unreadable CSV, unknown config keys) prints one line to stderr and exits 2;
-a run in which any model failed writes its leaderboard, names the failures in one
-stderr line and exits 1;
+segment, an unreadable CSV, unknown config keys, a non-empty --output without
+--overwrite or --resume) prints one line to stderr and exits 2; a run in which any model
+failed writes its leaderboard, names the failures in one stderr line and exits 1;
 Ctrl-C keeps the finished models' results and exits 130; a closed stdout pipe
 (``tsforecast datasets | head -1``) exits 141 without a traceback.
 """
@@ -90,7 +91,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         res = exc.result
         print(format_leaderboard(res.leaderboard))
         print(f"\ninterrupted: results of the {sum(r.ok for r in res.results)} finished model "
-              f"run(s) are in {res.output_dir}", file=sys.stderr)
+              f"run(s) are in {res.output_dir}; to finish the run, repeat the command with "
+              f"--output {res.output_dir} --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("\ninterrupted before any model finished", file=sys.stderr)

@@ -208,6 +208,10 @@ class BenchmarkConfig:
     overwrite: bool | None = _option(
         "replace the results in a non-empty output directory (only the files a run writes "
         "are removed); without it such a directory is refused", "run", Flag(), False)
+    resume: bool | None = _option(
+        "finish an interrupted run in the output directory: the (data set, model) pairs "
+        "saved in its runs/ are read back, not rerun (failed ones are rerun); the other "
+        "options must be those of its config.json (models may differ)", "run", Flag(), False)
     quick: bool | None = _option(
         "small fast run: few epochs, shortened history, for the options not set", "run",
         Flag(), False)
@@ -282,7 +286,7 @@ class BenchmarkConfig:
 
 #: Options about one invocation, not the benchmark: ``config.json`` holds their defaults, so
 #: that ``--config config.json`` repeats the benchmark without replacing a folder.
-ONCE = ("overwrite",)
+ONCE = ("overwrite", "resume")
 
 #: The options by name, in declaration order.
 OPTIONS: dict[str, Option] = {
@@ -424,6 +428,12 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         raise BenchmarkInputError("features 'M' is only supported by the ltsf protocol")
     if suite != "stocks" and (values["source"] is not None or values["tickers"] is not None):
         raise BenchmarkInputError("source and tickers only apply to the stocks suite")
+    if values["resume"] and values["overwrite"]:
+        raise BenchmarkInputError(
+            "resume and overwrite exclude each other: resume keeps the finished results in "
+            "the output directory, overwrite deletes them")
+    if values["resume"] and values["output"] is None:
+        raise BenchmarkInputError("resume needs output: the directory of the run to finish")
     if values["models"] is None:
         values["models"] = default_models(protocol)
     required = _add_reference_models(values, suite, notes)

@@ -443,7 +443,7 @@ class ReportWriter:
             else "- forecasts not saved (save_forecasts='none')",
             "- `leaderboard.csv`, `leaderboard.json`, `leaderboard.md`; `metrics_by_series.csv`",
             "- `runs/`: each model's results, saved as it finished (`<dataset>__<model>.json` "
-            "and its forecasts)",
+            "and its forecasts; `--resume` reads them back)",
             "- `config.json` (resolved options), `environment.json` (versions)"
             + (", `errors.log`" if (self.out_dir / "errors.log").exists() else ""),
             "", "## Environment", "",

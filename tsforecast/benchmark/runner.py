@@ -235,25 +235,33 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
             tasks.append(prepare_task(ds, cfg, need))
         out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
         cfg.output = str(out_dir)
-        store.prepare_output(out_dir, cfg.overwrite)
+        store.prepare_output(out_dir, cfg)
+        done = store.load_runs(out_dir, tasks, cfg.models) if cfg.resume else {}
         if cfg.protocol == "ltsf":  # which borders: one line, before any model runs
             print("; ".join(f"tsforecast: ltsf borders of {t.name}: {t.borders['rule']}"
                             for t in tasks), file=sys.stderr)
         notes = list(cfg.notes)
         for ds, task in zip(datasets, tasks, strict=True):
             notes += ds.notes + task.notes
+        pairs = [(t, m) for t in tasks for m in cfg.models]
+        if cfg.resume:
+            notes.append(
+                f"resumed the run in {out_dir}: {len(done)} of {len(pairs)} model run(s) read "
+                "back from runs/ (with the timings of that run)" if done else
+                f"resume: nothing to read back in {out_dir}; every model ran")
         writer = report.ReportWriter(out_dir, cfg, tasks, notes)
         writer.start()
         results: list[ModelResult] = []
         interrupted = False
-        pairs = [(t, m) for t in tasks for m in cfg.models]
         bar = _progress(len(pairs), cfg.progress)
         try:
             with _sigint_raises():
                 for task, name in pairs:
-                    bar.set_postfix_str(f"{task.name}: {name}")
-                    res = run_model(name, task, cfg, workdir, out_dir / "errors.log")
-                    store.save_run(out_dir, res, task)
+                    res = done.get((task.name, name))
+                    if res is None:  # else finished in the run being resumed
+                        bar.set_postfix_str(f"{task.name}: {name}")
+                        res = run_model(name, task, cfg, workdir, out_dir / "errors.log")
+                        store.save_run(out_dir, res, task)
                     results.append(res)
                     writer.update(results)
                     bar.update(1)

@@ -2,7 +2,7 @@
 
 * A run refuses an output directory that is not empty, unless ``overwrite`` (then the
   files a run writes, :data:`RUN_FILES` and :data:`RUN_DIRS`, are removed first, and
-  nothing else).
+  nothing else) or ``resume`` (then it must hold a run with the same options).
 * Every file is written to a temporary name beside it and moved into place with
   ``os.replace`` (:func:`atomic_write`): a reader, or a run killed half-way, finds the
   previous version or the new one, never a part.
@@ -10,7 +10,8 @@
   ``runs/<dataset>__<model>.json`` (metrics, timings, error, warnings, the per-cutoff
   Diebold-Mariano loss, metrics by series, the plotted windows) and, beside it, its
   forecasts (``.forecasts.parquet``, ``.csv`` without pyarrow). No pickles. The JSON is
-  written last: it marks the model as finished.
+  written last: it marks the model as finished. ``resume`` reads these records back
+  (:func:`load_runs`) instead of running those models again.
 
 :mod:`.report` writes its files through this module.
 """
@@ -28,15 +29,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .options import BenchmarkInputError
+from .options import ONCE, BenchmarkConfig, BenchmarkInputError
+from .results import ModelResult
+from .task import Evaluation
 
 if TYPE_CHECKING:
-    from .results import ModelResult
     from .task import Task
 
 __all__ = [
-    "RUN_DIRS", "RUN_FILES", "atomic_write", "dumps", "frame_suffix", "jsonable",
-    "prepare_output", "safe_name", "save_run", "write_frame", "write_text",
+    "RESUME_FREE", "RUN_DIRS", "RUN_FILES", "atomic_write", "dumps", "frame_suffix",
+    "jsonable", "load_runs", "prepare_output", "read_frame", "safe_name", "save_run",
+    "write_frame", "write_text",
 ]
 
 #: The files a run writes in its output directory...
@@ -47,27 +50,33 @@ RUN_FILES = (
 )
 #: ... and its folders, with the pattern of the files it writes there.
 RUN_DIRS = {"plots": "*.png", "runs": "*"}
+#: Options that may differ between a run and its resumption: they change no result.
+RESUME_FREE = ("output", "progress", "models", *ONCE)
 
 
-def prepare_output(out_dir: Path, overwrite: bool) -> None:
-    """Make ``out_dir`` ready for a run's files.
+def prepare_output(out_dir: Path, cfg: BenchmarkConfig) -> None:
+    """Make ``out_dir`` ready for a run's files (``cfg.overwrite``, ``cfg.resume``).
 
     Raises
     ------
     BenchmarkInputError
-        ``out_dir`` is a file, or not empty and ``overwrite`` is not set, or not writable.
+        ``out_dir`` is a file or not writable; it is not empty and neither overwrite nor
+        resume is set; resume and it holds no run, or one with other options.
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise BenchmarkInputError(f"output {str(out_dir)!r} is a file, not a directory")
     entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
-    if entries and not overwrite:
+    if entries and cfg.resume:
+        _check_resumable(out_dir, cfg)
+    elif entries and not cfg.overwrite:
         shown = ", ".join(entries[:4]) + (", ..." if len(entries) > 4 else "")
         raise BenchmarkInputError(
             f"output directory {str(out_dir)!r} is not empty ({len(entries)} entries: "
-            f"{shown}); use --overwrite to replace its results, or another --output"
+            f"{shown}); use --overwrite to replace its results, --resume to finish the run "
+            "in it, or another --output"
         )
     try:
-        if entries:
+        if entries and cfg.overwrite:
             _remove_run_files(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / ".write-test"
@@ -76,6 +85,23 @@ def prepare_output(out_dir: Path, overwrite: bool) -> None:
     except OSError as exc:
         raise BenchmarkInputError(
             f"cannot write to output directory {str(out_dir)!r}: {exc}") from exc
+
+
+def _check_resumable(out_dir: Path, cfg: BenchmarkConfig) -> None:
+    """The run in ``out_dir`` had the options of ``cfg`` (but :data:`RESUME_FREE`)."""
+    try:
+        saved = json.loads((out_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BenchmarkInputError(
+            f"output directory {str(out_dir)!r} holds no benchmark run to resume (no "
+            f"readable config.json: {exc})") from exc
+    now = json.loads(dumps(cfg.to_dict()))
+    differ = [k for k in saved if k in now and k not in RESUME_FREE and saved[k] != now[k]]
+    if differ:
+        raise BenchmarkInputError(
+            f"cannot resume the run in {str(out_dir)!r}: options differ (" + ", ".join(
+                f"{k} {saved[k]!r} -> {now[k]!r}".replace("'", "") for k in differ)
+            + "); give the same options, or use --overwrite")
 
 
 def _remove_run_files(out_dir: Path) -> None:
@@ -144,6 +170,18 @@ def frame_suffix() -> str:
     return ".parquet"
 
 
+def read_frame(path: Path) -> pd.DataFrame:
+    """A frame written by :func:`write_frame` (forecasts: ids as text, times parsed)."""
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    text = {c: str for c in ("dataset", "series", "model", "target")}
+    frame = pd.read_csv(path, dtype=text, float_precision="round_trip")
+    for c in ("cutoff", "timestamp"):
+        if c in frame.columns:
+            frame[c] = pd.to_datetime(frame[c])
+    return frame
+
+
 def write_frame(path: Path, frame: pd.DataFrame) -> None:
     """A frame as parquet or CSV (by ``path``'s suffix), without its index."""
     if path.suffix == ".parquet":
@@ -204,3 +242,67 @@ def save_run(out_dir: Path, res: ModelResult, task: Task) -> None:
         "forecasts": forecasts,
     }
     write_text(path, dumps(record) + "\n")
+
+
+def _frame_from_json(d: dict[str, Any] | None) -> pd.DataFrame | None:
+    if d is None:
+        return None
+    frame = pd.DataFrame(d["columns"])
+    for c, dtype in d["dtypes"].items():
+        values = pd.to_datetime(frame[c]) if dtype.startswith("datetime64") else frame[c]
+        frame[c] = values.astype(dtype)
+    return frame
+
+
+def load_runs(out_dir: Path, tasks: list[Task], models: list[str]
+              ) -> dict[tuple[str, str], ModelResult]:
+    """The results saved by :func:`save_run` for these tasks and models, by (data set,
+    model); failed runs and incomplete records are left out (they run again).
+
+    Raises
+    ------
+    BenchmarkInputError
+        A record was computed on other data or borders than its task now has.
+    """
+    done = {}
+    for task in tasks:
+        fingerprint = task_fingerprint(task)
+        for model in models:
+            res = _load_run(run_file(out_dir, task.name, model), task, model, fingerprint)
+            if res is not None:
+                done[(task.name, model)] = res
+    return done
+
+
+def _load_run(path: Path, task: Task, model: str, fingerprint: dict[str, Any]
+              ) -> ModelResult | None:
+    try:
+        rec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # not saved (or not by us): run the model
+        return None
+    if rec.get("error") is not None or (rec.get("dataset"), rec.get("model")) != (task.name,
+                                                                                 model):
+        return None
+    if rec.get("task") != fingerprint:
+        raise BenchmarkInputError(
+            f"cannot resume: {str(path)!r} was computed on other data or borders than "
+            f"{task.name!r} has now; use --overwrite")
+    forecasts = None
+    if rec["forecasts"] is not None:
+        if not (path.parent / rec["forecasts"]).is_file():
+            return None
+        forecasts = read_frame(path.parent / rec["forecasts"])
+    ints = ("n_series", "n_windows", "n_excluded")
+    scalars = {k: math.nan if rec[k] is None else int(rec[k]) if k in ints else float(rec[k])
+               for k in _SCALARS}
+    loss = [math.nan if v is None else v for v in rec["dm_loss"]["loss"]]
+    ev = Evaluation(
+        metrics=dict(rec["metrics"]),
+        dm_loss=pd.Series(loss, index=pd.DatetimeIndex(pd.to_datetime(rec["dm_loss"]["cutoff"])),
+                          dtype=float),
+        by_series=_frame_from_json(rec["by_series"]), n_windows=scalars["n_windows"],
+        n_series=scalars["n_series"], n_excluded=scalars["n_excluded"],
+    )
+    return ModelResult(task.name, model, metrics=dict(rec["metrics"]), **scalars,
+                       evaluation=ev, forecasts=forecasts, warnings=list(rec["warnings"]),
+                       plot_frame=_frame_from_json(rec["plot_frame"]))
