@@ -7,9 +7,11 @@
     res.leaderboard
 
 Each (data set, model) pair is fit, backtested, checked against the protocol's cutoffs
-and scored; partial outputs are written after each one. A model that raises is recorded
+and scored; its results are saved under ``runs/`` and the leaderboard and report
+rewritten after each one (atomically, see :mod:`.store`). A model that raises is recorded
 with its error and the run goes on. Ctrl-C writes the report from what finished and
-raises :class:`BenchmarkInterrupted` (a ``KeyboardInterrupt``; the CLI exits 130).
+raises :class:`BenchmarkInterrupted` (a ``KeyboardInterrupt``; the CLI exits 130);
+``resume`` then finishes the run without repeating the finished pairs.
 """
 
 from __future__ import annotations
@@ -218,7 +220,8 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
     Raises
     ------
     BenchmarkInputError
-        Invalid options or data (before any model runs).
+        Invalid options or data, an output directory that is not empty (without
+        ``overwrite`` or ``resume``), or one that cannot be resumed (before any model runs).
     BenchmarkInterrupted
         On Ctrl-C, after writing the report of the models that finished.
     """
