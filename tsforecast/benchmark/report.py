@@ -4,13 +4,16 @@ Files written to the output directory:
 
 * ``forecasts.csv`` (``forecasts.parquet`` when pyarrow is importable): tidy forecasts;
 * ``leaderboard.csv`` / ``.json`` / ``.md``: metrics, rank, timings, Diebold-Mariano
-  p-value against the best model, errors;
+  p-value against the best model, rows without an actual (``n_excluded``), errors;
 * ``metrics_by_series.csv``: the metrics per series and target;
 * ``plots/forecasts_<dataset>.png``, ``plots/leaderboard_<dataset>.png``;
 * ``report.md`` (its Settings table lists every option, generated from
   :data:`~.options.OPTIONS`), ``config.json`` (the resolved options: ``--config
   config.json`` repeats the run), ``environment.json`` (package versions), ``errors.log``
   (tracebacks).
+
+Each model's own results are saved under ``runs/`` by :mod:`.store` as it finishes;
+every file is written atomically.
 """
 
 from __future__ import annotations
