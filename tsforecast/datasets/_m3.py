@@ -30,7 +30,7 @@ def load_m3(group: str | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> df = load_m3("yearly")
-    >>> df["unique_id"].nunique(), df.groupby("unique_id").size().min()
+    >>> df["unique_id"].nunique(), int(df.groupby("unique_id").size().min())
     (645, 20)
     """
     if group is not None and group not in M3_GROUPS:
