@@ -174,6 +174,29 @@ class ModelParams(Kind):
 
 
 @dataclass(frozen=True)
+class Levels(Kind):
+    """Prediction-interval levels in percent (``--level 80 95``)."""
+
+    cli = {"nargs": "+", "type": float, "metavar": "L"}
+
+    def parse(self, value, name):
+        levels = [value] if isinstance(value, numbers.Real) else value
+        if isinstance(levels, str):
+            levels = levels.replace(",", " ").split()
+        try:
+            levels = [float(v) for v in levels]
+        except (TypeError, ValueError):
+            raise BenchmarkInputError(f"{name} must be percentages in (0, 100), got {value!r}"
+                                      ) from None
+        bad = [v for v in levels if not 0 < v < 100]
+        if not levels or bad:
+            raise BenchmarkInputError(
+                f"{name} must be percentages strictly between 0 and 100, got "
+                f"{bad[0] if bad else value!r}")
+        return sorted(set(levels))
+
+
+@dataclass(frozen=True)
 class Split(Kind):
     """Train/val/test fractions summing to 1 (``0.7,0.1,0.2`` on the command line)."""
 

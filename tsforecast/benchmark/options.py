@@ -44,6 +44,7 @@ from .kinds import (
     Fraction,
     Integer,
     Kind,
+    Levels,
     ModelNames,
     ModelParams,
     Names,
@@ -202,6 +203,10 @@ class BenchmarkConfig:
         "Lightning precision: 32-true, bf16-mixed, 16-mixed, ...", "models",
         Choice(_lightning("PRECISIONS"), normalise=str), "32-true")
     seed: int | None = _option("random seed of every model", "models", Integer(minimum=0), 0)
+    level: list[float] | None = _option(
+        "prediction-interval levels in percent, e.g. 80 95: every model adds split-conformal "
+        "intervals; the leaderboard scores coverage, width, Winkler score and CRPS",
+        "models", Levels())
     output: str | None = _option(
         "output directory; when not set: benchmark-results/<name>-<YYYYmmdd-HHMMSS>", "run",
         Directory())

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..data.spec import quantile_level
+from ..data.spec import interval_bound, quantile_level
 
 if TYPE_CHECKING:
     from .results import ModelResult
     from .task import Task
 
-__all__ = ["plot_forecasts", "plot_leaderboard"]
+__all__ = ["plot_fan", "plot_forecasts", "plot_leaderboard"]
 
 
 def plot_forecasts(task: Task, results: list[ModelResult], path: Path, n_cutoffs: int) -> bool:
@@ -57,6 +57,35 @@ def plot_forecasts(task: Task, results: list[ModelResult], path: Path, n_cutoffs
     which = "" if sid == "series" else f" of series {sid}"
     fig.suptitle(f"{task.name}: {target}{which} ({task.units}), "
                  f"last {len(cuts)} test window(s)", fontsize=10)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
+def plot_fan(task: Task, results: list[ModelResult], lb: pd.DataFrame, path: Path) -> bool:
+    """Fan chart: the prediction intervals of the best-ranked models with intervals (up to
+    four), over the last test windows of the first series. False when no model has any."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from ..forecasters.plotting import plot_backtest
+
+    ranked = list(lb.sort_values("rank")["model"]) if "rank" in lb else []
+    rs = [r for r in results if r.ok and r.plot_frame is not None
+          and any(interval_bound(c) for c in r.plot_frame.columns)]
+    rs = sorted(rs, key=lambda r: ranked.index(r.model) if r.model in ranked else 1e9)[:4]
+    if not rs:
+        return False
+    fig, axes = plt.subplots(len(rs), 1, figsize=(10, 2.3 * len(rs) + 0.6), squeeze=False,
+                             layout="constrained")
+    for ax, r in zip(axes[:, 0], rs, strict=True):
+        plot_backtest(r.plot_frame, ax=ax)
+        ax.set_title(f"{r.model}", fontsize=9, loc="left")
+        ax.tick_params(labelsize=8)
+    fig.suptitle(f"{task.name}: prediction intervals ({task.units})", fontsize=10)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -33,7 +33,7 @@ import pandas as pd
 from .. import evaluation as M
 from ..forecasters.registry import get_forecaster
 from .options import OPTIONS, BenchmarkConfig
-from .plots import plot_forecasts, plot_leaderboard
+from .plots import plot_fan, plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
 from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
 
@@ -213,12 +213,21 @@ _SHORT = {
     "dm_pvalue": "dm_p", "n_windows": "windows", "n_series": "series",
     "n_excluded": "excluded",
 }
+_PREFIX = {"coverage_": "cov", "width_": "wid", "winkler_": "wink"}
+
+
+def _short(col: str) -> str:
+    """Terminal/Markdown header of a column (``coverage_80 -> cov80``)."""
+    for prefix, short in _PREFIX.items():
+        if col.startswith(prefix):
+            return short + col[len(prefix):]
+    return _SHORT.get(col, col)
 
 
 def markdown_table(frame: pd.DataFrame, short: bool = False) -> str:
     """A GitHub Markdown table of ``frame`` with readable number formats."""
     cols = list(frame.columns)
-    head = [_SHORT.get(c, c) if short else c for c in cols]
+    head = [_short(c) if short else c for c in cols]
     lines = ["| " + " | ".join(head) + " |",
              "|" + "|".join("---" if c in ("dataset", "model", "error") else "---:"
                             for c in cols) + "|"]
@@ -241,7 +250,7 @@ def format_leaderboard(leaderboard: pd.DataFrame, width: int = 110) -> str:
     out = []
     for name, lb in leaderboard.groupby("dataset", sort=False):
         show = [c for c in cols if c != "dataset"]
-        table = [[_SHORT.get(c, c) for c in show]]
+        table = [[_short(c) for c in show]]
         for _, row in lb.iterrows():
             cells = []
             for c in show:
@@ -331,6 +340,9 @@ class ReportWriter:
                 if plot_forecasts(task, rs, self.out_dir / "plots" / f"forecasts_{stem}.png",
                                   self.cfg.plot_cutoffs):
                     files.append(f"plots/forecasts_{stem}.png")
+                if plot_fan(task, rs, lb[lb["dataset"] == task.name],
+                            self.out_dir / "plots" / f"intervals_{stem}.png"):
+                    files.append(f"plots/intervals_{stem}.png")
             except Exception as exc:  # noqa: BLE001 - a plot must not lose the results
                 self.notes.append(f"{task.name}: plotting failed: {exc}")
             plots[task.name] = files

@@ -68,6 +68,8 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     }
     if ds.covariates:
         p["past_covariates"] = list(ds.covariates)
+    if cfg.level:
+        p["level"] = list(cfg.level)
     if neural or "lookback" in accepted:
         p["lookback"] = cfg.lookback
     if neural:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evaluation as M
-from ..data.spec import quantile_level
+from ..data.spec import interval_bound, quantile_level
 from .datasets import Dataset
 
 __all__ = ["Evaluation", "Task"]
@@ -203,13 +203,36 @@ def _scored_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 def _interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
-    """Mean pinball loss over the quantile columns and the coverage of the outermost pair
-    (only for models that forecast quantiles)."""
-    qcols = [c for c in frame.columns if quantile_level(c) is not None]
-    if len(qcols) < 2:
-        return {}
-    ev = M.evaluate(frame, ["pinball", "coverage"], by=())
-    return {"pinball": float(ev["pinball"].iloc[0]), "coverage": float(ev["coverage"].iloc[0])}
+    """Probabilistic scores of the forecasts that have them: for each interval level ``L``
+    (``loL``/``hiL`` columns) its empirical coverage, mean width and Winkler score; the
+    pinball loss and outermost-pair coverage of quantile columns; and the CRPS from every
+    quantile a model gave (quantile columns, interval bounds as quantiles, the point
+    forecast as the median)."""
+    out: dict[str, float] = {}
+    y = frame["y"].to_numpy(float)
+    quantiles = {quantile_level(c): frame[c].to_numpy(float) for c in frame.columns
+                 if quantile_level(c) is not None}
+    if len(quantiles) >= 2:
+        ev = M.evaluate(frame, ["pinball", "coverage"], by=())
+        out.update(pinball=float(ev["pinball"].iloc[0]), coverage=float(ev["coverage"].iloc[0]))
+    bounds = {interval_bound(c): frame[c].to_numpy(float) for c in frame.columns
+              if interval_bound(c) is not None}
+    for level in sorted({lv for _, lv in bounds}):
+        lo, hi = bounds.get(("lo", level)), bounds.get(("hi", level))
+        if lo is None or hi is None:
+            continue
+        tag = f"{level:g}"
+        out[f"coverage_{tag}"] = M.coverage(y, lo, hi)
+        out[f"width_{tag}"] = M.interval_width(lo, hi)
+        out[f"winkler_{tag}"] = M.winkler_score(y, lo, hi, level)
+        alpha = (1 - level / 100) / 2
+        quantiles.setdefault(round(alpha, 10), lo)
+        quantiles.setdefault(round(1 - alpha, 10), hi)
+    if quantiles:
+        quantiles.setdefault(0.5, frame["y_hat"].to_numpy(float))
+        qs = sorted(quantiles)
+        out["crps"] = M.crps_from_quantiles(y, np.column_stack([quantiles[q] for q in qs]), qs)
+    return out
 
 
 def _same_pairs(a: pd.DataFrame, b: pd.DataFrame) -> bool:
