@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data import DataSpec
 from ..forecasters.registry import get_forecaster, make_forecaster
 from . import store
 from .datasets import Dataset, load_datasets
@@ -56,18 +57,18 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     klass = get_forecaster(name)
     accepted = set(klass.param_names())
     neural = klass.get_tag("neural")
-    targets = ds.targets[0] if len(ds.targets) == 1 else list(ds.targets)
-    ltsf = cfg.protocol == "ltsf"
+    # the data schema, declared once for every model of the run
+    spec = DataSpec(
+        target=ds.targets[0] if len(ds.targets) == 1 else list(ds.targets),
+        past_covariates=list(ds.covariates) or None, id_col=ds.id_col,
+        fill_missing=None if cfg.protocol == "ltsf" else cfg.fill_missing,
+    )
     p: dict[str, Any] = {
+        **spec.as_params(),
         "horizon": cfg.horizon,
-        "target": targets,
-        "id_col": ds.id_col,
-        "fill_missing": None if ltsf else cfg.fill_missing,
         "season_length": ds.season_length if ds.season_length > 1 else None,
         "random_state": cfg.seed,
     }
-    if ds.covariates:
-        p["past_covariates"] = list(ds.covariates)
     if cfg.level:
         p["level"] = list(cfg.level)
     if neural or "lookback" in accepted:
