@@ -39,7 +39,7 @@ def hand_loop(df, name, args, device) -> float:
     loader = make_loader(ds, args.batch_size, shuffle=True, seed=0,
                          pin_memory=device.type == "cuda")
     dims = Dims(args.lookback, args.horizon, layout.n_targets, layout.n_inputs)
-    net = build_net(name, dims, revin=True).to(device)
+    net = build_net(name, dims).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     amp = args.precision.startswith("bf16")
     start = time.perf_counter()

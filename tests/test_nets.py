@@ -1,4 +1,5 @@
-"""Tests for tsforecast.nets: shapes, gradients, batch contract, RevIN, build_net validation."""
+"""Tests for tsforecast.nets: shapes, gradients, batch contract, normalisation, build_net
+validation. Segments, parallel decoding and channel independence: ``test_recurrent.py``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from tsforecast.nets import (
     NETS,
+    NORMALIZATIONS,
     Dims,
     DLinearConfig,
     DLinearNet,
@@ -29,21 +31,43 @@ from tsforecast.nets.patch_transformer import n_patches
 LOOKBACK, HORIZON, N_TARGETS, N_INPUTS = 16, 4, 2, 4
 
 # Small structural settings so the whole file runs in a few seconds; one entry per code path.
+PATCH = {"patch_len": 4, "patch_stride": 2, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16}
 CASES = {
-    "lstm": ("lstm", {"hidden_size": 8, "num_layers": 2}),
-    "lstm_attention-dot": ("lstm_attention", {"hidden_size": 8, "n_heads": 2}),
-    "lstm_attention-additive": (
+    "lstm": ("lstm", {"hidden_size": 8, "segment_length": 5}),  # pmf, channel-independent
+    "lstm-stepwise": (
+        "lstm",
+        {"hidden_size": 8, "num_layers": 2, "segment_length": 1, "decoder": "direct",
+         "channel_independent": False},
+    ),
+    "lstm-direct-mixed": (
+        "lstm", {"hidden_size": 8, "segment_length": 4, "decoder": "direct",
+                 "channel_independent": False},
+    ),
+    "lstm-pmf-mixed-2layers": (
+        "lstm", {"hidden_size": 8, "num_layers": 2, "segment_length": 3,
+                 "channel_independent": False},
+    ),
+    "lstm_attention-dot": ("lstm_attention", {"hidden_size": 8, "n_heads": 2, "segment_length": 4}),
+    "lstm_attention-direct-mixed": (
+        "lstm_attention", {"hidden_size": 8, "n_heads": 2, "segment_length": 3, "decoder": "direct",
+                           "channel_independent": False},
+    ),
+    "lstm_attention-stepwise-additive": (
         "lstm_attention",
-        {"hidden_size": 8, "n_heads": 2, "attention": "additive", "num_layers": 2},
+        {"hidden_size": 8, "n_heads": 2, "attention": "additive", "num_layers": 2,
+         "segment_length": 1, "decoder": "direct", "channel_independent": False},
     ),
-    "patch_transformer": (
-        "patch_transformer",
-        {"patch_len": 4, "patch_stride": 2, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16},
+    "lstm_attention-pmf-additive": (
+        "lstm_attention", {"hidden_size": 8, "attention": "additive", "segment_length": 6},
     ),
+    "patch_transformer": ("patch_transformer", PATCH),
+    "patch_transformer-mixed": ("patch_transformer", {**PATCH, "channel_independent": False}),
     "dlinear": ("dlinear", {"kernel_size": 5}),
     "dlinear-individual": ("dlinear", {"kernel_size": 4, "individual": True}),
+    "dlinear-mixed": ("dlinear", {"kernel_size": 3, "channel_independent": False}),
     "nlinear": ("nlinear", {}),
     "nlinear-individual": ("nlinear", {"individual": True}),
+    "nlinear-mixed": ("nlinear", {"channel_independent": False}),
 }
 
 
@@ -66,10 +90,10 @@ def make_batch(dims, batch_size=5, seed=0, with_y=True):
     return batch
 
 
-def make_net(case, dims, revin):
+def make_net(case, dims, normalization):
     name, kwargs = CASES[case]
     torch.manual_seed(0)
-    return build_net(name, dims, revin=revin, **kwargs)
+    return build_net(name, dims, normalization=normalization, **kwargs)
 
 
 def expected_shape(dims, batch_size):
@@ -82,11 +106,11 @@ def expected_shape(dims, batch_size):
 
 @pytest.mark.parametrize("n_future", [0, 3])
 @pytest.mark.parametrize("n_quantiles", [0, 3])
-@pytest.mark.parametrize("revin", [False, True])
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
 @pytest.mark.parametrize("case", list(CASES))
-def test_shape_and_gradients(case, revin, n_quantiles, n_future):
+def test_shape_and_gradients(case, normalization, n_quantiles, n_future):
     dims = make_dims(n_future, n_quantiles)
-    net = make_net(case, dims, revin)
+    net = make_net(case, dims, normalization)
     net.train()
     out = net(make_batch(dims))
     assert out.shape == expected_shape(dims, 5)
@@ -97,14 +121,18 @@ def test_shape_and_gradients(case, revin, n_quantiles, n_future):
     # Every trainable parameter takes part in the forward pass (none is legitimately unused).
     missing = [n for n, p in net.named_parameters() if p.requires_grad and p.grad is None]
     assert not missing, f"parameters without gradient: {missing}"
-    assert isinstance(net, InstanceNormWrapper) == revin
-    assert net.uses_covariates == NETS[CASES[case][0]].net.uses_covariates
+    assert isinstance(net, InstanceNormWrapper) == (normalization != "none")
+    inner = net.net if isinstance(net, InstanceNormWrapper) else net
+    assert net.uses_covariates == inner.uses_covariates
+    assert net.uses_covariates == (
+        CASES[case][0].startswith("lstm") or not inner.config.channel_independent
+    )
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_single_target_single_input(case):
     dims = make_dims(n_targets=1, n_inputs=1)
-    out = make_net(case, dims, revin=True)(make_batch(dims, batch_size=1))
+    out = make_net(case, dims, "revin")(make_batch(dims, batch_size=1))
     assert out.shape == (1, HORIZON, 1)
 
 
@@ -112,11 +140,11 @@ def test_single_target_single_input(case):
 
 
 @pytest.mark.parametrize("n_future", [0, 3])
-@pytest.mark.parametrize("revin", [False, True])
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
 @pytest.mark.parametrize("case", list(CASES))
-def test_ignores_y_and_does_not_mutate_batch(case, revin, n_future):
+def test_ignores_y_and_does_not_mutate_batch(case, normalization, n_future):
     dims = make_dims(n_future, n_quantiles=2)
-    net = make_net(case, dims, revin).eval()
+    net = make_net(case, dims, normalization).eval()
     batch = make_batch(dims)
     snapshot = {k: v.clone() for k, v in batch.items()}
     objects = dict(batch)
@@ -132,12 +160,12 @@ def test_ignores_y_and_does_not_mutate_batch(case, revin, n_future):
         torch.testing.assert_close(value, snapshot[key], rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("revin", [False, True])
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
 @pytest.mark.parametrize("case", list(CASES))
-def test_covariate_usage_matches_flag(case, revin):
+def test_covariate_usage_matches_flag(case, normalization):
     """Nets with uses_covariates=False ignore non-target channels and x_future; others use them."""
     dims = make_dims(n_future=2)
-    net = make_net(case, dims, revin).eval()
+    net = make_net(case, dims, normalization).eval()
     batch = make_batch(dims)
     changed_past = {**batch, "x": batch["x"].clone()}
     changed_past["x"][..., N_TARGETS:] += torch.randn_like(changed_past["x"][..., N_TARGETS:])
@@ -148,7 +176,9 @@ def test_covariate_usage_matches_flag(case, revin):
         same_future = torch.equal(net(changed_future), out)
     uses = net.uses_covariates
     assert same_past == (not uses)
-    assert same_future == (not uses)
+    # known-future covariates: the recurrent nets read x_future; the linear and patch nets
+    # never do (mixed, they read the covariates' lookback part with the targets)
+    assert same_future == (not CASES[case][0].startswith("lstm"))
 
 
 def test_wrong_input_shape_raises():
@@ -161,7 +191,7 @@ def test_wrong_input_shape_raises():
         net({**batch, "x_future": batch["x_future"][..., :1]})
 
 
-# --------------------------------------------------------------------------- RevIN
+# --------------------------------------------------------------------------- normalisation
 
 
 @pytest.mark.parametrize("n_quantiles", [0, 2])
@@ -174,7 +204,7 @@ def test_wrong_input_shape_raises():
 )
 def test_revin_equivariance(case, n_quantiles, scale, shift, seed):
     dims = make_dims(n_future=2, n_quantiles=n_quantiles)
-    net = make_net(case, dims, revin=True).eval()
+    net = make_net(case, dims, "revin").eval()
     batch = make_batch(dims, seed=seed, with_y=False)
     # RevIN normalises the target channels only: moving them moves the forecast alike,
     # covariate channels stay as they are
@@ -189,6 +219,57 @@ def test_revin_equivariance(case, n_quantiles, scale, shift, seed):
         a_t, b_t = a_t[:, None], b_t[:, None]
     expected = out * a_t + b_t
     torch.testing.assert_close(out_moved, expected, rtol=1e-4, atol=1e-4 * (1 + a.max().item()))
+
+
+@pytest.mark.parametrize("n_quantiles", [0, 2])
+@pytest.mark.parametrize("case", list(CASES))
+@settings(max_examples=4, deadline=None)
+@given(
+    shift=st.lists(st.floats(-50.0, 50.0), min_size=N_TARGETS, max_size=N_TARGETS),
+    seed=st.integers(0, 2**16),
+)
+def test_last_value_shift_equivariance(case, n_quantiles, shift, seed):
+    """Last-value anchoring: moving the target channels by b moves the forecast by b."""
+    dims = make_dims(n_future=2, n_quantiles=n_quantiles)
+    net = make_net(case, dims, "last_value").eval()
+    batch = make_batch(dims, seed=seed, with_y=False)
+    b = torch.tensor(shift + [0.0] * (N_INPUTS - N_TARGETS))  # [C]
+    with torch.no_grad():
+        out, out_moved = net(batch), net({**batch, "x": batch["x"] + b})
+    b_t = b[:N_TARGETS, None] if n_quantiles else b[:N_TARGETS]
+    torch.testing.assert_close(out_moved, out + b_t, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("n_quantiles", [0, 2])
+def test_last_value_anchors_on_the_last_observation(n_quantiles):
+    """A net that outputs zeros becomes the random walk: every step = the last value."""
+    seen = {}
+
+    class Zero(torch.nn.Module):
+        def forward(self, batch):
+            seen.update(batch)
+            shape = (batch["x"].shape[0], HORIZON, N_TARGETS) + ((n_quantiles,) * bool(n_quantiles))
+            return torch.zeros(shape)
+
+    wrapper = InstanceNormWrapper(Zero(), N_TARGETS, N_INPUTS, method="last_value")
+    batch = make_batch(make_dims(n_future=2))
+    out = wrapper(batch)
+    last = batch["x"][:, -1, :N_TARGETS]  # [B, T]
+    expected = last[:, None, :, None] if n_quantiles else last[:, None, :]
+    torch.testing.assert_close(out, expected.expand_as(out))
+    # the net saw the targets relative to their last value; covariates untouched
+    torch.testing.assert_close(seen["x"][:, -1, :N_TARGETS], torch.zeros(5, N_TARGETS))
+    torch.testing.assert_close(seen["x"][..., N_TARGETS:], batch["x"][..., N_TARGETS:])
+    assert seen["x_future"] is batch["x_future"]
+    assert count_parameters(wrapper) == 0  # nothing to learn in the anchoring itself
+
+
+def test_normalization_none_is_the_bare_net_and_unknown_is_named():
+    assert isinstance(build_net("nlinear", make_dims(), normalization="none"), NLinearNet)
+    with pytest.raises(ValueError, match="normalization must be one of.*'minmax'"):
+        build_net("nlinear", make_dims(), normalization="minmax")
+    with pytest.raises(ValueError, match="method"):
+        InstanceNormWrapper(NLinearNet(make_dims()), N_TARGETS, N_INPUTS, method="none")
 
 
 def test_revin_roundtrip_with_trained_affine():
@@ -279,7 +360,8 @@ def test_build_net_bad_values(name, kwargs, field):
 
 def test_build_net_accepts_numpy_scalars():
     net = build_net(
-        "lstm", make_dims(), revin=False, hidden_size=np.int64(4), dropout=np.float32(0)
+        "lstm", make_dims(), normalization="none", hidden_size=np.int64(4),
+        dropout=np.float32(0)
     )
     assert net.config.hidden_size == 4 and type(net.config.hidden_size) is int
 

@@ -204,6 +204,59 @@ def test_ddp_on_two_cpu_processes(tmp_path):
     assert len(result["y"]) == 6 and np.isfinite(result["y"]).all()
 
 
+@pytest.mark.parametrize("normalization", ["revin", "last_value", "none"])
+def test_normalizations_fit_and_predict(normalization, quiet, sine):
+    f = small("lstm", quiet, target="y", normalization=normalization, max_epochs=1)
+    fc = f.fit(sine).predict()
+    assert np.isfinite(fc["y"]).all()
+    assert type(f.net_).__name__ == ("LSTMNet" if normalization == "none" else "InstanceNormWrapper")
+
+
+def test_per_net_default_normalization():
+    assert tsf.LSTMForecaster().normalization == "last_value"
+    assert tsf.LSTMAttentionForecaster().normalization == "last_value"
+    assert tsf.PatchTransformerForecaster().normalization == "revin"
+    assert "last_value" in tsf.LSTMForecaster.__doc__
+
+
+def test_revin_is_a_deprecated_alias(quiet, sine, tmp_path):
+    with pytest.warns(FutureWarning, match='revin=True is deprecated; use normalization="revin"'):
+        a = small("nlinear", quiet, target="y", revin=True, normalization="none").fit(sine)
+    b = small("nlinear", quiet, target="y", normalization="revin").fit(sine)
+    pd.testing.assert_frame_equal(a.predict(), b.predict())
+    with pytest.warns(FutureWarning, match='normalization="none"'):
+        c = small("nlinear", quiet, target="y", revin=False).fit(sine)
+    assert type(c.net_).__name__ == "NLinearNet"
+    a.save(tmp_path / "m")  # a save made with the alias loads with it
+    with pytest.warns(FutureWarning, match="deprecated"):
+        loaded = tsf.NLinearForecaster.load(tmp_path / "m")
+    pd.testing.assert_frame_equal(loaded.predict(), a.predict())
+
+
+@pytest.mark.parametrize("name", ["lstm", "lstm_attention"])
+def test_channel_independent_with_several_targets_and_covariates(name, quiet, sine):
+    data = sine.assign(z=np.cos(np.arange(len(sine)) / 7.0), w=np.arange(len(sine)) % 24 / 24)
+    for independent in (True, False):
+        f = small(name, quiet, target=["y", "z"], past_covariates="w", future_covariates="x",
+                  model_kwargs={"hidden_size": 8, "segment_length": 6,
+                                "channel_independent": independent}, max_epochs=1)
+        fut = data[["x"]].iloc[:12].set_axis(
+            pd.date_range(data.index[-1], periods=13, freq="h")[1:])
+        fc = f.fit(data).predict(future_covariates=fut)
+        assert list(fc.columns) == ["y", "z"] and np.isfinite(fc.to_numpy()).all()
+        assert f.net_.uses_covariates
+
+
+def test_mixed_linear_net_uses_covariates_without_a_warning(quiet, sine):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        f = small("dlinear", quiet, target="y", past_covariates="x", channel_independent=False)
+        f.fit(sine)
+    assert f.net_.uses_covariates
+
+
 def test_filled_gaps_never_use_values_after_the_origin():
     df = pd.DataFrame({"y": np.arange(20.0)}, index=pd.date_range("2024", periods=20, freq="h"))
     df.iloc[9, 0] = np.nan

@@ -24,7 +24,7 @@ import torch
 from ..data import Layout, SeriesData, SeriesScaler, check_sizes
 from ..data.scaling import SCALERS
 from ..data.windows import WindowDataset
-from ..nets import NETS, Dims, build_net, count_parameters
+from ..nets import NETS, NORMALIZATIONS, Dims, build_net, count_parameters
 from ..training import (
     ACCELERATORS,
     LOSSES,
@@ -48,8 +48,12 @@ LOOKBACK = Param("lookback", 96, "input window length (steps).")
 TRAINING_PARAMS = (
     Param("scaler", "standard", 'per-series scaler fitted on the training rows: "standard", '
           '"robust" or "none".'),
-    Param("revin", True, "reversible per-window instance normalisation (strongly recommended: "
-          "levels that drift outside the training range, like prices, need it)."),
+    Param("normalization", "revin", 'per-window normalisation around the net: "revin" (each '
+          'window by its own mean and std), "last_value" (subtract the last observed value, add '
+          'it back: the net learns the change, zero output is the random walk) or "none". '
+          "Levels that drift outside the training range, like prices, need one of the first two."),
+    Param("revin", None, 'deprecated alias: True is normalization="revin", False "none" '
+          "(overrides normalization)."),
     Param("model_kwargs", None, "net hyperparameters as a dict (pass-through; overrides the "
           "arguments above)."),
     Param("quantiles", None, "quantiles to forecast (pinball loss; the median is always added "
@@ -135,6 +139,14 @@ class NeuralForecaster(BaseForecaster):
                 raise ValueError(f"{name} must be one of {valid}, got {value!r}")
         for name in ("batch_size", "max_epochs"):
             check_int(name, getattr(self, name), 1)
+        if self.revin is not None:
+            if not isinstance(self.revin, bool):
+                raise ValueError(f"revin must be True, False or None, got {self.revin!r}")
+            warnings.warn(f'revin={self.revin} is deprecated; use normalization='
+                          f'"{self._normalization()}"', FutureWarning, stacklevel=3)
+        if self.normalization not in NORMALIZATIONS:
+            raise ValueError(f"normalization must be one of {NORMALIZATIONS}, "
+                             f"got {self.normalization!r}")
         check_int("early_stopping_patience", self.early_stopping_patience, 0)
         check_int("num_workers", self.num_workers, 0)
         check_int("random_state", self.random_state, 0, allow_none=True)
@@ -157,8 +169,14 @@ class NeuralForecaster(BaseForecaster):
             raise ValueError(f"quantiles need loss='quantile' (or loss=None), got {self.loss!r}")
         check_quantiles(self.quantiles)
         # the net's own validation (ValueError naming the field), before any data is read
-        build_net(self.net, Dims(max(self.lookback, 1), 1, 1, 1), revin=False,
+        build_net(self.net, Dims(max(self.lookback, 1), 1, 1, 1), normalization="none",
                   **self._net_kwargs())
+
+    def _normalization(self) -> str:
+        """``normalization``, or what the deprecated ``revin`` flag says when it is set."""
+        if self.revin is None:
+            return self.normalization
+        return "revin" if self.revin else "none"
 
     @property
     def min_history(self) -> int:
@@ -195,11 +213,12 @@ class NeuralForecaster(BaseForecaster):
         self.dims_ = Dims(lookback=L_, horizon=H, n_targets=layout.n_targets,
                           n_inputs=layout.n_inputs, n_future=layout.n_future,
                           n_quantiles=len(self.quantiles_ or ()))
-        net = build_net(self.net, self.dims_, revin=self.revin, **self._net_kwargs())
+        net = build_net(self.net, self.dims_, normalization=self._normalization(),
+                        **self._net_kwargs())
         covs = list(layout.past_covariates + layout.future_covariates)
         if covs and not getattr(net, "uses_covariates", True):
-            warnings.warn(f"{self.net!r} is channel-independent and ignores covariates {covs}",
-                          UserWarning, stacklevel=3)
+            warnings.warn(f"{self.net!r} is channel-independent and ignores covariates {covs} "
+                          "(channel_independent=False uses them)", UserWarning, stacklevel=3)
         result = train(net, train_ds, val_ds, TrainOptions(
             loss=loss, quantiles=self.quantiles_ if loss == "quantile" else None,
             optimizer=self.optimizer, learning_rate=self.learning_rate,
@@ -250,7 +269,8 @@ class NeuralForecaster(BaseForecaster):
         self.scaler_ = SeriesScaler.from_dict(state["scaler"])
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
         self.dims_ = Dims(**state["dims"])
-        net = build_net(self.net, self.dims_, revin=self.revin, **self._net_kwargs())
+        net = build_net(self.net, self.dims_, normalization=self._normalization(),
+                        **self._net_kwargs())
         weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
         try:
             net.load_state_dict(weights)
@@ -292,6 +312,11 @@ def neural_forecaster(name: str) -> type:
     if name in _CLASSES and _CLASSES[name].net_spec is spec:
         return _CLASSES[name]
     own = params_from_config(spec.config)
+    training = tuple(_with_default(p, spec.defaults) for p in TRAINING_PARAMS)
+    unknown = set(spec.defaults) - {p.name for p in TRAINING_PARAMS}
+    if unknown:
+        raise TypeError(f"net {name!r} sets defaults for unknown training argument(s) "
+                        f"{sorted(unknown)}")
     doc = (f"{spec.summary}\n\nNet: :class:`{spec.net.__module__}.{spec.net.__name__}`, "
            f"trained by :func:`tsforecast.training.train`; see :class:`NeuralForecaster`.")
     cls = type(spec.forecaster, (NeuralForecaster,), {
@@ -300,10 +325,16 @@ def neural_forecaster(name: str) -> type:
         "__qualname__": spec.forecaster,
         "net_name": name,
         "net_spec": spec,
-        "params": (LOOKBACK, *own, *TRAINING_PARAMS),
+        "params": (LOOKBACK, *own, *training),
     })
     _CLASSES[name] = register(name)(cls)
     return cls
+
+
+def _with_default(param: Param, defaults: dict) -> Param:
+    if param.name not in defaults:
+        return param
+    return Param(param.name, defaults[param.name], param.doc)
 
 
 def register_all() -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 # Import order is registration order (the recurrent nets first), hence not sorted.
 from .common import Dims, count_parameters
 from .registry import NETS, NetSpec, build_net, register_net
-from .revin import InstanceNormWrapper, RevIN
+from .revin import NORMALIZATIONS, InstanceNormWrapper, RevIN
+from .recurrent import DECODERS, RecurrentConfig, SegmentRecurrentNet, to_segments
 from .lstm import LSTMConfig, LSTMNet
 from .lstm_attention import LSTMAttentionConfig, LSTMAttentionNet
 from .patch_transformer import PatchTransformerConfig, PatchTransformerNet
@@ -23,7 +24,12 @@ __all__ = [
     "register_net",
     "Dims",
     "count_parameters",
+    "NORMALIZATIONS",
     "RevIN",
+    "DECODERS",
+    "RecurrentConfig",
+    "SegmentRecurrentNet",
+    "to_segments",
     "InstanceNormWrapper",
     "LSTMConfig",
     "LSTMNet",

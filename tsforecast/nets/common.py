@@ -9,6 +9,12 @@ Every net in :mod:`tsforecast.nets` is a plain ``torch.nn.Module`` with the same
 
 ``forward(batch)`` returns ``[B, H, T]`` for point forecasts (``n_quantiles == 0``) or
 ``[B, H, T, Q]`` for quantile forecasts.
+
+Channel independence (``channel_independent=True`` in a net's config): each target channel
+is its own univariate series, every channel through the same weights. :func:`split_channels`
+turns ``x [B, L, C_in]`` into ``[B*T, L, 1 + K]`` (one target channel followed by the ``K``
+covariate channels, which are appended to every channel's series) and :func:`merge_channels`
+turns the per-series output back into ``[B, H, T, Q]``.
 """
 
 from __future__ import annotations
@@ -16,15 +22,20 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor, nn
 
 __all__ = [
     "Dims",
     "count_parameters",
+    "check_bool",
+    "check_choice",
     "check_int",
     "check_dropout",
     "get_inputs",
+    "merge_channels",
     "shape_output",
+    "split_channels",
 ]
 
 
@@ -39,6 +50,20 @@ def check_int(owner: str, name: str, value: object, minimum: int) -> int:
     if as_int < minimum:
         raise ValueError(f"{owner}.{name} must be >= {minimum}, got {value!r}")
     return as_int
+
+
+def check_bool(owner: str, name: str, value: object) -> bool:
+    """Return ``value`` if it is a bool, or raise ``ValueError`` naming ``owner.name`` and value."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{owner}.{name} must be a bool, got {value!r}")
+    return value
+
+
+def check_choice(owner: str, name: str, value: object, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, or raise ``ValueError`` naming them."""
+    if value not in choices:
+        raise ValueError(f"{owner}.{name} must be one of {list(choices)}, got {value!r}")
+    return value
 
 
 def check_dropout(owner: str, name: str, value: object) -> float:
@@ -129,3 +154,27 @@ def shape_output(out: Tensor, dims: Dims) -> Tensor:
     if dims.n_quantiles == 0:
         return out.squeeze(-1)  # [B, H, T, 1] -> [B, H, T]
     return out  # [B, H, T, Q]
+
+
+def split_channels(x: Tensor, x_future: Tensor | None, n_targets: int
+                   ) -> tuple[Tensor, Tensor | None]:
+    """One univariate series per target channel, covariates appended to each.
+
+    ``x [B, L, C_in]`` -> ``[B*T, L, 1 + K]`` (series ``b * T + t`` is target ``t`` of window
+    ``b`` followed by the window's ``K = C_in - T`` covariate channels); ``x_future [B, H, F]``
+    -> ``[B*T, H, F]`` (the same known-future covariates for every channel).
+    """
+    batch, length, _ = x.shape
+    targets = x[..., :n_targets].transpose(1, 2).reshape(batch * n_targets, length, 1)
+    covariates = x[..., n_targets:].repeat_interleave(n_targets, dim=0)  # [B*T, L, K]
+    series = torch.cat([targets, covariates], dim=-1)  # [B*T, L, 1 + K]
+    if x_future is not None:
+        x_future = x_future.repeat_interleave(n_targets, dim=0)  # [B, H, F] -> [B*T, H, F]
+    return series, x_future
+
+
+def merge_channels(out: Tensor, n_targets: int) -> Tensor:
+    """Per-series output ``[B*T, H, 1, Q]`` -> ``[B, H, T, Q]`` (inverse of the split)."""
+    n_series, horizon, _, n_out = out.shape
+    out = out.view(n_series // n_targets, n_targets, horizon, n_out)  # [B, T, H, Q]
+    return out.permute(0, 2, 1, 3).contiguous()  # -> [B, H, T, Q]

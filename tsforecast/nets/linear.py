@@ -1,7 +1,9 @@
 """DLinear and NLinear (Zeng et al., AAAI 2023, "Are Transformers Effective for Time Series
-Forecasting?"): strong, tiny, fast baselines. Both are channel-independent over the target
-channels (covariates are ignored) and map the lookback window to the horizon with one linear layer
-per component, shared across channels unless ``individual=True``.
+Forecasting?"): strong, tiny, fast baselines. By default both are channel-independent over the
+target channels (covariates are ignored, with a warning from the forecaster) and map the
+lookback window to the horizon with one linear layer per component, shared across channels
+unless ``individual=True``. With ``channel_independent=False`` one linear layer maps the whole
+window, every channel (covariates included), to the ``H * T`` outputs: channels mix.
 
 * DLinear: split the window into a moving-average trend (edges padded by replicating the first and
   last values so the trend has the same length) and the seasonal remainder; forecast = Linear(trend)
@@ -20,16 +22,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .common import Dims, check_int, get_inputs, shape_output
+from .common import Dims, check_bool, check_int, get_inputs, shape_output
 from .registry import register_net
 
 __all__ = ["ChannelLinear", "DLinearConfig", "DLinearNet", "NLinearConfig", "NLinearNet"]
 
-
-def _check_bool(owner: str, name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{owner}.{name} must be a bool, got {value!r}")
-    return value
+_INDEPENDENT_DOC = ("each target channel its own series through shared weights (covariates "
+                    "ignored); False: one Linear over all channels and covariates.")
 
 
 class ChannelLinear(nn.Module):
@@ -52,9 +51,36 @@ class ChannelLinear(nn.Module):
         return self.linear(x)  # [B, T, in] -> [B, T, out]
 
 
-def _targets(batch: dict[str, Tensor], dims: Dims) -> Tensor:
+def _check_linear_config(config) -> None:
+    name = type(config).__name__
+    check_bool(name, "individual", config.individual)
+    check_bool(name, "channel_independent", config.channel_independent)
+    if config.individual and not config.channel_independent:
+        raise ValueError(f"{name}.individual=True needs channel_independent=True "
+                         "(one Linear per channel)")
+
+
+def _linear(dims: Dims, config) -> ChannelLinear:
+    """The net's Linear: per target channel ``L -> H*Q``, or mixing ``C_in*L -> T*H*Q``."""
+    n_out = dims.horizon * dims.n_outputs
+    if config.channel_independent:
+        return ChannelLinear(dims.n_targets, dims.lookback, n_out, config.individual)
+    return ChannelLinear(1, dims.n_inputs * dims.lookback, dims.n_targets * n_out, False)
+
+
+def _series(batch: dict[str, Tensor], dims: Dims, independent: bool) -> Tensor:
     x, _ = get_inputs(batch, dims)  # [B, L, C_in]
-    return x[..., : dims.n_targets].transpose(1, 2)  # [B, L, T] -> [B, T, L]
+    if independent:
+        return x[..., : dims.n_targets].transpose(1, 2)  # [B, L, T] -> [B, T, L]
+    return x.transpose(1, 2)  # [B, L, C_in] -> [B, C_in, L]
+
+
+def _apply(linear: ChannelLinear, series: Tensor, dims: Dims, independent: bool) -> Tensor:
+    """``[B, T, L]`` -> ``[B, T, H*Q]``; mixing: ``[B, C_in, L]`` -> ``[B, 1, C_in*L]`` -> same."""
+    if independent:
+        return linear(series)  # [B, T, L] -> [B, T, H*Q]
+    out = linear(series.flatten(1).unsqueeze(1))  # [B, 1, C_in*L] -> [B, 1, T*H*Q]
+    return out.view(series.shape[0], dims.n_targets, -1)  # -> [B, T, H*Q]
 
 
 def _to_output(out: Tensor, dims: Dims) -> Tensor:
@@ -71,28 +97,30 @@ class DLinearConfig:
     individual: bool = field(
         default=False, metadata={"doc": "one Linear per target channel instead of one shared."}
     )
+    channel_independent: bool = field(default=True, metadata={"doc": _INDEPENDENT_DOC})
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "kernel_size", check_int("DLinearConfig", "kernel_size", self.kernel_size, 1)
         )
-        _check_bool("DLinearConfig", "individual", self.individual)
+        _check_linear_config(self)
 
 
 @register_net("dlinear", forecaster="DLinearForecaster", config=DLinearConfig)
 class DLinearNet(nn.Module):
     """Trend/seasonal decomposition, one Linear L -> H*Q for each part."""
 
-    uses_covariates = False
-
     def __init__(self, dims: Dims, config: DLinearConfig | None = None) -> None:
         super().__init__()
         config = config if config is not None else DLinearConfig()
         self.dims = dims
         self.config = config
-        n_out = dims.horizon * dims.n_outputs
-        self.trend = ChannelLinear(dims.n_targets, dims.lookback, n_out, config.individual)
-        self.seasonal = ChannelLinear(dims.n_targets, dims.lookback, n_out, config.individual)
+        self.trend = _linear(dims, config)
+        self.seasonal = _linear(dims, config)
+
+    @property
+    def uses_covariates(self) -> bool:
+        return not self.config.channel_independent
 
     def decompose(self, series: Tensor) -> tuple[Tensor, Tensor]:
         """``[B, T, L] -> (trend [B, T, L], seasonal [B, T, L])``."""
@@ -105,10 +133,12 @@ class DLinearNet(nn.Module):
         return trend, series - trend
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
-        series = _targets(batch, self.dims)  # [B, T, L]
-        trend, seasonal = self.decompose(series)  # [B, T, L] each
-        out = self.trend(trend) + self.seasonal(seasonal)  # -> [B, T, H*Q]
-        return _to_output(out, self.dims)  # [B, H, T] or [B, H, T, Q]
+        dims, independent = self.dims, self.config.channel_independent
+        series = _series(batch, dims, independent)  # [B, C, L] (C = T, or C_in when mixing)
+        trend, seasonal = self.decompose(series)  # [B, C, L] each
+        out = (_apply(self.trend, trend, dims, independent)
+               + _apply(self.seasonal, seasonal, dims, independent))  # -> [B, T, H*Q]
+        return _to_output(out, dims)  # [B, H, T] or [B, H, T, Q]
 
 
 @dataclass(frozen=True)
@@ -118,27 +148,31 @@ class NLinearConfig:
     individual: bool = field(
         default=False, metadata={"doc": "one Linear per target channel instead of one shared."}
     )
+    channel_independent: bool = field(default=True, metadata={"doc": _INDEPENDENT_DOC})
 
     def __post_init__(self) -> None:
-        _check_bool("NLinearConfig", "individual", self.individual)
+        _check_linear_config(self)
 
 
 @register_net("nlinear", forecaster="NLinearForecaster", config=NLinearConfig)
 class NLinearNet(nn.Module):
     """Last-value normalisation around a single Linear L -> H*Q."""
 
-    uses_covariates = False
-
     def __init__(self, dims: Dims, config: NLinearConfig | None = None) -> None:
         super().__init__()
         config = config if config is not None else NLinearConfig()
         self.dims = dims
         self.config = config
-        n_out = dims.horizon * dims.n_outputs
-        self.linear = ChannelLinear(dims.n_targets, dims.lookback, n_out, config.individual)
+        self.linear = _linear(dims, config)
+
+    @property
+    def uses_covariates(self) -> bool:
+        return not self.config.channel_independent
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
-        series = _targets(batch, self.dims)  # [B, T, L]
-        last = series[..., -1:]  # [B, T, 1]
-        out = self.linear(series - last) + last  # [B, T, L] -> [B, T, H*Q]
-        return _to_output(out, self.dims)  # [B, H, T] or [B, H, T, Q]
+        dims, independent = self.dims, self.config.channel_independent
+        series = _series(batch, dims, independent)  # [B, C, L] (C = T, or C_in when mixing)
+        last = series[..., -1:]  # [B, C, 1]
+        out = _apply(self.linear, series - last, dims, independent)  # -> [B, T, H*Q]
+        out = out + last[:, : dims.n_targets]  # the targets' last values: [B, T, 1]
+        return _to_output(out, dims)  # [B, H, T] or [B, H, T, Q]

@@ -1,64 +1,55 @@
-"""LSTM encoder with a direct multi-horizon head.
+"""Segment LSTM: an LSTM over lookback segments, decoded in parallel or by a direct head.
 
-The lookback window (targets + covariates) is encoded by a stacked ``nn.LSTM`` (cuDNN / fused CPU
-kernel, no Python loop over time). The last layer's final hidden state summarises the window; when
-known-future covariates exist, their whole horizon is flattened and projected to the same size and
-concatenated. A small MLP then emits all ``H * T * Q`` outputs at once ("direct" strategy: no
-autoregressive feedback, so no error accumulation and a single forward pass per batch).
+The lookback window (targets + covariates) is cut into segments, each embedded linearly, and
+an ``nn.LSTM`` (fused kernel, no Python loop over time) runs over the segments (see
+:mod:`.recurrent`; ``segment_length=1`` runs it over the raw steps, the classic step-wise
+LSTM). Two decoders:
+
+* ``"pmf"`` (default): one learned embedding per horizon segment (plus a channel embedding
+  when channels share weights, plus that segment's known-future covariates) decoded by one
+  batched LSTM step from the encoder's final state; a linear layer maps each decoded state to
+  the segment's ``segment_length * T * Q`` outputs (SegRNN's parallel multi-step forecasting).
+* ``"direct"``: the top layer's final hidden state (concatenated with the whole horizon of
+  known-future covariates, flattened and projected, when there are any) goes through a small
+  MLP that emits all ``H * T * Q`` outputs at once.
+
+Neither feeds forecasts back in: no error accumulation, one forward pass per batch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
-from .common import Dims, check_dropout, check_int, get_inputs, shape_output
+from .common import Dims
+from .recurrent import RecurrentConfig, SegmentRecurrentNet
 from .registry import register_net
 
 __all__ = ["LSTMConfig", "LSTMNet"]
 
 
 @dataclass(frozen=True)
-class LSTMConfig:
-    """Structural hyperparameters of :class:`LSTMNet`."""
-
-    hidden_size: int = field(default=64, metadata={"doc": "LSTM state size (also the head width)."})
-    num_layers: int = field(default=2, metadata={"doc": "stacked LSTM layers."})
-    dropout: float = field(default=0.1, metadata={"doc": "between LSTM layers and in the head."})
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "hidden_size", check_int("LSTMConfig", "hidden_size", self.hidden_size, 1)
-        )
-        object.__setattr__(
-            self, "num_layers", check_int("LSTMConfig", "num_layers", self.num_layers, 1)
-        )
-        object.__setattr__(self, "dropout", check_dropout("LSTMConfig", "dropout", self.dropout))
+class LSTMConfig(RecurrentConfig):
+    """Structural hyperparameters of :class:`LSTMNet` (see :class:`.RecurrentConfig`)."""
 
 
-@register_net("lstm", forecaster="LSTMForecaster", config=LSTMConfig)
-class LSTMNet(nn.Module):
-    """Stacked LSTM encoder -> last hidden state (+ projected future covariates) -> MLP -> H*T*Q."""
-
-    uses_covariates = True
+@register_net("lstm", forecaster="LSTMForecaster", config=LSTMConfig,
+              defaults={"normalization": "last_value"})
+class LSTMNet(SegmentRecurrentNet):
+    """Segment LSTM encoder -> parallel segment decoding (or a direct MLP head) -> H*T*Q."""
 
     def __init__(self, dims: Dims, config: LSTMConfig | None = None) -> None:
-        super().__init__()
         config = config if config is not None else LSTMConfig()
-        self.dims = dims
-        self.config = config
-        hidden = config.hidden_size
-
-        self.encoder = nn.LSTM(
-            input_size=dims.n_inputs,
-            hidden_size=hidden,
-            num_layers=config.num_layers,
-            batch_first=True,
-            # nn.LSTM only applies dropout between layers (and warns if num_layers == 1)
-            dropout=config.dropout if config.num_layers > 1 else 0.0,
-        )
+        super().__init__(dims, config)
+        hidden, seg = config.hidden_size, config.segment_length
+        if config.decoder == "pmf":
+            self.head = nn.Sequential(
+                nn.Dropout(config.dropout),
+                nn.Linear(hidden, seg * self.n_out),
+            )
+            return
         head_in = hidden
         if dims.n_future > 0:
             self.future_proj = nn.Linear(dims.horizon * dims.n_future, hidden)
@@ -68,17 +59,20 @@ class LSTMNet(nn.Module):
             nn.Linear(head_in, hidden),
             nn.GELU(),
             nn.Dropout(config.dropout),
-            nn.Linear(hidden, dims.horizon * dims.n_targets * dims.n_outputs),
+            nn.Linear(hidden, dims.horizon * self.n_out),
         )
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
-        dims = self.dims
-        x, x_future = get_inputs(batch, dims)  # [B, L, C_in], [B, H, F] or None
-        _, (h_n, _) = self.encoder(x)  # h_n: [num_layers, B, D]
-        summary = h_n[-1]  # [num_layers, B, D] -> [B, D] (top layer, last step)
+        x, x_future = self.series(batch)  # [N, L, C'], [N, H, F] or None
+        n_series = x.shape[0]
+        _, state = self.encode(x)  # h_n, c_n: [num_layers, N, D]
+        if self.config.decoder == "pmf":
+            decoded = self.decode_segments(state, x_future)  # [N, M, D]
+            out = self.head(decoded)  # -> [N, M, seg*T'*Q]
+            return self.output(out.reshape(n_series, -1, self.n_out))  # [N, M*seg, T'*Q] -> out
+        summary = state[0][-1]  # [num_layers, N, D] -> [N, D] (top layer, last step)
         if x_future is not None:
-            future = self.future_proj(x_future.flatten(1))  # [B, H, F] -> [B, H*F] -> [B, D]
-            summary = torch.cat([summary, future], dim=-1)  # [B, D] + [B, D] -> [B, 2D]
-        out = self.head(summary)  # [B, D or 2D] -> [B, H*T*Q]
-        out = out.view(-1, dims.horizon, dims.n_targets, dims.n_outputs)  # -> [B, H, T, Q]
-        return shape_output(out, dims)  # [B, H, T] or [B, H, T, Q]
+            future = self.future_proj(x_future.flatten(1))  # [N, H, F] -> [N, H*F] -> [N, D]
+            summary = torch.cat([summary, future], dim=-1)  # [N, D] + [N, D] -> [N, 2D]
+        out = self.head(summary)  # [N, D or 2D] -> [N, H*T'*Q]
+        return self.output(out.view(n_series, self.dims.horizon, self.n_out))  # [B, H, T(, Q)]

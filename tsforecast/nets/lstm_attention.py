@@ -1,18 +1,23 @@
-"""LSTM encoder + attention decoder with one learnable query per horizon step.
+"""Segment LSTM encoder + attention decoder: horizon queries attend over the segment states.
 
-The LSTM encodes the lookback window into states ``[B, L, D]``. Each of the ``H`` horizon steps
-gets a query built from
+The LSTM encodes the lookback window segment by segment (see :mod:`.recurrent`;
+``segment_length=1``: step by step) into states ``[B, S, D]``. Queries then attend over those
+states in one batched call, and a head shared across queries maps ``[context, query]`` to the
+outputs. Two decoders build the queries:
 
-* a learnable embedding for that step (what "k steps ahead" should look for),
-* a projection of the final hidden state (what the window looks like now), and
-* a projection of that step's known-future covariates, when there are any.
+* ``"direct"``: one query per horizon step: a learnable embedding for that step (what "k steps
+  ahead" should look for) + a projection of the final hidden state (what the window looks like
+  now) + a projection of that step's known-future covariates, when there are any; the head
+  emits that step's ``T * Q`` outputs.
+* ``"pmf"`` (default): one query per horizon segment: the segment embeddings decoded in
+  parallel by one LSTM step from the encoder state (SegRNN's PMF, see :mod:`.recurrent`); the
+  head emits the segment's ``segment_length * T * Q`` outputs.
 
-All ``H`` queries attend over the encoder states in one batched call, and a head shared across
-steps maps ``[context, query]`` to the ``T * Q`` outputs of that step. Two scoring functions:
+Two scoring functions:
 
 * ``"dot"``: scaled dot-product multi-head attention (``nn.MultiheadAttention``, fused kernel).
 * ``"additive"``: Bahdanau attention, ``score = v . tanh(W_q q + W_k k)`` per head. It builds an
-  ``[B, H, L, D]`` energy tensor, so it costs several times more than "dot" on CPU.
+  ``[B, Hq, S, D]`` energy tensor, so it costs several times more than "dot" on CPU.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from .common import Dims, check_dropout, check_int, get_inputs, shape_output
+from .common import Dims, check_choice, check_int
+from .recurrent import RecurrentConfig, SegmentRecurrentNet
 from .registry import register_net
 
 __all__ = ["LSTMAttentionConfig", "LSTMAttentionNet", "AdditiveAttention"]
@@ -31,11 +37,10 @@ _ATTENTION_KINDS = ("dot", "additive")
 
 
 @dataclass(frozen=True)
-class LSTMAttentionConfig:
-    """Structural hyperparameters of :class:`LSTMAttentionNet`."""
+class LSTMAttentionConfig(RecurrentConfig):
+    """Structural hyperparameters of :class:`LSTMAttentionNet` (see :class:`.RecurrentConfig`)."""
 
-    hidden_size: int = field(default=64, metadata={"doc": "LSTM state / attention size D."})
-    num_layers: int = field(default=1, metadata={"doc": "stacked LSTM layers."})
+    hidden_size: int = field(default=128, metadata={"doc": "LSTM state / attention size D."})
     dropout: float = field(
         default=0.1, metadata={"doc": "between LSTM layers, on attention weights, in the head."}
     )
@@ -43,15 +48,10 @@ class LSTMAttentionConfig:
     n_heads: int = field(default=1, metadata={"doc": "attention heads (divides hidden_size)."})
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         name = "LSTMAttentionConfig"
-        object.__setattr__(self, "hidden_size", check_int(name, "hidden_size", self.hidden_size, 1))
-        object.__setattr__(self, "num_layers", check_int(name, "num_layers", self.num_layers, 1))
-        object.__setattr__(self, "dropout", check_dropout(name, "dropout", self.dropout))
         object.__setattr__(self, "n_heads", check_int(name, "n_heads", self.n_heads, 1))
-        if self.attention not in _ATTENTION_KINDS:
-            raise ValueError(
-                f"{name}.attention must be one of {list(_ATTENTION_KINDS)}, got {self.attention!r}"
-            )
+        check_choice(name, "attention", self.attention, _ATTENTION_KINDS)
         if self.hidden_size % self.n_heads != 0:
             raise ValueError(
                 f"{name}.hidden_size ({self.hidden_size}) must be divisible by "
@@ -93,30 +93,22 @@ class AdditiveAttention(nn.Module):
 
 
 @register_net("lstm_attention", forecaster="LSTMAttentionForecaster",
-              config=LSTMAttentionConfig)
-class LSTMAttentionNet(nn.Module):
-    """LSTM encoder; H horizon queries attend over its states; shared per-step head -> T*Q."""
-
-    uses_covariates = True
+              config=LSTMAttentionConfig, defaults={"normalization": "last_value"})
+class LSTMAttentionNet(SegmentRecurrentNet):
+    """Segment LSTM encoder; horizon queries attend over its states; shared head -> T*Q."""
 
     def __init__(self, dims: Dims, config: LSTMAttentionConfig | None = None) -> None:
-        super().__init__()
         config = config if config is not None else LSTMAttentionConfig()
-        self.dims = dims
-        self.config = config
+        super().__init__(dims, config)
         hidden = config.hidden_size
-
-        self.encoder = nn.LSTM(
-            input_size=dims.n_inputs,
-            hidden_size=hidden,
-            num_layers=config.num_layers,
-            batch_first=True,
-            dropout=config.dropout if config.num_layers > 1 else 0.0,
-        )
-        self.horizon_queries = nn.Parameter(torch.randn(dims.horizon, hidden) * 0.02)  # [H, D]
-        self.state_proj = nn.Linear(hidden, hidden)
-        if dims.n_future > 0:
-            self.future_proj = nn.Linear(dims.n_future, hidden)
+        per_query = self.n_out  # outputs of one horizon step
+        if config.decoder == "direct":
+            self.horizon_queries = nn.Parameter(torch.randn(dims.horizon, hidden) * 0.02)  # [H, D]
+            self.state_proj = nn.Linear(hidden, hidden)
+            if dims.n_future > 0:
+                self.future_proj = nn.Linear(dims.n_future, hidden)
+        else:
+            per_query *= config.segment_length  # outputs of one horizon segment
         self.query_norm = nn.LayerNorm(hidden)
         if config.attention == "dot":
             self.attention = nn.MultiheadAttention(
@@ -128,22 +120,23 @@ class LSTMAttentionNet(nn.Module):
             nn.Linear(2 * hidden, hidden),
             nn.GELU(),
             nn.Dropout(config.dropout),
-            nn.Linear(hidden, dims.n_targets * dims.n_outputs),
+            nn.Linear(hidden, per_query),
         )
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
-        dims = self.dims
-        x, x_future = get_inputs(batch, dims)  # [B, L, C_in], [B, H, F] or None
-        states, (h_n, _) = self.encoder(x)  # states: [B, L, D], h_n: [num_layers, B, D]
-        last = self.state_proj(h_n[-1]).unsqueeze(1)  # [B, D] -> [B, 1, D]
-        query = self.horizon_queries + last  # [H, D] + [B, 1, D] -> [B, H, D]
-        if x_future is not None:
-            query = query + self.future_proj(x_future)  # [B, H, F] -> [B, H, D]
-        query = self.query_norm(query)  # [B, H, D]
-        if isinstance(self.attention, nn.MultiheadAttention):
-            context, _ = self.attention(query, states, states, need_weights=False)  # [B, H, D]
+        x, x_future = self.series(batch)  # [N, L, C'], [N, H, F] or None
+        states, state = self.encode(x)  # states: [N, S, D], h_n: [num_layers, N, D]
+        if self.config.decoder == "pmf":
+            query = self.decode_segments(state, x_future)  # [N, M, D]
         else:
-            context = self.attention(query, states)  # [B, H, D]
-        out = self.head(torch.cat([context, query], dim=-1))  # [B, H, 2D] -> [B, H, T*Q]
-        out = out.view(-1, dims.horizon, dims.n_targets, dims.n_outputs)  # -> [B, H, T, Q]
-        return shape_output(out, dims)  # [B, H, T] or [B, H, T, Q]
+            last = self.state_proj(state[0][-1]).unsqueeze(1)  # [N, D] -> [N, 1, D]
+            query = self.horizon_queries + last  # [H, D] + [N, 1, D] -> [N, H, D]
+            if x_future is not None:
+                query = query + self.future_proj(x_future)  # [N, H, F] -> [N, H, D]
+        query = self.query_norm(query)  # [N, Hq, D] (Hq = H or M)
+        if isinstance(self.attention, nn.MultiheadAttention):
+            context, _ = self.attention(query, states, states, need_weights=False)  # [N, Hq, D]
+        else:
+            context = self.attention(query, states)  # [N, Hq, D]
+        out = self.head(torch.cat([context, query], dim=-1))  # [N, Hq, 2D] -> [N, Hq, per_query]
+        return self.output(out.reshape(x.shape[0], -1, self.n_out))  # -> [B, H, T(, Q)]

@@ -1,11 +1,14 @@
-"""PatchTST-style transformer (Nie et al., ICLR 2023), channel-independent.
+"""PatchTST-style transformer (Nie et al., ICLR 2023), channel-independent by default.
 
-Each target channel is an independent univariate sequence (all channels share the weights).
+Each target channel is an independent univariate sequence (all channels share the weights;
+covariates are ignored). With ``channel_independent=False`` a token embeds the same patch of
+every channel, covariates included (``C_in * patch_len -> d_model``), and the head emits all
+``H * T * Q`` outputs: channels mix.
 The lookback window is padded at the end by repeating its last value ``patch_stride`` times and cut into
 overlapping patches of ``patch_len`` steps every ``patch_stride`` steps, so there are
 ``(L - patch_len) // patch_stride + 2`` patches. Patches are linearly embedded, get a learnable
 positional embedding, go through a pre-norm ``nn.TransformerEncoder``, and a flatten head maps all
-patch tokens to the ``H * Q`` outputs of that channel. Covariates are ignored.
+patch tokens to the ``H * Q`` outputs of that channel.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .common import Dims, check_dropout, check_int, get_inputs, shape_output
+from .common import Dims, check_bool, check_dropout, check_int, get_inputs, shape_output
 from .registry import register_net
 
 __all__ = ["PatchTransformerConfig", "PatchTransformerNet", "n_patches"]
@@ -38,9 +41,13 @@ class PatchTransformerConfig:
     n_layers: int = field(default=2, metadata={"doc": "Transformer encoder layers."})
     d_ff: int = field(default=128, metadata={"doc": "feed-forward width."})
     dropout: float = field(default=0.1, metadata={"doc": "dropout everywhere."})
+    channel_independent: bool = field(default=True, metadata={
+        "doc": "each target channel its own series through shared weights (covariates "
+               "ignored); False: a token holds the patch of every channel and covariate."})
 
     def __post_init__(self) -> None:
         name = "PatchTransformerConfig"
+        check_bool(name, "channel_independent", self.channel_independent)
         for key in ("patch_len", "patch_stride", "d_model", "n_heads", "n_layers", "d_ff"):
             object.__setattr__(self, key, check_int(name, key, getattr(self, key), 1))
         object.__setattr__(self, "dropout", check_dropout(name, "dropout", self.dropout))
@@ -53,9 +60,7 @@ class PatchTransformerConfig:
 @register_net("patch_transformer", forecaster="PatchTransformerForecaster",
               config=PatchTransformerConfig)
 class PatchTransformerNet(nn.Module):
-    """Channel-independent patch transformer over the target channels."""
-
-    uses_covariates = False
+    """Patch transformer over the target channels (channel-independent by default)."""
 
     def __init__(self, dims: Dims, config: PatchTransformerConfig | None = None) -> None:
         super().__init__()
@@ -69,7 +74,11 @@ class PatchTransformerNet(nn.Module):
         self.config = config
         self.n_patches = n_patches(dims.lookback, config.patch_len, config.patch_stride)
 
-        self.patch_embed = nn.Linear(config.patch_len, config.d_model)
+        independent = config.channel_independent
+        #: channels per token and outputs per sequence (one sequence per target, or per window)
+        self.token_channels = 1 if independent else dims.n_inputs
+        n_out = dims.horizon * dims.n_outputs * (1 if independent else dims.n_targets)
+        self.patch_embed = nn.Linear(config.patch_len * self.token_channels, config.d_model)
         self.pos_embed = nn.Parameter(torch.randn(self.n_patches, config.d_model) * 0.02)
         self.embed_dropout = nn.Dropout(config.dropout)
         layer = nn.TransformerEncoderLayer(
@@ -90,8 +99,12 @@ class PatchTransformerNet(nn.Module):
         self.head = nn.Sequential(
             nn.Flatten(start_dim=1),
             nn.Dropout(config.dropout),
-            nn.Linear(self.n_patches * config.d_model, dims.horizon * dims.n_outputs),
+            nn.Linear(self.n_patches * config.d_model, n_out),
         )
+
+    @property
+    def uses_covariates(self) -> bool:
+        return not self.config.channel_independent
 
     def patchify(self, series: Tensor) -> Tensor:
         """``[N, L] -> [N, n_patches, patch_len]`` (end padded by repeating the last value)."""
@@ -102,13 +115,18 @@ class PatchTransformerNet(nn.Module):
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         dims = self.dims
         x, _ = get_inputs(batch, dims)  # [B, L, C_in]
-        n_batch = x.shape[0]
-        series = x[..., : dims.n_targets].transpose(1, 2)  # [B, L, T] -> [B, T, L]
-        series = series.reshape(n_batch * dims.n_targets, dims.lookback)  # -> [B*T, L]
-        patches = self.patchify(series)  # [B*T, L] -> [B*T, P#, P]
-        tokens = self.patch_embed(patches) + self.pos_embed  # -> [B*T, P#, d_model]
-        tokens = self.encoder(self.embed_dropout(tokens))  # [B*T, P#, d_model]
-        out = self.head(tokens)  # [B*T, P#, d_model] -> [B*T, H*Q]
+        n_batch, n_chan = x.shape[0], self.token_channels
+        if self.config.channel_independent:
+            series = x[..., : dims.n_targets].transpose(1, 2)  # [B, L, T] -> [B, T, L]
+            series = series.reshape(n_batch * dims.n_targets, dims.lookback)  # -> [B*T, L]
+            patches = self.patchify(series)  # [B*T, L] -> [B*T, P#, P]
+        else:
+            series = x.transpose(1, 2).reshape(n_batch * n_chan, dims.lookback)  # [B*C_in, L]
+            patches = self.patchify(series).view(n_batch, n_chan, self.n_patches, -1)
+            patches = patches.transpose(1, 2).flatten(2)  # [B, C_in, P#, P] -> [B, P#, C_in*P]
+        tokens = self.patch_embed(patches) + self.pos_embed  # -> [N, P#, d_model]
+        tokens = self.encoder(self.embed_dropout(tokens))  # [N, P#, d_model]
+        out = self.head(tokens)  # [N, P#, d_model] -> [N, H*Q] (N = B*T) or [B, T*H*Q]
         out = out.view(n_batch, dims.n_targets, dims.horizon, dims.n_outputs)  # [B, T, H, Q]
         out = out.permute(0, 2, 1, 3).contiguous()  # [B, T, H, Q] -> [B, H, T, Q]
         return shape_output(out, dims)  # [B, H, T] or [B, H, T, Q]

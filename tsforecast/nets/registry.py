@@ -2,45 +2,56 @@
 
 ::
 
-    @register_net("lstm", forecaster="LSTMForecaster", config=LSTMConfig)
+    @register_net("lstm", forecaster="LSTMForecaster", config=LSTMConfig,
+                  defaults={"normalization": "last_value"})
     class LSTMNet(nn.Module): ...
 
 registers the net for :func:`build_net` and creates ``LSTMForecaster`` (see
 :mod:`tsforecast.forecasters.neural`) whose constructor takes the fields of the config
-dataclass as arguments, next to the shared training arguments.
+dataclass as arguments, next to the shared training arguments; ``defaults`` overrides the
+defaults of training arguments for this net's forecaster (chosen on validation data, see
+``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from torch import nn
 
 from .common import Dims
-from .revin import InstanceNormWrapper
+from .revin import NORMALIZATIONS, InstanceNormWrapper
 
 __all__ = ["NETS", "NetSpec", "build_net", "register_net"]
 
 
 @dataclass(frozen=True)
 class NetSpec:
-    """A registered net: its class, its config dataclass and its forecaster's name."""
+    """A registered net: its class, its config dataclass, its forecaster's name and that
+    forecaster's own defaults for training arguments."""
 
     name: str
     net: type[nn.Module]
     config: type
     forecaster: str
     summary: str
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 #: name -> :class:`NetSpec`, in registration order.
 NETS: dict[str, NetSpec] = {}
 
 
-def register_net(name: str, *, forecaster: str, config: type) -> Callable[[type], type]:
-    """Class decorator registering a net (``forward(batch) -> [B, H, T(, Q)]``)."""
+def register_net(name: str, *, forecaster: str, config: type,
+                 defaults: dict[str, Any] | None = None) -> Callable[[type], type]:
+    """Class decorator registering a net (``forward(batch) -> [B, H, T(, Q)]``).
+
+    ``defaults``: training arguments whose default differs for this net's forecaster, e.g.
+    ``{"normalization": "last_value"}``.
+    """
     if not dataclasses.is_dataclass(config):
         raise TypeError(f"config of net {name!r} must be a dataclass, got {config!r}")
 
@@ -49,17 +60,18 @@ def register_net(name: str, *, forecaster: str, config: type) -> Callable[[type]
         if known is not None and known.net.__qualname__ != net_cls.__qualname__:
             raise ValueError(f"net name {name!r} is already taken by {known.net.__name__}")
         summary = (net_cls.__doc__ or name).strip().splitlines()[0]
-        NETS[name] = NetSpec(name, net_cls, config, forecaster, summary)
+        NETS[name] = NetSpec(name, net_cls, config, forecaster, summary, dict(defaults or {}))
         return net_cls
 
     return wrap
 
 
-def build_net(name: str, dims: Dims, revin: bool = True, **kwargs) -> nn.Module:
+def build_net(name: str, dims: Dims, normalization: str = "revin", **kwargs) -> nn.Module:
     """Build registered net ``name`` for ``dims``; ``kwargs`` are fields of its config.
 
-    With ``revin=True`` (default) the net is wrapped in :class:`InstanceNormWrapper`
-    (per-window normalisation of the inputs, forecasts mapped back to the input scale).
+    ``normalization`` (one of :data:`~.revin.NORMALIZATIONS`): ``"revin"`` (default) or
+    ``"last_value"`` wrap the net in :class:`InstanceNormWrapper` (per-window normalisation of
+    the target inputs, forecasts mapped back to the input scale); ``"none"`` returns the net.
 
     Raises ``ValueError`` for an unknown name, an unknown config key, or an invalid value.
     """
@@ -67,6 +79,9 @@ def build_net(name: str, dims: Dims, revin: bool = True, **kwargs) -> nn.Module:
         raise ValueError(f"unknown net {name!r}; available nets: {sorted(NETS)}")
     if not isinstance(dims, Dims):
         raise TypeError(f"dims must be a Dims instance, got {type(dims).__name__}")
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {list(NORMALIZATIONS)}, "
+                         f"got {normalization!r}")
     spec = NETS[name]
     valid = [f.name for f in dataclasses.fields(spec.config)]
     unknown = [key for key in kwargs if key not in valid]
@@ -74,6 +89,6 @@ def build_net(name: str, dims: Dims, revin: bool = True, **kwargs) -> nn.Module:
         raise ValueError(f"unknown option(s) {unknown} for net {name!r}; valid options: {valid}")
     config = spec.config(**kwargs)  # validates values (ValueError naming field and value)
     net = spec.net(dims, config)
-    if revin:
-        net = InstanceNormWrapper(net, n_targets=dims.n_targets, n_inputs=dims.n_inputs)
+    if normalization != "none":
+        net = InstanceNormWrapper(net, dims.n_targets, dims.n_inputs, method=normalization)
     return net

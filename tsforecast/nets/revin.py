@@ -1,6 +1,16 @@
-"""Reversible instance normalisation (RevIN, Kim et al., ICLR 2022).
+"""Per-window normalisation around a net: RevIN, last-value anchoring, or none.
 
-Each lookback window is normalised per channel by its own mean and standard deviation, the net
+``normalization`` (a training option of the neural forecasters, see :data:`NORMALIZATIONS`):
+
+* ``"revin"``: reversible instance normalisation (RevIN, Kim et al., ICLR 2022), below.
+* ``"last_value"``: subtract each target channel's last observed value from the window and
+  add it back to the forecast (as in NLinear and SegRNN). The net learns the *change* from
+  the last value, so a net that outputs zeros is the random walk: the right prior for prices
+  and other integrated series. Exactly shift-equivariant: ``wrapper(x + b) == wrapper(x) + b``
+  on the target channels, for any per-channel ``b``.
+* ``"none"``: the bare net (inputs are still z-scored per series by the forecaster's scaler).
+
+RevIN: each lookback window is normalised per channel by its own mean and standard deviation, the net
 forecasts in that normalised space, and the forecast is mapped back with the target channels'
 statistics. This removes level/scale shifts between windows (distribution shift), which matters a
 lot for the linear and patch nets and helps the recurrent ones.
@@ -15,7 +25,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-__all__ = ["RevIN", "InstanceNormWrapper"]
+__all__ = ["NORMALIZATIONS", "RevIN", "InstanceNormWrapper"]
+
+#: Per-window normalisations :func:`~.registry.build_net` can wrap a net in.
+NORMALIZATIONS = ("revin", "last_value", "none")
 
 
 class RevIN(nn.Module):
@@ -83,26 +96,34 @@ class RevIN(nn.Module):
 
 
 class InstanceNormWrapper(nn.Module):
-    """Wrap a net so it sees RevIN-normalised inputs and returns forecasts in the original scale.
+    """Wrap a net so it sees per-window normalised inputs and returns forecasts in the input scale.
 
-    The target channels of ``batch["x"]`` (the first ``n_targets``) are normalised by their
-    per-window statistics; covariate and calendar channels are already on a fixed scale and pass
-    through unchanged (normalising a sine calendar feature per window would distort it). The net
-    runs on a shallow copy of the batch (the caller's dict is never mutated, ``x_future`` is passed
-    through unchanged) and its output is de-normalised with the targets' statistics.
+    ``method`` is ``"revin"`` (per-window mean/std, :class:`RevIN`) or ``"last_value"``
+    (subtract the window's last value, add it back to the forecast). Only the target channels
+    of ``batch["x"]`` (the first ``n_targets``) are normalised; covariate and calendar channels
+    are already on a fixed scale and pass through unchanged (normalising a sine calendar
+    feature per window would distort it). The net runs on a shallow copy of the batch (the
+    caller's dict is never mutated, ``x_future`` is passed through unchanged) and its output
+    is mapped back with the targets' statistics.
     """
 
-    def __init__(self, net: nn.Module, n_targets: int, n_inputs: int) -> None:
+    def __init__(self, net: nn.Module, n_targets: int, n_inputs: int,
+                 method: str = "revin") -> None:
         super().__init__()
         if not 1 <= n_targets <= n_inputs:
             raise ValueError(
                 f"InstanceNormWrapper needs 1 <= n_targets <= n_inputs, "
                 f"got n_targets={n_targets!r}, n_inputs={n_inputs!r}"
             )
+        if method not in ("revin", "last_value"):
+            raise ValueError(f"InstanceNormWrapper.method must be 'revin' or 'last_value', "
+                             f"got {method!r}")
         self.net = net
         self.n_targets = n_targets
         self.n_inputs = n_inputs
-        self.revin = RevIN(n_targets)
+        self.method = method
+        if method == "revin":
+            self.revin = RevIN(n_targets)
 
     @property
     def uses_covariates(self) -> bool:
@@ -118,8 +139,15 @@ class InstanceNormWrapper(nn.Module):
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         x = batch["x"]  # [B, L, C_in]
-        x_norm, mean, std = self.revin.normalize(x[..., : self.n_targets])  # [B, L, T], [B, 1, T]
+        targets = x[..., : self.n_targets]  # [B, L, T]
+        if self.method == "revin":
+            x_norm, mean, std = self.revin.normalize(targets)  # [B, L, T], [B, 1, T] x2
+        else:
+            last = targets[:, -1:].detach()  # [B, 1, T]
+            x_norm = targets - last  # [B, L, T]
         inner = dict(batch)  # shallow copy: the caller's dict stays untouched
         inner["x"] = torch.cat([x_norm, x[..., self.n_targets :]], dim=-1)  # [B, L, C_in]
         out = self.net(inner)  # [B, H, T] or [B, H, T, Q]
-        return self.revin.denormalize(out, mean, std)  # same shape, original scale
+        if self.method == "revin":
+            return self.revin.denormalize(out, mean, std)  # same shape, original scale
+        return out + (last.unsqueeze(-1) if out.dim() == 4 else last)  # + [B, 1, T(, 1)]
