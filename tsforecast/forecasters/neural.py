@@ -62,9 +62,14 @@ TRAINING_PARAMS = (
     Param("optimizer", "adam", '"adam", "adamw" or "sgd".'),
     Param("learning_rate", 1e-3, "learning rate."),
     Param("weight_decay", 0.0, "weight decay."),
-    Param("lr_scheduler", None, 'None, "cosine" or "plateau".'),
+    Param("lr_scheduler", None, 'None; per step over the budget: "cosine", "warmup_cosine" '
+          '(linear warm-up over the first 10% of the steps, then cosine), "onecycle"; per '
+          'epoch: "plateau".'),
     Param("batch_size", 256, "windows per batch."),
-    Param("max_epochs", 20, "epochs at most."),
+    Param("max_epochs", 20, "epochs at most (None: no epoch limit; then set max_steps or "
+          "max_time)."),
+    Param("max_steps", None, "optimiser steps at most (None: no step limit); training stops "
+          "at whichever of max_epochs, max_steps and max_time comes first."),
     Param("max_time", None, 'wall-clock budget ("DD:HH:MM:SS", a dict or seconds).'),
     Param("val_fraction", 0.1, "last fraction of each series' windows used for early stopping "
           "(0 disables validation)."),
@@ -137,8 +142,11 @@ class NeuralForecaster(BaseForecaster):
         for name, (value, valid) in choices.items():
             if value not in valid:
                 raise ValueError(f"{name} must be one of {valid}, got {value!r}")
-        for name in ("batch_size", "max_epochs"):
-            check_int(name, getattr(self, name), 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_int("max_epochs", self.max_epochs, 1, allow_none=True)
+        check_int("max_steps", self.max_steps, 1, allow_none=True)
+        if self.max_epochs is None and self.max_steps is None and self.max_time is None:
+            raise ValueError("max_epochs=None needs a budget: set max_steps or max_time")
         if self.revin is not None:
             if not isinstance(self.revin, bool):
                 raise ValueError(f"revin must be True, False or None, got {self.revin!r}")
@@ -162,7 +170,8 @@ class NeuralForecaster(BaseForecaster):
                                  f"{' and < 1' if name == 'val_fraction' else ''}, got {v!r}")
         _max_time(self.max_time)
         check_devices(self.devices, self.accelerator)
-        overridden = set(self.trainer_kwargs or {}) & {"max_epochs", "devices", "accelerator"}
+        overridden = set(self.trainer_kwargs or {}) & {"max_epochs", "max_steps", "devices",
+                                                        "accelerator"}
         for key in sorted(overridden):
             raise ValueError(f"trainer_kwargs must not set {key!r}; pass {key}= to the forecaster")
         if self.loss not in (None, "quantile") and self.quantiles is not None:
@@ -223,7 +232,8 @@ class NeuralForecaster(BaseForecaster):
             loss=loss, quantiles=self.quantiles_ if loss == "quantile" else None,
             optimizer=self.optimizer, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, lr_scheduler=self.lr_scheduler,
-            batch_size=self.batch_size, max_epochs=self.max_epochs, max_time=_max_time(self.max_time),
+            batch_size=self.batch_size, max_epochs=self.max_epochs, max_steps=self.max_steps,
+            max_time=_max_time(self.max_time),
             early_stopping_patience=self.early_stopping_patience, accelerator=self.accelerator,
             devices=self.devices, precision=self.precision, strategy=self.strategy,
             num_workers=self.num_workers, seed=self.random_state,
@@ -231,7 +241,8 @@ class NeuralForecaster(BaseForecaster):
         ))
         self.net_ = result.net
         self.n_parameters_ = count_parameters(self.net_)
-        self.epochs_, self.fit_seconds_ = result.epochs, result.fit_seconds
+        self.epochs_, self.steps_ = result.epochs, result.steps
+        self.fit_seconds_ = result.fit_seconds
         self.train_windows_ = len(train_ds)
         self.windows_per_second_ = result.windows_per_second
         self.is_global_zero_, self.world_size_ = result.is_global_zero, result.world_size

@@ -46,7 +46,8 @@ class TrainOptions:
     weight_decay: float = 0.0
     lr_scheduler: str | None = None
     batch_size: int = 256
-    max_epochs: int = 20
+    max_epochs: int | None = 20
+    max_steps: int | None = None
     max_time: Any = None
     early_stopping_patience: int = 5
     accelerator: str = "auto"
@@ -65,6 +66,7 @@ class TrainResult:
 
     net: nn.Module
     epochs: int
+    steps: int
     fit_seconds: float
     windows_per_second: float
     is_global_zero: bool
@@ -123,7 +125,7 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
     module = ForecastModule(
         net, loss=options.loss, quantiles=options.quantiles, optimizer=options.optimizer,
         learning_rate=float(options.learning_rate), weight_decay=options.weight_decay,
-        lr_scheduler=options.lr_scheduler, max_epochs=options.max_epochs,
+        lr_scheduler=options.lr_scheduler,
     )
     has_val = val_data is not None and len(val_data) > 0
     gpu = options.accelerator in ("gpu", "cuda") or (
@@ -136,24 +138,31 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
     with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not options.verbose):
         callbacks: list = []
         if has_val:
+            callbacks.append(_ValidateAtStepBudget())
             callbacks.append(ModelCheckpoint(
                 dirpath=workdir, monitor="val_loss", mode="min", save_top_k=1,
                 save_weights_only=True,
             ))
             if options.early_stopping_patience:
+                # checked after each validation (not at the end of a training epoch, which
+                # max_steps may cut short before it validated)
                 callbacks.append(EarlyStopping(
-                    monitor="val_loss", mode="min", patience=options.early_stopping_patience
+                    monitor="val_loss", mode="min", patience=options.early_stopping_patience,
+                    check_on_train_epoch_end=False,
                 ))
         kwargs = dict(
             accelerator=options.accelerator, devices=options.devices,
             precision=options.precision, strategy=options.strategy,
             max_epochs=options.max_epochs, max_time=options.max_time, callbacks=callbacks,
+            max_steps=-1 if options.max_steps is None else options.max_steps,
             enable_progress_bar=options.verbose, enable_model_summary=options.verbose,
             enable_checkpointing=has_val, num_sanity_val_steps=0,
             limit_val_batches=None if has_val else 0, deterministic=False,
             logger=False, default_root_dir=workdir,
         )
-        kwargs.update(options.trainer_kwargs)
+        extra = dict(options.trainer_kwargs)
+        callbacks.extend(extra.pop("callbacks", None) or [])  # the caller's come on top of ours
+        kwargs.update(extra)
         trainer = L.Trainer(**kwargs)
         start = time.perf_counter()
         trainer.fit(module, datamodule=data)
@@ -162,15 +171,29 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         if best:
             state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
             module.load_state_dict(state)
-    epochs = int(trainer.current_epoch)
     return TrainResult(
         net=module.net.cpu().float().eval(),
-        epochs=epochs,
+        epochs=int(trainer.current_epoch),
+        steps=int(trainer.global_step),
         fit_seconds=seconds,
-        windows_per_second=len(train_data) * max(epochs, 1) / max(seconds, 1e-9),
+        windows_per_second=module.windows_seen * trainer.world_size / max(seconds, 1e-9),
         is_global_zero=trainer.is_global_zero,
         world_size=trainer.world_size,
     )
+
+
+class _ValidateAtStepBudget(L.Callback):
+    """Validate after the last step of a ``max_steps`` budget that ends inside an epoch.
+
+    Lightning validates at epoch ends; an epoch cut short by ``max_steps`` would leave its
+    steps unvalidated (and the restored best weights would ignore them). Asking the trainer
+    to stop at the budget's last step makes it validate first, as it does for a ``max_time``
+    stop.
+    """
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if 0 < trainer.max_steps <= trainer.global_step:
+            trainer.should_stop = True
 
 
 @contextlib.contextmanager

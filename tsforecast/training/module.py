@@ -8,13 +8,38 @@ from Lightning.
 
 from __future__ import annotations
 
+import math
+
 import lightning as L
 import torch
 from torch import nn
 
 LOSSES = ("mse", "mae", "quantile")
 OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULERS = (None, "cosine", "plateau")
+SCHEDULERS = (None, "cosine", "warmup_cosine", "onecycle", "plateau")
+#: Share of the optimiser steps that ``"warmup_cosine"`` spends warming up linearly.
+WARMUP_FRACTION = 0.1
+
+
+def lr_factor(schedule: str, step: int, total: int) -> float:
+    """Multiplier of the base learning rate before optimiser step ``step`` (0-based) of ``total``.
+
+    ``"cosine"``: ``0.5 (1 + cos(pi step / total))``, from 1 down to 0 over the budget.
+    ``"warmup_cosine"``: rises linearly over the first ``W = max(1, round(0.1 total))`` steps
+    (``(step + 1) / W``, so the first step already learns), then the cosine over the rest.
+
+    >>> [round(lr_factor("warmup_cosine", s, 20), 3) for s in (0, 1, 2, 11, 19)]
+    [0.5, 1.0, 1.0, 0.5, 0.008]
+    """
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
+    if schedule == "warmup_cosine":
+        warmup = max(1, round(WARMUP_FRACTION * total))
+        if step < warmup:
+            return (step + 1) / warmup
+        rest = max(total - warmup, 1)
+        return 0.5 * (1.0 + math.cos(math.pi * min(step - warmup, rest) / rest))
+    raise ValueError(f"lr_factor knows 'cosine' and 'warmup_cosine', got {schedule!r}")
 
 
 def pinball_loss(pred: torch.Tensor, y: torch.Tensor, quantiles: torch.Tensor) -> torch.Tensor:
@@ -31,7 +56,12 @@ class ForecastModule(L.LightningModule):
     net : ``nn.Module`` with ``forward(batch) -> [B, H, T]`` (or ``[B, H, T, Q]``).
     loss : ``"mse"``, ``"mae"`` or ``"quantile"`` (needs ``quantiles``).
     optimizer : ``"adam"``, ``"adamw"`` or ``"sgd"``.
-    lr_scheduler : ``None``, ``"cosine"`` (over ``max_epochs``) or ``"plateau"``.
+    lr_scheduler : ``None``; per optimiser step over the whole budget (``max_steps`` or
+        ``max_epochs`` x batches, whichever is smaller): ``"cosine"`` (annealing to 0),
+        ``"warmup_cosine"`` (linear warm-up over the first 10% of the steps, then cosine; see
+        :func:`lr_factor`), ``"onecycle"`` (``torch.optim.lr_scheduler.OneCycleLR`` peaking at
+        ``learning_rate``); per epoch: ``"plateau"`` (halve after 2 epochs without a better
+        validation loss).
     """
 
     def __init__(
@@ -43,7 +73,6 @@ class ForecastModule(L.LightningModule):
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
         lr_scheduler: str | None = None,
-        max_epochs: int = 1,
     ):
         super().__init__()
         self.net = net
@@ -55,7 +84,8 @@ class ForecastModule(L.LightningModule):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.lr_scheduler = lr_scheduler
-        self.max_epochs = max_epochs
+        #: training windows seen (an epoch cut short by ``max_steps`` counts what it did)
+        self.windows_seen = 0
 
     def forward(self, batch: dict) -> torch.Tensor:
         return self.net(batch)
@@ -84,8 +114,10 @@ class ForecastModule(L.LightningModule):
         self._sums: dict[str, torch.Tensor] = {}
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        n = batch["y"].shape[0]
         loss = self.compute_loss(self.net(batch), batch["y"])
-        self._accumulate("train_loss", loss, batch["y"].shape[0])
+        self._accumulate("train_loss", loss, n)
+        self.windows_seen += n
         return loss
 
     def on_train_epoch_end(self) -> None:
@@ -108,9 +140,22 @@ class ForecastModule(L.LightningModule):
             )
         else:
             opt = torch.optim.Adam(params, lr=self.learning_rate, weight_decay=self.weight_decay)
-        if self.lr_scheduler == "cosine":
-            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(self.max_epochs, 1))
-            return {"optimizer": opt, "lr_scheduler": sched}
+        if self.lr_scheduler in ("cosine", "warmup_cosine", "onecycle"):
+            total = self.trainer.estimated_stepping_batches
+            if not math.isfinite(total) or total < 1:
+                raise ValueError(f"lr_scheduler={self.lr_scheduler!r} needs a finite budget: "
+                                 "set max_epochs or max_steps")
+            total = int(total)
+            if self.lr_scheduler == "onecycle":
+                sched = torch.optim.lr_scheduler.OneCycleLR(
+                    opt, max_lr=self.learning_rate, total_steps=total
+                )
+            else:
+                kind = self.lr_scheduler
+                sched = torch.optim.lr_scheduler.LambdaLR(
+                    opt, lambda step: lr_factor(kind, step, total)
+                )
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
         if self.lr_scheduler == "plateau":
             sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
             return {

@@ -1,0 +1,149 @@
+"""Training budgets and learning-rate schedules (tsforecast.training, through the forecasters)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import lightning as L
+import numpy as np
+import pytest
+
+import tsforecast as tsf
+from tsforecast.data import WindowDataset
+from tsforecast.nets import Dims, build_net
+from tsforecast.training import TrainOptions, train
+from tsforecast.training.module import WARMUP_FRACTION, lr_factor
+
+
+class LRRecorder(L.Callback):
+    """The learning rate each optimiser step uses."""
+
+    def __init__(self):
+        self.lrs = []
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        self.lrs.append(trainer.optimizers[0].param_groups[0]["lr"])
+
+
+def fit_windows(n_rows=400, lookback=24, horizon=6, **options):
+    """Train a tiny NLinear on a sine's windows without validation; returns (result, lrs)."""
+    t = np.arange(n_rows, dtype=np.float32)
+    arr = np.stack([np.sin(t / 4)], axis=1)  # [n, 1]
+    ds = WindowDataset([arr], lookback, horizon, n_targets=1)
+    net = build_net("nlinear", Dims(lookback, horizon, 1, 1))
+    recorder = LRRecorder()
+    opts = TrainOptions(accelerator="cpu", devices=1, seed=0, batch_size=32,
+                        trainer_kwargs={"callbacks": [recorder], "logger": False}, **options)
+    return train(net, ds, None, opts), recorder.lrs, len(ds)
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+def test_lr_factor_warmup_then_cosine():
+    total = 100
+    warmup = round(WARMUP_FRACTION * total)
+    factors = [lr_factor("warmup_cosine", s, total) for s in range(total)]
+    np.testing.assert_allclose(factors[:warmup], np.arange(1, warmup + 1) / warmup)
+    assert factors[warmup - 1] == 1.0 == max(factors)
+    assert all(a >= b for a, b in zip(factors[warmup:], factors[warmup + 1 :], strict=False))
+    assert factors[-1] < 0.01
+    np.testing.assert_allclose(lr_factor("cosine", 50, 100), 0.5)
+    assert lr_factor("warmup_cosine", 0, 1) == 1.0  # a one-step budget still learns
+    with pytest.raises(ValueError, match="onecycle"):
+        lr_factor("onecycle", 0, 10)
+
+
+def test_warmup_cosine_learning_rates_in_a_fit():
+    result, lrs, _ = fit_windows(lr_scheduler="warmup_cosine", learning_rate=0.01, max_steps=30,
+                                 max_epochs=None)
+    assert result.steps == 30 and len(lrs) == 30
+    np.testing.assert_allclose(lrs, [0.01 * lr_factor("warmup_cosine", s, 30) for s in range(30)])
+    assert lrs[0] == pytest.approx(0.01 / 3) and max(lrs) == pytest.approx(0.01)
+
+
+def test_onecycle_warms_up_to_the_learning_rate_and_anneals():
+    result, lrs, n_windows = fit_windows(lr_scheduler="onecycle", learning_rate=0.01, max_epochs=3)
+    steps = 3 * math.ceil(n_windows / 32)  # the schedule spans the whole epoch budget
+    assert result.steps == steps == len(lrs)
+    peak = int(np.argmax(lrs))
+    assert lrs[0] == pytest.approx(0.01 / 25) and max(lrs) == pytest.approx(0.01, rel=1e-3)
+    assert 0.2 * steps <= peak <= 0.4 * steps  # 30% of the steps warm up
+    assert np.all(np.diff(lrs[: peak + 1]) > 0) and np.all(np.diff(lrs[peak:]) < 0)
+    assert lrs[-1] < 0.01 / 100
+
+
+def test_cosine_is_per_step_over_the_step_budget():
+    _, lrs, _ = fit_windows(lr_scheduler="cosine", learning_rate=0.01, max_steps=10, max_epochs=50)
+    np.testing.assert_allclose(lrs, [0.01 * lr_factor("cosine", s, 10) for s in range(10)])
+
+
+def test_a_schedule_needs_a_finite_budget():
+    with pytest.raises(ValueError, match="finite budget"):
+        fit_windows(lr_scheduler="warmup_cosine", max_epochs=None, max_time={"seconds": 5})
+
+
+# --------------------------------------------------------------------------- budgets
+
+
+def test_max_steps_stops_mid_epoch():
+    result, lrs, n_windows = fit_windows(max_steps=7, max_epochs=100)
+    assert result.steps == 7 == len(lrs) and n_windows > 7 * 32  # an epoch has 12 steps
+    # throughput counts the windows trained on, not whole epochs
+    assert result.windows_per_second * result.fit_seconds == pytest.approx(7 * 32)
+
+
+class ValidationSteps(L.Callback):
+    def __init__(self):
+        self.steps = []
+
+    def on_validation_end(self, trainer, module):
+        self.steps.append(trainer.global_step)
+
+
+def test_a_step_budget_ending_inside_an_epoch_is_validated(quiet, sine):
+    seen = ValidationSteps()
+    quiet = {**quiet, "trainer_kwargs": {**quiet["trainer_kwargs"], "callbacks": [seen]}}
+    f = small(quiet, max_steps=40, max_epochs=None, early_stopping_patience=0).fit(sine)
+    per_epoch = math.ceil(f.train_windows_ / 32)
+    assert per_epoch < 40 < 2 * per_epoch  # the budget ends inside the second epoch
+    assert seen.steps == [per_epoch, 40]  # epoch end, then the budget's last step
+
+
+def small(quiet, **kw):
+    params = dict(lookback=24, horizon=6, target="y", batch_size=32, hidden_size=8)
+    return tsf.LSTMForecaster(**{**params, **quiet, **kw})
+
+
+def test_forecaster_max_steps_honoured(quiet, sine):
+    f = small(quiet, max_steps=5, max_epochs=20).fit(sine)
+    assert f.steps_ == 5 and f.train_windows_ > 5 * 32
+    g = small(quiet, max_steps=40, max_epochs=None, early_stopping_patience=0).fit(sine)
+    assert g.steps_ == 40 and g.epochs_ >= 1  # no epoch limit: the steps decide
+    h = small(quiet, max_steps=10_000, max_epochs=1).fit(sine)
+    assert h.epochs_ == 1 and h.steps_ == math.ceil(h.train_windows_ / 32)  # epochs decide
+
+
+def test_forecaster_max_time_honoured(quiet, sine):
+    start = time.perf_counter()
+    f = small(quiet, max_epochs=None, max_time=1.0, early_stopping_patience=0).fit(sine)
+    assert time.perf_counter() - start < 20 and f.steps_ >= 1
+    assert f.fit_seconds_ < 5
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"max_steps": 0}, "max_steps must be an integer >= 1"),
+        ({"max_steps": 2.5}, "max_steps"),
+        ({"max_epochs": None}, "max_epochs=None needs a budget"),
+        ({"lr_scheduler": "linear"}, "lr_scheduler must be one of"),
+        ({"trainer_kwargs": {"max_steps": 3}}, "trainer_kwargs must not set 'max_steps'"),
+        ({"normalization": "minmax"}, "normalization must be one of"),
+        ({"revin": "yes"}, "revin must be True, False or None"),
+    ],
+)
+def test_bad_budget_and_normalisation_are_named(params, match, quiet, sine):
+    with pytest.raises(ValueError, match=match):
+        small(quiet, **params).fit(sine)
