@@ -106,6 +106,10 @@ def _benchmark(args: argparse.Namespace) -> int:
     from .benchmark.report import format_leaderboard
 
     print(format_leaderboard(result.leaderboard))
+    if result.config.protocol == "holdout" and len(result.tasks) > 1:
+        from .benchmark.summary import format_summary
+
+        print("\n" + format_summary(result.leaderboard, published=result.config.suite == "m3"))
     print(f"\nresults: {result.output_dir}  (report: {result.output_dir / 'report.md'})")
     failed = [r for r in result.results if not r.ok]
     if failed:  # the leaderboard is written, but the run did not do what was asked

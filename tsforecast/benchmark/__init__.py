@@ -10,8 +10,10 @@ Markdown report. From Python::
     result.leaderboard
 
 Modules: :mod:`.options` (the options, declared once; config files; validation),
-:mod:`.suites` (the standard suites), :mod:`.datasets` (data loading), :mod:`.task` (a
-data set prepared for a protocol, and its scoring), :mod:`.protocol` (the splits),
+:mod:`.rules` (rules tying options together), :mod:`.suites` (the standard suites),
+:mod:`.datasets` (data loading), :mod:`.task` (a data set prepared for a protocol, and its
+scoring), :mod:`.holdout` (the competitions' hold-out: long files, the m3 suite),
+:mod:`.protocol` (the splits),
 :mod:`.runner` (the run), :mod:`.results`, :mod:`.report` and :mod:`.plots` (outputs),
 :mod:`.store` (the run's files on disk). Each imports only modules listed before it
 (``results`` before ``report``), never the reverse; ``store`` is imported by ``report``

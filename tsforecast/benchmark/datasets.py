@@ -35,6 +35,10 @@ class Dataset:
     season_length: int
     path: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: per-data-set horizon, MASE season and lookback (m3 groups); None: the config's
+    horizon: int | None = None
+    mase_season: int | None = None
+    lookback: int | None = None
 
 
 def _keep_last(frame: pd.DataFrame, n: int) -> pd.DataFrame:

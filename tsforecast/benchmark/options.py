@@ -52,6 +52,7 @@ from .kinds import (
     Split,
     Text,
 )
+from .rules import add_reference_models, check_holdout, default_models
 from .suites import SUITES
 
 __all__ = [
@@ -68,11 +69,14 @@ __all__ = [
     "resolve_config",
 ]
 
-PROTOCOLS = ("rolling", "ltsf")
+PROTOCOLS = ("rolling", "ltsf", "holdout")
 FEATURES = ("S", "M")
 BORDERS = ("fractions", "ett")
 SAVE_FORECASTS = ("auto", "all", "none")
 GROUPS = ("data", "protocol", "models", "run")  # command-line groups, in --help order
+
+#: Columns of the holdout protocol's long files when not set (the Nixtla layout).
+HOLDOUT_COLUMNS = {"id_col": "unique_id", "time_col": "ds", "target": "y"}
 
 #: What ``quick`` changes (only options the user did not set explicitly; with ``--quick`` on
 #: the command line these keys of a config file are ignored too).
@@ -177,7 +181,8 @@ class BenchmarkConfig:
     horizon: int | None = _option("forecast horizon in steps", "protocol", Integer(), 24)
     protocol: str | None = _option(
         "rolling: rolling-origin, original units; ltsf: the long-horizon papers' protocol, "
-        "z-scored metrics", "protocol", Choice(PROTOCOLS), "rolling")
+        "z-scored metrics; holdout: the competitions' last-horizon-rows hold-out of a long "
+        "file (unique_id, ds, y), sMAPE and MASE", "protocol", Choice(PROTOCOLS), "rolling")
     features: str | None = _option(
         "ltsf only: S (the target alone) or M (every numeric column)", "protocol",
         Choice(FEATURES, normalise=lambda v: str(v).upper()), "S")
@@ -371,27 +376,12 @@ def config_from_cli(values: Mapping[str, Any], config_file: str | Path | None = 
 
 
 # -- resolve -------------------------------------------------------------------------------
-def default_models(protocol: str) -> list[str]:
-    """The models a run uses when ``models`` is not given.
-
-    Rolling: every registered model, neural nets first. ltsf: the neural nets plus naive
-    and seasonal_naive (the papers compare nets only; the two baselines keep them honest).
-    """
-    from ..forecasters.registry import list_forecasters
-
-    neural = list_forecasters(tag="neural")
-    if protocol == "ltsf":
-        classical = set(list_forecasters(tag="neural", value=False))
-        return [*neural, *(m for m in ("naive", "seasonal_naive") if m in classical)]
-    return [*neural, *list_forecasters(tag="neural", value=False)]
-
-
 def _quick_defaults(suite: str | None, protocol: str) -> dict[str, Any]:
     """The values quick mode gives options that are not set (``None``: leave unset)."""
     return {
         "max_epochs": QUICK["max_epochs"],
         # the ltsf borders are fixed; quick uses fewer epochs/windows instead
-        "history": None if protocol == "ltsf"
+        "history": None if protocol in ("ltsf", "holdout")
         else QUICK["history"].get(suite, QUICK["history"][None]),
         "train_stride": QUICK["train_stride"].get(protocol),
     }
@@ -421,6 +411,9 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
             if raw[name] is None and value is not None:
                 raw[name] = value
                 quick_set.append(name)
+    if protocol == "holdout":  # the Nixtla long layout unless told otherwise
+        for name, value in HOLDOUT_COLUMNS.items():
+            raw[name] = value if raw[name] is None else raw[name]
     values = {name: opt.parse(raw[name]) for name, opt in OPTIONS.items()}
 
     # -- rules that tie options together
@@ -433,6 +426,8 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         raise BenchmarkInputError("features 'M' is only supported by the ltsf protocol")
     if suite != "stocks" and (values["source"] is not None or values["tickers"] is not None):
         raise BenchmarkInputError("source and tickers only apply to the stocks suite")
+    if protocol == "holdout":
+        check_holdout(values, suite, cfg)
     if values["resume"] and values["overwrite"]:
         raise BenchmarkInputError(
             "resume and overwrite exclude each other: resume keeps the finished results in "
@@ -441,7 +436,7 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         raise BenchmarkInputError("resume needs output: the directory of the run to finish")
     if values["models"] is None:
         values["models"] = default_models(protocol)
-    required = _add_reference_models(values, suite, notes)
+    required = add_reference_models(values, suite, notes)
     if values["quick"]:
         changed = [f"max_epochs={values['max_epochs']}"] if "max_epochs" in quick_set else []
         if "history" in quick_set:
@@ -452,29 +447,3 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
             changed.append("the ltsf borders and test windows are unchanged")
         notes.append("quick mode: " + (", ".join(changed) or "all budgets set explicitly"))
     return BenchmarkConfig(**values, required_models=required, notes=notes)
-
-
-def _add_reference_models(values: dict[str, Any], suite: str | None, notes: list[str]
-                          ) -> list[str]:
-    """Add naive (the reference of skill and plots) and the suite's required models to
-    ``values["models"]``; return the required ones."""
-    from ..forecasters.registry import list_forecasters
-
-    registry = list_forecasters()
-    required = list(SUITES.get(suite, {}).get("required_models", []))
-    if "naive" in registry:
-        required = ["naive", *[m for m in required if m != "naive"]]
-    missing = [m for m in required if m not in registry]
-    if missing:
-        raise BenchmarkInputError(
-            f"the reference model(s) {missing} are not registered; available: {sorted(registry)}"
-        )
-    added = [m for m in required if m not in values["models"]]
-    if added:
-        why = (
-            "a model that does not beat them must be seen not to"
-            if suite == "stocks" else "naive is the reference for skill and the plots"
-        )
-        notes.append(f"added reference model(s) {', '.join(added)} ({why})")
-        values["models"] = [*values["models"], *added]
-    return required

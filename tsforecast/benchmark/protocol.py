@@ -40,6 +40,7 @@ from ..data import split_series
 from ..data.frames import check_index
 from ..evaluation import naive_scale
 from .datasets import Dataset
+from .holdout import prepare_holdout
 from .options import BenchmarkConfig, BenchmarkInputError
 from .task import Evaluation, Task
 
@@ -321,4 +322,6 @@ def prepare_task(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> Task
     """Prepare ``ds`` for the configured protocol."""
     if cfg.protocol == "ltsf":
         return prepare_ltsf(ds, cfg)
+    if cfg.protocol == "holdout":
+        return prepare_holdout(ds, cfg)
     return prepare_rolling(ds, cfg, min_train_rows)

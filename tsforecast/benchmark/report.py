@@ -36,6 +36,7 @@ from .options import OPTIONS, BenchmarkConfig
 from .plots import plot_fan, plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
 from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
+from .summary import summary_lines
 
 if TYPE_CHECKING:
     from .task import Task
@@ -147,7 +148,7 @@ def build_leaderboard(results: list[ModelResult], tasks: list[Task]) -> pd.DataF
         lb = pd.DataFrame(rows)
         ok = lb["error"].isna()
         # skill vs naive: MAE ratio (rolling) or MSE ratio (ltsf)
-        ref_col = "mae" if task.protocol == "rolling" else "mse"
+        ref_col = {"rolling": "mae", "holdout": "mase"}.get(task.protocol, "mse")
         naive = lb.loc[ok & (lb["model"] == "naive"), ref_col]
         if len(naive) and naive.iloc[0] > 0:
             lb.loc[ok, "skill"] = 1.0 - lb.loc[ok, ref_col] / naive.iloc[0]
@@ -434,6 +435,15 @@ class ReportWriter:
                     "dm_p: Diebold-Mariano p-value (scaled absolute error per cutoff) against "
                     "the best model."
                 )
+            elif task.protocol == "holdout":
+                lines.append(
+                    f"Hold-out of the last {task.horizon} rows of each series, one forecast "
+                    "per series; ranked by the competitions' sMAPE (200|y-ŷ|/(|y|+|ŷ|), mean "
+                    f"over steps, then series); MASE scaled by each training part's in-sample "
+                    f"seasonal-naive MAE (season {task.mase_season}); skill = 1 - MASE / "
+                    "MASE(naive); dm_p: Diebold-Mariano p-value (MASE per series) against "
+                    "the best model."
+                )
             else:
                 lines.append(
                     f"Long-horizon protocol (features {cfg.features}) in {task.units}; ranked "
@@ -446,6 +456,10 @@ class ReportWriter:
                 lines += [self._verdict(lb, task), ""]
             for f in plots.get(task.name, []):
                 lines += [f"![{f}]({f})", ""]
+        if cfg.protocol == "holdout" and len(self.tasks) > 1:
+            lines += ["## Overall", "", "Series-weighted mean over the data sets "
+                      "(sMAPE and MASE per data set beside it):", "",
+                      *summary_lines(lb, published=cfg.suite == "m3"), ""]
         notes = self.all_notes(results)
         if notes:
             lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]

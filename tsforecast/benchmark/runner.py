@@ -35,6 +35,7 @@ from ..data import DataSpec
 from ..forecasters.registry import get_forecaster, make_forecaster
 from . import store
 from .datasets import Dataset, load_datasets
+from .holdout import load_holdout_datasets
 from .options import BenchmarkConfig, BenchmarkInputError, resolve_config
 from .protocol import Task, prepare_task
 from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
@@ -65,14 +66,16 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     )
     p: dict[str, Any] = {
         **spec.as_params(),
-        "horizon": cfg.horizon,
-        "season_length": ds.season_length if ds.season_length > 1 else None,
+        "horizon": ds.horizon or cfg.horizon,
+        # holdout: integer positions get a made-up daily index, so the season is explicit
+        "season_length": ds.season_length
+        if ds.season_length > 1 or cfg.protocol == "holdout" else None,
         "random_state": cfg.seed,
     }
     if cfg.level:
         p["level"] = list(cfg.level)
     if neural or "lookback" in accepted:
-        p["lookback"] = cfg.lookback
+        p["lookback"] = ds.lookback or cfg.lookback
     if neural:
         p.update(
             max_epochs=cfg.max_epochs, batch_size=cfg.batch_size,
@@ -134,8 +137,7 @@ def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
             res.fit_seconds = time.perf_counter() - t0
             stage = "backtest"
             t0 = time.perf_counter()
-            bt = task.mask_missing(
-                model.backtest(task.eval_data, start=task.start, stride=task.stride))
+            bt = task.mask_missing(task.backtest(model))
             res.predict_seconds = time.perf_counter() - t0
             stage = "checking"
             task.check_cutoffs(bt, name)
@@ -231,13 +233,13 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
     from . import report
 
     cfg = resolve_config(config)
-    datasets = load_datasets(cfg)
+    datasets = load_holdout_datasets(cfg) if cfg.protocol == "holdout" else load_datasets(cfg)
     workdir_obj = tempfile.TemporaryDirectory(prefix="tsforecast-bench-")
     workdir = workdir_obj.name
     try:
         tasks = []
         for ds in datasets:
-            need = _min_train_rows(cfg, ds, workdir)
+            need = 0 if cfg.protocol == "holdout" else _min_train_rows(cfg, ds, workdir)
             tasks.append(prepare_task(ds, cfg, need))
         out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
         cfg.output = str(out_dir)

@@ -234,14 +234,26 @@ def save_run(out_dir: Path, res: ModelResult, task: Task) -> None:
         "dataset": res.dataset, "model": res.model, "task": task_fingerprint(task),
         "error": res.error, "warnings": res.warnings, "metrics": res.metrics,
         **{k: getattr(res, k) for k in _SCALARS},
-        "dm_loss": None if ev is None else {
-            "cutoff": [t.isoformat() for t in pd.DatetimeIndex(ev.dm_loss.index)],
-            "loss": ev.dm_loss.tolist()},
+        "dm_loss": None if ev is None else _loss_json(ev.dm_loss),
         "by_series": None if ev is None else _frame_json(ev.by_series),
         "plot_frame": _frame_json(res.plot_frame),
         "forecasts": forecasts,
     }
     write_text(path, dumps(record) + "\n")
+
+
+def _loss_json(loss: pd.Series) -> dict[str, Any]:
+    """The DM loss by cutoff (timestamps) or, for the holdout protocol, by series."""
+    if isinstance(loss.index, pd.DatetimeIndex):
+        return {"cutoff": [t.isoformat() for t in loss.index], "loss": loss.tolist()}
+    return {"series": [str(s) for s in loss.index], "loss": loss.tolist()}
+
+
+def _loss_from_json(d: dict[str, Any]) -> pd.Series:
+    loss = [math.nan if v is None else v for v in d["loss"]]
+    index = (pd.Index(d["series"], name="series") if "series" in d
+             else pd.DatetimeIndex(pd.to_datetime(d["cutoff"])))
+    return pd.Series(loss, index=index, dtype=float)
 
 
 def _frame_from_json(d: dict[str, Any] | None) -> pd.DataFrame | None:
@@ -295,11 +307,9 @@ def _load_run(path: Path, task: Task, model: str, fingerprint: dict[str, Any]
     ints = ("n_series", "n_windows", "n_excluded")
     scalars = {k: math.nan if rec[k] is None else int(rec[k]) if k in ints else float(rec[k])
                for k in _SCALARS}
-    loss = [math.nan if v is None else v for v in rec["dm_loss"]["loss"]]
     ev = Evaluation(
         metrics=dict(rec["metrics"]),
-        dm_loss=pd.Series(loss, index=pd.DatetimeIndex(pd.to_datetime(rec["dm_loss"]["cutoff"])),
-                          dtype=float),
+        dm_loss=_loss_from_json(rec["dm_loss"]),
         by_series=_frame_from_json(rec["by_series"]), n_windows=scalars["n_windows"],
         n_series=scalars["n_series"], n_excluded=scalars["n_excluded"],
     )

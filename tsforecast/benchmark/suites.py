@@ -7,6 +7,12 @@
 ``weather``
     Bundled hourly Beijing weather, target ``TEMP``, lookback 168, horizon 24,
     ``fill_missing="interpolate"``; quick mode keeps the last ~6 months.
+``m3``
+    The M3 competition (3,003 series, ``pip install "tsforecast[m3]"``) under the holdout
+    protocol, each group its own data set with the competition's horizon and MASE season
+    (yearly 6/1, quarterly 8/4, monthly 18/12, other 8/1); default models naive,
+    seasonal_naive, ets, theta, arima and combination (neural nets via ``models``); quick
+    mode keeps every 10th series of each group, sorted by id.
 
 A suite's entries are option values (the names of
 :class:`~tsforecast.benchmark.options.BenchmarkConfig`) that apply when the user does not
@@ -32,6 +38,10 @@ SUITES: dict[str, dict[str, Any]] = {
         "source": "bundled",
         "required_models": ["naive", "drift"],
         "directional": True,
+    },
+    "m3": {
+        "protocol": "holdout",
+        "models": "naive,seasonal_naive,ets,theta,arima,combination",
     },
     "weather": {
         "protocol": "rolling",

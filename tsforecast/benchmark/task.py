@@ -104,12 +104,50 @@ class Task:
         frame.loc[gone, "y"] = np.nan
         return frame
 
+    # -- forecasting ------------------------------------------------------------------------
+    def backtest(self, model) -> pd.DataFrame:
+        """The fitted ``model``'s forecasts of the protocol's windows (tidy frame).
+
+        ``holdout``: ``start`` maps each series to its first test position; series of the
+        same training length are backtested together from that position with stride
+        ``horizon``, which leaves exactly one window per series.
+        """
+        if self.protocol != "holdout":
+            return model.backtest(self.eval_data, start=self.start, stride=self.stride)
+        id_col = self.dataset.id_col
+        ids = self.eval_data[id_col]
+        by_start: dict[int, list[str]] = {}
+        for sid, n in self.start.items():
+            by_start.setdefault(int(n), []).append(sid)
+        frames = [model.backtest(self.eval_data[ids.isin(group)], start=n, stride=self.stride)
+                  for n, group in sorted(by_start.items())]
+        return pd.concat(frames, ignore_index=True)
+
     # -- scoring -------------------------------------------------------------------------
     def evaluate(self, frame: pd.DataFrame) -> Evaluation:
         """Score a backtest frame (already checked with :meth:`check_cutoffs`)."""
         if self.protocol == "ltsf":
             return self._evaluate_ltsf(frame)
+        if self.protocol == "holdout":
+            return self._evaluate_holdout(frame)
         return self._evaluate_rolling(frame)
+
+    def _evaluate_holdout(self, frame: pd.DataFrame) -> Evaluation:
+        """Competition scores: sMAPE and MASE per series (mean over its steps), then the
+        mean over series; the DM loss is each series' MASE."""
+        frame, n_excluded = _scored_rows(frame)
+        frame = frame.assign(
+            ae=(frame["y"] - frame["y_hat"]).abs(),
+            sape=_sape(frame["y"].to_numpy(float), frame["y_hat"].to_numpy(float)),
+        )
+        frame["sae"] = frame["ae"] / self._row_scales(frame)
+        by = (frame.groupby(["series", "target"], sort=True)
+              .agg(smape=("sape", "mean"), mase=("sae", "mean"), mae=("ae", "mean"))
+              .reset_index())
+        out = {c: float(by[c].mean()) for c in ("smape", "mase", "mae")}
+        out.update(_interval_metrics(frame))
+        loss = pd.Series(by["mase"].to_numpy(), index=pd.Index(by["series"], name="series"))
+        return Evaluation(out, loss, by, len(self.expected), len(self.series_ids), n_excluded)
 
     def _evaluate_rolling(self, frame: pd.DataFrame) -> Evaluation:
         frame, n_excluded = _scored_rows(frame)
@@ -233,6 +271,13 @@ def _interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
         qs = sorted(quantiles)
         out["crps"] = M.crps_from_quantiles(y, np.column_stack([quantiles[q] for q in qs]), qs)
     return out
+
+
+def _sape(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+    """Terms of the competitions' sMAPE, ``200 |y - y_hat| / (|y| + |y_hat|)`` (0 for 0/0)."""
+    den = np.abs(y) + np.abs(y_hat)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den == 0, 0.0, 200.0 * np.abs(y - y_hat) / den)
 
 
 def _same_pairs(a: pd.DataFrame, b: pd.DataFrame) -> bool:

