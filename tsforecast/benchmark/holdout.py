@@ -153,8 +153,14 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
     notes = [f"{name}: {time_col} holds integer positions: the models see them as "
              "consecutive days from 2000-01-01 (season from season_length/mase_season)"
              ] if integer else []
-    return Dataset(name, frame, [target], [], id_col, int(season), path, notes,
-                   horizon=horizon, mase_season=cfg.mase_season)
+    ds = Dataset(name, frame, [target], [], id_col, int(season), path, notes,
+                 horizon=horizon, mase_season=cfg.mase_season)
+    ds.lookback = _lookback(cfg, ds)
+    if ds.lookback < cfg.lookback:
+        ds.notes.append(f"{name}: the neural nets' lookback is {ds.lookback}, not "
+                        f"{cfg.lookback}: the shortest training part must hold a lookback "
+                        f"and a horizon")
+    return ds
 
 
 def _m3_group(group: str, cfg: BenchmarkConfig) -> Dataset:
@@ -176,15 +182,14 @@ def _m3_group(group: str, cfg: BenchmarkConfig) -> Dataset:
                                    "target": ["y"], "mase_season": season,
                                    "season_length": cfg.season_length or season})
     ds = load_panel(raw, f"m3-{group}", group_cfg, horizon)
-    ds.notes = [*note, f"m3-{group}: {ds.frame['unique_id'].nunique()} series, hold-out "
+    ds.notes = [*note, *ds.notes, f"m3-{group}: {ds.frame['unique_id'].nunique()} series, hold-out "
                 f"{horizon}, season {season} (models and MASE)"]
-    ds.lookback = _lookback(cfg, ds)
     return ds
 
 
 def _lookback(cfg: BenchmarkConfig, ds: Dataset) -> int:
-    """The neural nets' input window on an m3 group: ``lookback`` if it fits the shortest
-    training part, else that part's length (the nets need one full window)."""
+    """The neural nets' input window: ``lookback`` if it fits the shortest training part
+    with a horizon after it (one full training window), else what does."""
     shortest = int(ds.frame.groupby(ds.id_col).size().min()) - ds.horizon
     return max(1, min(cfg.lookback, shortest - ds.horizon))
 

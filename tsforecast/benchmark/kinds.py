@@ -26,11 +26,13 @@ __all__ = [
     "Flag",
     "Fraction",
     "Integer",
+    "Jobs",
     "Kind",
     "ModelNames",
     "ModelParams",
     "Names",
     "Paths",
+    "Seeds",
     "Split",
     "Text",
 ]
@@ -72,6 +74,38 @@ class Integer(Kind):
                 or value < self.minimum):
             raise BenchmarkInputError(f"{name} must be an integer >= {self.minimum}, got {value!r}")
         return int(value)
+
+
+@dataclass(frozen=True)
+class Jobs(Integer):
+    """A process count from 1 to the machine's CPU count (never more processes than cores)."""
+
+    def parse(self, value, name):
+        import os
+
+        n, cores = super().parse(value, name), os.cpu_count() or 1
+        if n > cores:
+            raise BenchmarkInputError(
+                f"{name} must be at most the {cores} CPU core(s) of this machine, got {n}")
+        return n
+
+
+@dataclass(frozen=True)
+class Seeds(Kind):
+    """Random seeds >= 0 (``0,1,2`` on the command line), duplicates dropped."""
+
+    cli = {"metavar": "S,S,..."}
+
+    def parse(self, value, name):
+        items = value.split(",") if isinstance(value, str) else (
+            [value] if isinstance(value, numbers.Integral) else value)
+        try:
+            seeds = [int(str(v).strip()) for v in items]
+        except (TypeError, ValueError):
+            raise BenchmarkInputError(f"{name} must be integers >= 0, got {value!r}") from None
+        if not seeds or min(seeds) < 0 or any(isinstance(v, bool) for v in items):
+            raise BenchmarkInputError(f"{name} must be integers >= 0, got {value!r}")
+        return list(dict.fromkeys(seeds))
 
 
 @dataclass(frozen=True)

@@ -43,12 +43,14 @@ from .kinds import (
     Flag,
     Fraction,
     Integer,
+    Jobs,
     Kind,
     Levels,
     ModelNames,
     ModelParams,
     Names,
     Paths,
+    Seeds,
     Split,
     Text,
 )
@@ -73,6 +75,7 @@ PROTOCOLS = ("rolling", "ltsf", "holdout")
 FEATURES = ("S", "M")
 BORDERS = ("fractions", "ett")
 SAVE_FORECASTS = ("auto", "all", "none")
+BACKENDS = ("local", "ray")
 GROUPS = ("data", "protocol", "models", "run")  # command-line groups, in --help order
 
 #: Columns of the holdout protocol's long files when not set (the Nixtla layout).
@@ -208,6 +211,10 @@ class BenchmarkConfig:
         "Lightning precision: 32-true, bf16-mixed, 16-mixed, ...", "models",
         Choice(_lightning("PRECISIONS"), normalise=str), "32-true")
     seed: int | None = _option("random seed of every model", "models", Integer(minimum=0), 0)
+    seeds: list[int] | None = _option(
+        "train every neural model once per seed, e.g. 0,1,2 (classical models are "
+        "deterministic: run once, at seed); the leaderboard shows mean and sd over seeds",
+        "models", Seeds())
     level: list[float] | None = _option(
         "prediction-interval levels in percent, e.g. 80 95: every model adds split-conformal "
         "intervals; the leaderboard scores coverage, width, Winkler score and CRPS",
@@ -255,6 +262,15 @@ class BenchmarkConfig:
     plot_cutoffs: int | None = _option(
         "forecast windows drawn per model in the forecast plot", "run", Integer(), 3)
     progress: bool | None = _option("progress bar on stderr", "run", Flag(), True)
+    jobs: int | None = _option(
+        "run the (data set, model, seed) units on N processes (at most the CPU count); "
+        "results equal the serial run's", "run", Jobs(), 1)
+    backend: str | None = _option(
+        "where the units run: local (serial, or joblib/loky processes with --jobs) or ray "
+        '(Ray tasks; pip install "tsforecast[ray]")', "run", Choice(BACKENDS), "local")
+    address: str | None = _option(
+        "ray only: address of an existing Ray cluster; when not set ray.init() starts a "
+        "local one with --jobs CPUs", "run", Text())
     directional: bool | None = _option(
         "also score the direction of the forecast change vs the last observed value, for "
         "prices", "protocol", Flag(), False)
@@ -428,6 +444,8 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         raise BenchmarkInputError("source and tickers only apply to the stocks suite")
     if protocol == "holdout":
         check_holdout(values, suite, cfg)
+    if values["address"] is not None and values["backend"] != "ray":
+        raise BenchmarkInputError("address is the Ray cluster of backend 'ray'; set backend ray")
     if values["resume"] and values["overwrite"]:
         raise BenchmarkInputError(
             "resume and overwrite exclude each other: resume keeps the finished results in "

@@ -40,6 +40,7 @@ class ModelResult:
     forecasts: pd.DataFrame | None = None  # rows written to forecasts.csv
     plot_frame: pd.DataFrame | None = None  # the windows drawn in the forecast plot
     warnings: list[str] = field(default_factory=list)
+    seed: int | None = None  # multi-seed runs: the seed of this result
 
     @property
     def ok(self) -> bool:

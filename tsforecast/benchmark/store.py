@@ -51,7 +51,7 @@ RUN_FILES = (
 #: ... and its folders, with the pattern of the files it writes there.
 RUN_DIRS = {"plots": "*.png", "runs": "*"}
 #: Options that may differ between a run and its resumption: they change no result.
-RESUME_FREE = ("output", "progress", "models", *ONCE)
+RESUME_FREE = ("output", "progress", "models", "jobs", "backend", "address", *ONCE)
 
 
 def prepare_output(out_dir: Path, cfg: BenchmarkConfig) -> None:
@@ -195,9 +195,11 @@ _SCALARS = ("fit_seconds", "predict_seconds", "train_windows_per_second", "n_par
             "epochs", "n_series", "n_windows", "n_excluded")
 
 
-def run_file(out_dir: Path, dataset: str, model: str) -> Path:
-    """``runs/<dataset>__<model>.json`` of ``out_dir``."""
-    return out_dir / "runs" / f"{safe_name(dataset)}__{safe_name(model)}.json"
+def run_file(out_dir: Path, dataset: str, model: str, seed: int | None = None) -> Path:
+    """``runs/<dataset>__<model>.json`` of ``out_dir`` (``__seed<k>`` before ``.json`` for
+    one seed of a multi-seed run)."""
+    tag = "" if seed is None else f"__seed{int(seed)}"
+    return out_dir / "runs" / f"{safe_name(dataset)}__{safe_name(model)}{tag}.json"
 
 
 def task_fingerprint(task: Task) -> dict[str, Any]:
@@ -223,7 +225,7 @@ def _frame_json(frame: pd.DataFrame | None) -> dict[str, Any] | None:
 
 def save_run(out_dir: Path, res: ModelResult, task: Task) -> None:
     """Save one model's results on ``task`` (forecasts first, then the JSON record)."""
-    path = run_file(out_dir, res.dataset, res.model)
+    path = run_file(out_dir, res.dataset, res.model, res.seed)
     path.parent.mkdir(exist_ok=True)
     forecasts = None
     if res.ok and res.forecasts is not None:
@@ -231,7 +233,7 @@ def save_run(out_dir: Path, res: ModelResult, task: Task) -> None:
         write_frame(path.parent / forecasts, res.forecasts)
     ev = res.evaluation
     record = {
-        "dataset": res.dataset, "model": res.model, "task": task_fingerprint(task),
+        "dataset": res.dataset, "model": res.model, "seed": res.seed, "task": task_fingerprint(task),
         "error": res.error, "warnings": res.warnings, "metrics": res.metrics,
         **{k: getattr(res, k) for k in _SCALARS},
         "dm_loss": None if ev is None else _loss_json(ev.dm_loss),
@@ -266,10 +268,10 @@ def _frame_from_json(d: dict[str, Any] | None) -> pd.DataFrame | None:
     return frame
 
 
-def load_runs(out_dir: Path, tasks: list[Task], models: list[str]
-              ) -> dict[tuple[str, str], ModelResult]:
-    """The results saved by :func:`save_run` for these tasks and models, by (data set,
-    model); failed runs and incomplete records are left out (they run again).
+def load_runs(out_dir: Path, units: list[tuple[Task, str, int | None]]
+              ) -> dict[tuple[str, str, int | None], ModelResult]:
+    """The results saved by :func:`save_run` for these (task, model, seed) units, by (data
+    set, model, seed); failed runs and incomplete records are left out (they run again).
 
     Raises
     ------
@@ -277,12 +279,15 @@ def load_runs(out_dir: Path, tasks: list[Task], models: list[str]
         A record was computed on other data or borders than its task now has.
     """
     done = {}
-    for task in tasks:
-        fingerprint = task_fingerprint(task)
-        for model in models:
-            res = _load_run(run_file(out_dir, task.name, model), task, model, fingerprint)
-            if res is not None:
-                done[(task.name, model)] = res
+    prints: dict[str, dict[str, Any]] = {}
+    for task, model, seed in units:
+        if task.name not in prints:
+            prints[task.name] = task_fingerprint(task)
+        res = _load_run(run_file(out_dir, task.name, model, seed), task, model,
+                        prints[task.name])
+        if res is not None:
+            res.seed = seed
+            done[(task.name, model, seed)] = res
     return done
 
 

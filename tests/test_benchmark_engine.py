@@ -1,0 +1,101 @@
+"""The execution engine: serial, joblib processes and Ray give the same results."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+from test_benchmark_holdout import panel
+
+from tsforecast.benchmark import BenchmarkInputError, resolve_config, run_benchmark
+from tsforecast.benchmark.engine import RAY_MISSING
+
+TIMINGS = ["fit_seconds", "predict_seconds", "train_windows_per_second"]
+
+
+def _config(tmp_path, name, **extra):
+    return {"data": str(tmp_path / "p.csv"), "protocol": "holdout", "horizon": 4,
+            "mase_season": 4, "progress": False, "output": str(tmp_path / name),
+            # seasonal_naive with a bad season fails in its unit: reported, never fatal
+            "models": "naive,drift,seasonal_naive,mean",
+            "model_params": {"seasonal_naive": {"season_length": 0}}, **extra}
+
+
+@pytest.fixture
+def data(tmp_path):
+    panel(tmp_path / "p.csv", lengths=(30, 25, 40, 33, 28))
+    return tmp_path
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a.drop(columns=TIMINGS), b.drop(columns=TIMINGS))
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPU cores")
+def test_two_processes_give_the_serial_leaderboard(data):
+    serial = run_benchmark(_config(data, "serial"))
+    parallel = run_benchmark(_config(data, "parallel", jobs=2))
+    _same(serial.leaderboard, parallel.leaderboard)
+    failed = serial.leaderboard.set_index("model").at["seasonal_naive", "error"]
+    assert failed and "season" in failed
+    saved = sorted(p.name for p in (data / "parallel" / "runs").glob("*.json"))
+    assert saved == sorted(p.name for p in (data / "serial" / "runs").glob("*.json"))
+    assert "2 local processes" in (data / "parallel" / "report.md").read_text()
+    resumed = run_benchmark(_config(data, "parallel", jobs=2, resume=True))
+    _same(parallel.leaderboard, resumed.leaderboard)
+
+
+def test_jobs_and_backend_are_checked():
+    with pytest.raises(BenchmarkInputError, match="at most the"):
+        resolve_config({"suite": "m3", "jobs": (os.cpu_count() or 1) + 1})
+    with pytest.raises(BenchmarkInputError, match="integer >= 1"):
+        resolve_config({"suite": "m3", "jobs": 0})
+    with pytest.raises(BenchmarkInputError, match="backend ray"):
+        resolve_config({"suite": "m3", "address": "ray://x:10001"})
+
+
+def test_ray_missing_is_a_clear_input_error(data, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray":
+            raise ImportError("No module named 'ray'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    with pytest.raises(BenchmarkInputError, match="pip install \"tsforecast\\[ray\\]\""):
+        run_benchmark(_config(data, "ray", backend="ray"))
+    assert not (data / "ray").exists()
+    assert "tsforecast[ray]" in RAY_MISSING
+
+
+def test_ray_gives_the_serial_leaderboard(data):
+    pytest.importorskip("ray")
+    serial = run_benchmark(_config(data, "serial"))
+    on_ray = run_benchmark(_config(data, "ray", backend="ray", jobs=1))
+    _same(serial.leaderboard, on_ray.leaderboard)
+
+
+def test_seeds_give_mean_and_sd_and_rank_by_the_mean(data):
+    import json
+
+    cfg = {**_config(data, "seeds"), "models": "nlinear,naive", "model_params": {},
+           "seeds": "0,1", "max_epochs": 1, "batch_size": 16, "accelerator": "cpu"}
+    res = run_benchmark(cfg)
+    lb = res.leaderboard.set_index("model")
+    runs = data / "seeds" / "runs"
+    per_seed = [json.loads((runs / f"p__nlinear__seed{s}.json").read_text())["metrics"]["smape"]
+                for s in (0, 1)]
+    assert lb.at["nlinear", "smape"] == pytest.approx(sum(per_seed) / 2)
+    assert lb.at["nlinear", "smape_sd"] == pytest.approx(abs(per_seed[0] - per_seed[1]) / 2**0.5)
+    assert lb.at["nlinear", "n_seeds"] == 2 and lb.at["naive", "n_seeds"] == 1
+    assert lb.at["naive", "smape_sd"] == 0
+    assert not (runs / "p__naive__seed0.json").exists()  # classical: once
+    assert list(lb.sort_values("smape").index) == list(res.leaderboard["model"])
+    assert set(res.forecasts.loc[res.forecasts["model"] == "nlinear", "seed"]) == {0, 1}
+    assert "first seed's (0) losses" in (data / "seeds" / "report.md").read_text()
+    with pytest.raises(BenchmarkInputError, match="seeds must be integers"):
+        resolve_config({"suite": "m3", "seeds": "0,-1"})
