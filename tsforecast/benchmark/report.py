@@ -35,6 +35,7 @@ from ..forecasters.registry import get_forecaster
 from .options import OPTIONS, BenchmarkConfig
 from .plots import plot_fan, plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
+from .seeds import combine_seeds
 from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
 from .summary import summary_lines
 
@@ -126,7 +127,9 @@ def _dm_pvalue(loss: pd.Series, best: pd.Series, horizon: int) -> float:
 
 
 def build_leaderboard(results: list[ModelResult], tasks: list[Task]) -> pd.DataFrame:
-    """One row per data set and model: metrics, rank, DM p-value vs the best, timings."""
+    """One row per data set and model: metrics, rank, DM p-value vs the best, timings
+    (several seeds: their mean, ``<metric>_sd`` and the first seed's DM losses)."""
+    results = combine_seeds(results)
     by_task = {t.name: t for t in tasks}
     frames = []
     for name, task in by_task.items():
@@ -185,6 +188,8 @@ def metrics_by_series(results: list[ModelResult]) -> pd.DataFrame:
             f = r.evaluation.by_series.copy()
             f.insert(0, "model", r.model)
             f.insert(0, "dataset", r.dataset)
+            if r.seed is not None:
+                f.insert(2, "seed", r.seed)
             frames.append(f)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -331,7 +336,7 @@ class ReportWriter:
         self._write_leaderboard(lb, by_series)
         plots: dict[str, list[str]] = {}
         for task in self.tasks:
-            rs = [r for r in results if r.dataset == task.name]
+            rs = [r for r in combine_seeds(results) if r.dataset == task.name]
             files = []
             stem = safe_name(task.name)
             try:
@@ -413,7 +418,7 @@ class ReportWriter:
         cfg = self.cfg
         title = cfg.suite or ", ".join(t.name for t in self.tasks)
         lines = [f"# tsforecast benchmark: {title}", ""]
-        done = len(results)
+        done = len(combine_seeds(results))
         total = len(self.tasks) * len(cfg.models)
         if partial:
             lines += [f"**Partial results: {done} of {total} model runs finished.**", ""]
@@ -460,6 +465,11 @@ class ReportWriter:
             lines += ["## Overall", "", "Series-weighted mean over the data sets "
                       "(sMAPE and MASE per data set beside it):", "",
                       *summary_lines(lb, published=cfg.suite == "m3"), ""]
+        if cfg.seeds:
+            lines += [f"Neural models ran once per seed ({', '.join(map(str, cfg.seeds))}): "
+                      "metrics are the mean, `_sd` the standard deviation over seeds, ranks "
+                      f"use the mean; DM p-values use the first seed's ({cfg.seeds[0]}) "
+                      "losses. Classical models ran once (deterministic, sd 0).", ""]
         notes = self.all_notes(results)
         if notes:
             lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
