@@ -7,6 +7,9 @@
     tsforecast benchmark --data ETTh1.csv --target OT --protocol ltsf --lookback 96 --horizon 96
     tsforecast benchmark --config benchmarks/configs/stocks.toml --models nlinear,naive
     tsforecast benchmark --suite stocks --output out --resume   # finish an interrupted run
+    tsforecast benchmark --suite m3 --quick --jobs 2            # M3 hold-out, 2 processes
+    tsforecast benchmark --data panel.csv --protocol holdout --horizon 8 --mase-season 4
+    tsforecast benchmark --suite m3 --models nlinear,naive --seeds 0,1,2 --backend ray
     tsforecast datasets                            # list the bundled data
 
 Bad input (unknown suite, model, column or protocol, a horizon longer than the test
