@@ -118,3 +118,15 @@ def test_overall_table_is_series_weighted():
     assert np.isnan(table.at["theta", "smape"])  # failed on b: no overall score
     assert table.at["theta", "smape_a"] == 8.0
     assert "Theta (Makridakis & Hibon 2000) 13.01" in format_summary(lb, published=True)
+
+
+def test_holdout_combination_members_get_the_season(tmp_path):
+    from tsforecast.benchmark.datasets import Dataset
+    from tsforecast.benchmark.unit import model_params
+
+    cfg = resolve_config({**FAST, "data": str(tmp_path), "horizon": 4, "mase_season": 4,
+                          "models": "combination"})
+    ds = Dataset("p", pd.DataFrame(), ["y"], [], "unique_id", 4, horizon=4, mase_season=4)
+    members = model_params("combination", cfg, ds, None, str(tmp_path))["members"]
+    assert members == [("ets", {"season_length": 4}), ("theta", {"season_length": 4}),
+                       ("arima", {"season_length": 4})]

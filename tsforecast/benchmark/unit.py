@@ -61,8 +61,19 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
             trainer_kwargs={"logger": False, "default_root_dir": workdir},
         )
     p = {k: v for k, v in p.items() if k in accepted}
+    if cfg.protocol == "holdout" and "members" in accepted:
+        p["members"] = _seasonal_members(klass, ds.season_length)
     p.update((cfg.model_params or {}).get(name, {}))
     return p
+
+
+def _seasonal_members(klass, season: int | None) -> list:
+    """A combination's default members, each given the data set's season (holdout data
+    have a made-up daily index, from which a member would infer a weekly season)."""
+    members = klass().members
+    return [(m, {"season_length": season})
+            if isinstance(m, str) and "season_length" in get_forecaster(m).param_names()
+            else m for m in members]
 
 
 # -- one model -------------------------------------------------------------------------------
