@@ -1,6 +1,6 @@
 """Why RevIN is on by default: the same LSTM with and without per-window normalisation.
 
-Fits ``LSTMForecaster`` twice (``revin=True`` / ``revin=False``, everything else equal) on
+Fits ``LSTMForecaster`` twice (``normalization="revin"`` / ``"none"``, everything else equal) on
 the bundled hourly weather (TEMP) and daily stock prices (adj_close, AAPL/MSFT/IBM as one
 global model), then backtests on the held-out last 20% and prints MAE and MASE next to
 the naive forecast.
@@ -23,8 +23,8 @@ def run(name, data, cut, kw, epochs, season):
     train = data[data.index < cut]
     rows = []
     models = {
-        "lstm revin=True": tsf.LSTMForecaster(revin=True, max_epochs=epochs, **kw),
-        "lstm revin=False": tsf.LSTMForecaster(revin=False, max_epochs=epochs, **kw),
+        "lstm revin=True": tsf.LSTMForecaster(normalization="revin", max_epochs=epochs, **kw),
+        "lstm revin=False": tsf.LSTMForecaster(normalization="none", max_epochs=epochs, **kw),
         "naive": tsf.make_forecaster("naive", horizon=kw["horizon"], target=kw["target"],
                                      id_col=kw.get("id_col")),
     }
