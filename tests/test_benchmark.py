@@ -17,6 +17,7 @@ from tsforecast.benchmark import (
     run_benchmark,
 )
 from tsforecast.benchmark.datasets import load_datasets
+from tsforecast.benchmark.options import QUICK
 from tsforecast.benchmark.protocol import ltsf_borders, prepare_ltsf
 from tsforecast.datasets import load_stocks
 from tsforecast.forecasters import DriftForecaster, NLinearForecaster
@@ -246,7 +247,8 @@ def test_config_validation_and_committed_configs(tmp_path, csv_path):
                        "output": str(tmp_path)})
     cfg = resolve_config({"suite": "weather", "quick": True, "models": ["dlinear"]})
     assert cfg.target == ["TEMP"] and cfg.lookback == 168 and cfg.horizon == 24
-    assert cfg.fill_missing == "interpolate" and cfg.history == 4380 and cfg.max_epochs == 3
+    assert cfg.fill_missing == "interpolate" and cfg.history == 4380 and cfg.max_epochs is None
+    assert cfg.max_steps == QUICK["max_steps"]
     assert cfg.models == ["dlinear", "naive"]  # naive: the reference of skill
     ltsf = resolve_config({"data": str(csv_path), "protocol": "ltsf"})
     assert "ets" not in ltsf.models and {"naive", "seasonal_naive", "nlinear"} <= set(ltsf.models)

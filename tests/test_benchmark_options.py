@@ -113,9 +113,20 @@ def test_quick_flag_drops_the_config_files_training_budget(tmp_path, csv_path):
     toml.write_text(f'data = "{csv_path.as_posix()}"\nmax_epochs = 10\nlookback = 24\n')
     assert resolve_config(config_from_cli({}, toml)).max_epochs == 10
     quick = resolve_config(config_from_cli({"quick": True}, toml))
-    assert quick.max_epochs == QUICK["max_epochs"] and quick.lookback == 24
+    # quick: a step budget alone, the file's epoch limit dropped
+    assert quick.max_steps == QUICK["max_steps"] and quick.max_epochs is None
+    assert quick.lookback == 24
     flag = resolve_config(config_from_cli({"quick": True, "max_epochs": 5}, toml))
-    assert flag.max_epochs == 5
+    assert flag.max_epochs == 5 and flag.max_steps == QUICK["max_steps"]  # whichever first
+
+
+def test_max_steps_alone_lifts_the_default_epoch_limit(csv_path):
+    steps = resolve_config({"data": str(csv_path), "max_steps": 50})
+    assert steps.max_steps == 50 and steps.max_epochs is None
+    both = resolve_config({"data": str(csv_path), "max_steps": 50, "max_epochs": 4})
+    assert (both.max_steps, both.max_epochs) == (50, 4)
+    plain = resolve_config({"data": str(csv_path)})
+    assert plain.max_steps is None and plain.max_epochs == 20
 
 
 def test_config_keys_are_the_options():
@@ -163,7 +174,8 @@ def test_cross_option_rules(csv_path):
     cfg = resolve_config({"suite": "stocks", "models": "nlinear", "quick": True})
     assert cfg.models == ["nlinear", "naive", "drift"] and cfg.history == 750
     assert cfg.required_models == ["naive", "drift"]
-    assert any(n.startswith("quick mode: max_epochs=3, history") for n in cfg.notes)
+    assert any(n.startswith(f"quick mode: max_steps={QUICK['max_steps']}, history")
+               for n in cfg.notes)
 
 
 def test_report_settings_list_every_resolved_option(csv_path, tmp_path):

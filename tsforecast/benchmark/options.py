@@ -84,7 +84,9 @@ HOLDOUT_COLUMNS = {"id_col": "unique_id", "time_col": "ds", "target": "y"}
 #: What ``quick`` changes (only options the user did not set explicitly; with ``--quick`` on
 #: the command line these keys of a config file are ignored too).
 QUICK = {
-    "max_epochs": 3,
+    # every neural net gets the same number of optimiser steps, whatever its data's size
+    # (3 epochs of the quick weather data were ~40 steps: too few for any net)
+    "max_steps": 300,
     "history": {"stocks": 750, "weather": 4380, None: 5000},  # last rows (timestamps) kept
     "train_stride": {"ltsf": 4},  # neural training-window stride in ltsf quick runs
 }
@@ -197,7 +199,12 @@ class BenchmarkConfig:
         Fraction(), 0.2)
     ltsf_split: list[float] | None = _option(
         "ltsf only: train, val and test fractions", "protocol", Split(), (0.7, 0.1, 0.2))
-    max_epochs: int | None = _option("neural training epochs", "models", Integer(), 20)
+    max_epochs: int | None = _option(
+        "neural training epochs at most (not applied when only max_steps is set)", "models",
+        Integer(), 20)
+    max_steps: int | None = _option(
+        "neural training: optimiser steps at most; alone, it is the whole budget (no epoch "
+        "limit); with max_epochs, whichever comes first", "models", Integer())
     batch_size: int | None = _option("neural training batch size", "models", Integer(), 256)
     val_fraction: float | None = _option(
         "rolling only: the neural nets' early-stopping tail of their training windows; ltsf "
@@ -230,8 +237,8 @@ class BenchmarkConfig:
         "saved in its runs/ are read back, not rerun (failed ones are rerun); the other "
         "options must be those of its config.json (models may differ)", "run", Flag(), False)
     quick: bool | None = _option(
-        "small fast run: few epochs, shortened history, for the options not set", "run",
-        Flag(), False)
+        "small fast run: a budget of optimiser steps per neural net, shortened history, for "
+        "the options not set", "run", Flag(), False)
     history: int | None = _option(
         "keep only the last N timestamps of the data", "data", Integer(minimum=2))
     id_col: str | None = _option(
@@ -381,13 +388,13 @@ def config_from_cli(values: Mapping[str, Any], config_file: str | Path | None = 
     """The options of a command line: its flags (``values``) over the config file's.
 
     With ``quick`` set on the command line the file's training budget (the keys of
-    :data:`QUICK`) is dropped too, so quick mode's small budget applies unless a flag
-    sets it.
+    :data:`QUICK` and ``max_epochs``) is dropped too, so quick mode's small budget applies
+    unless a flag sets it.
     """
     given = {k: v for k, v in values.items() if k in OPTIONS and v is not None}
     base = load_config_file(config_file) if config_file else BenchmarkConfig()
     if given.get("quick"):
-        base = dataclasses.replace(base, **dict.fromkeys(QUICK))
+        base = dataclasses.replace(base, **dict.fromkeys([*QUICK, "max_epochs"]))
     return base.merged(BenchmarkConfig(**given))
 
 
@@ -395,7 +402,7 @@ def config_from_cli(values: Mapping[str, Any], config_file: str | Path | None = 
 def _quick_defaults(suite: str | None, protocol: str) -> dict[str, Any]:
     """The values quick mode gives options that are not set (``None``: leave unset)."""
     return {
-        "max_epochs": QUICK["max_epochs"],
+        "max_steps": QUICK["max_steps"],
         # the ltsf borders are fixed; quick uses fewer epochs/windows instead
         "history": None if protocol in ("ltsf", "holdout")
         else QUICK["history"].get(suite, QUICK["history"][None]),
@@ -431,6 +438,8 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         for name, value in HOLDOUT_COLUMNS.items():
             raw[name] = value if raw[name] is None else raw[name]
     values = {name: opt.parse(raw[name]) for name, opt in OPTIONS.items()}
+    if raw["max_steps"] is not None and raw["max_epochs"] is None:
+        values["max_epochs"] = None  # a step budget alone: no default epoch limit
 
     # -- rules that tie options together
     if suite is not None and values["data"] is not None:
@@ -456,7 +465,7 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         values["models"] = default_models(protocol)
     required = add_reference_models(values, suite, notes)
     if values["quick"]:
-        changed = [f"max_epochs={values['max_epochs']}"] if "max_epochs" in quick_set else []
+        changed = [f"max_steps={values['max_steps']}"] if "max_steps" in quick_set else []
         if "history" in quick_set:
             changed.append(f"history shortened to the last {values['history']} timestamps")
         if "train_stride" in quick_set and values["train_stride"] > 1:

@@ -54,7 +54,8 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
         p["lookback"] = ds.lookback or cfg.lookback
     if neural:
         p.update(
-            max_epochs=cfg.max_epochs, batch_size=cfg.batch_size,
+            max_epochs=cfg.max_epochs, max_steps=cfg.max_steps,
+            batch_size=cfg.batch_size,
             accelerator=cfg.accelerator, devices=cfg.devices, precision=cfg.precision,
             val_fraction=task.val_fraction if task is not None else cfg.val_fraction,
             stride=cfg.train_stride, verbose=False,
