@@ -9,10 +9,14 @@ network on the same lazy windows with the same batch size and optimiser:
 * ``loop``: ``for batch in loader: zero_grad; loss = mse(net(batch), y); backward; step``.
 
 Throughput is training windows per second (windows x epochs / seconds); the target is
-``fit >= 0.9 x loop`` (framework overhead under 10%).
+``fit >= 0.9 x loop`` (framework overhead under 10%). Each model trains with its
+forecaster's defaults (net hyperparameters, normalisation, batch size unless
+``--batch-size`` is given). ``lstm_stepwise`` is the step-wise LSTM of before the
+segment LSTM (``segment_length=1``, 2 layers of 64, the direct head, RevIN), for the
+segment LSTM's speed-up in the same run.
 
     python benchmarks/bench_training.py [--rows 20000] [--epochs 2] [--models lstm,nlinear]
-        [--accelerator cpu] [--precision 32-true]
+        [--batch-size 256] [--threads 2] [--accelerator cpu] [--precision 32-true]
 """
 
 from __future__ import annotations
@@ -25,21 +29,43 @@ import torch
 import tsforecast as tsf
 from tsforecast.data import SeriesScaler, WindowDataset, make_loader, to_series
 from tsforecast.forecasters import NEURAL
-from tsforecast.nets import Dims, build_net, count_parameters
+from tsforecast.nets import NETS, Dims, build_net, count_parameters
+
+#: Variants of registered nets, by name: (net, constructor arguments).
+VARIANTS = {
+    "lstm_stepwise": ("lstm", {"segment_length": 1, "hidden_size": 64, "num_layers": 2,
+                               "decoder": "direct", "channel_independent": False,
+                               "normalization": "revin"}),
+}
+
+
+def forecaster(name, args):
+    """The forecaster ``name`` (a net or a variant) as ``fit`` runs it."""
+    net, extra = VARIANTS.get(name, (name, {}))
+    batch = {} if args.batch_size is None else {"batch_size": args.batch_size}
+    return tsf.make_forecaster(
+        net, lookback=args.lookback, horizon=args.horizon, target=args.target,
+        fill_missing="interpolate", max_epochs=args.epochs, val_fraction=0.0, random_state=0,
+        accelerator=args.accelerator, devices=1, precision=args.precision, verbose=False,
+        trainer_kwargs={"logger": False}, **batch, **extra,
+    )
 
 
 def hand_loop(df, name, args, device) -> float:
     """Windows/second of a bare PyTorch loop over the same windows and net."""
+    f = forecaster(name, args)
+    net_name = f.net
+    config = {k: getattr(f, k) for k in NETS[net_name].config.__dataclass_fields__}
     torch.manual_seed(0)
     layout, series = to_series(df, args.target, fill_missing="interpolate")
     arr = series[0].values
     sc = SeriesScaler("standard").fit(["series"], [arr], [len(arr)])
     ds = WindowDataset([arr], args.lookback, args.horizon, n_targets=1,
                        loc=[sc.loc_["series"]], scale=[sc.scale_["series"]])
-    loader = make_loader(ds, args.batch_size, shuffle=True, seed=0,
+    loader = make_loader(ds, f.batch_size, shuffle=True, seed=0,
                          pin_memory=device.type == "cuda")
     dims = Dims(args.lookback, args.horizon, layout.n_targets, layout.n_inputs)
-    net = build_net(name, dims).to(device)
+    net = build_net(net_name, dims, normalization=f.normalization, **config).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     amp = args.precision.startswith("bf16")
     start = time.perf_counter()
@@ -57,17 +83,12 @@ def hand_loop(df, name, args, device) -> float:
     return len(ds) * args.epochs / (time.perf_counter() - start)
 
 
-def fit_path(df, name, args) -> tuple[float, int]:
-    f = tsf.make_forecaster(
-        name, lookback=args.lookback, horizon=args.horizon, target=args.target,
-        fill_missing="interpolate", batch_size=args.batch_size, max_epochs=args.epochs,
-        val_fraction=0.0, random_state=0, accelerator=args.accelerator, devices=1,
-        precision=args.precision, verbose=False, trainer_kwargs={"logger": False},
-    )
+def fit_path(df, name, args) -> tuple[float, int, int]:
+    f = forecaster(name, args)
     start = time.perf_counter()
     f.fit(df)
     seconds = time.perf_counter() - start
-    return f.train_windows_ * args.epochs / seconds, count_parameters(f.net_)
+    return f.train_windows_ * args.epochs / seconds, count_parameters(f.net_), f.batch_size
 
 
 def main() -> None:
@@ -76,23 +97,29 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--lookback", type=int, default=168)
     p.add_argument("--horizon", type=int, default=24)
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="default: each forecaster's own default batch size")
     p.add_argument("--target", default="TEMP")
-    p.add_argument("--models", default=",".join(NEURAL))
+    p.add_argument("--models", default=",".join([*NEURAL, *VARIANTS]))
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--accelerator", default="cpu")
     p.add_argument("--precision", default="32-true")
     args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     df = tsf.datasets.load_weather().iloc[-args.rows :][[args.target]]
     device = torch.device("cuda" if args.accelerator in ("gpu", "cuda") else "cpu")
     print(f"weather[{args.target}] last {len(df):,} rows, lookback {args.lookback}, "
-          f"horizon {args.horizon}, batch {args.batch_size}, {args.epochs} epochs, "
+          f"horizon {args.horizon}, {args.epochs} epochs, "
           f"{args.accelerator} {args.precision}, torch threads {torch.get_num_threads()}")
-    print(f"{'model':<18} {'params':>9} {'loop win/s':>11} {'fit win/s':>10} {'fit/loop':>9}")
+    print(f"{'model':<18} {'params':>9} {'batch':>5} {'loop win/s':>11} {'fit win/s':>10} "
+          f"{'fit/loop':>9}")
     for name in args.models.split(","):
         loop = hand_loop(df, name, args, device)
-        fit, n_params = fit_path(df, name, args)
-        print(f"{name:<18} {n_params:>9,} {loop:>11,.0f} {fit:>10,.0f} {fit / loop:>9.2f}")
+        fit, n_params, batch = fit_path(df, name, args)
+        print(f"{name:<18} {n_params:>9,} {batch:>5} {loop:>11,.0f} {fit:>10,.0f} "
+              f"{fit / loop:>9.2f}", flush=True)
 
 
 if __name__ == "__main__":
