@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_benchmark_holdout import panel
@@ -32,17 +33,29 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(a.drop(columns=TIMINGS), b.drop(columns=TIMINGS))
 
 
+def _rolling(tmp_path, name, **extra):
+    """A rolling-origin run over a 3-series long file: its units go to the processes."""
+    n = 200
+    t = np.arange(n)
+    pd.concat([pd.DataFrame({"date": pd.date_range("2022-01-01", periods=n, freq="h"),
+                             "id": f"s{k}", "y": np.sin(2 * np.pi * t / 24) + k + 0.01 * t})
+               for k in range(3)]).to_csv(tmp_path / "long.csv", index=False)
+    return {**_config(tmp_path, name, **extra), "data": str(tmp_path / "long.csv"),
+            "protocol": "rolling", "id_col": "id", "target": "y", "lookback": 24,
+            "horizon": 6, "mase_season": 24}
+
+
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPU cores")
 def test_two_processes_give_the_serial_leaderboard(data):
-    serial = run_benchmark(_config(data, "serial"))
-    parallel = run_benchmark(_config(data, "parallel", jobs=2))
+    serial = run_benchmark(_rolling(data, "serial"))
+    parallel = run_benchmark(_rolling(data, "parallel", jobs=2))
     _same(serial.leaderboard, parallel.leaderboard)
     failed = serial.leaderboard.set_index("model").at["seasonal_naive", "error"]
     assert failed and "season" in failed
     saved = sorted(p.name for p in (data / "parallel" / "runs").glob("*.json"))
     assert saved == sorted(p.name for p in (data / "serial" / "runs").glob("*.json"))
     assert "2 local processes" in (data / "parallel" / "report.md").read_text()
-    resumed = run_benchmark(_config(data, "parallel", jobs=2, resume=True))
+    resumed = run_benchmark(_rolling(data, "parallel", jobs=2, resume=True))
     _same(parallel.leaderboard, resumed.leaderboard)
 
 
@@ -99,3 +112,24 @@ def test_seeds_give_mean_and_sd_and_rank_by_the_mean(data):
     assert "first seed's (0) losses" in (data / "seeds" / "report.md").read_text()
     with pytest.raises(BenchmarkInputError, match="seeds must be integers"):
         resolve_config({"suite": "m3", "seeds": "0,-1"})
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPU cores")
+def test_holdout_jobs_split_the_local_models_series(data):
+    """Holdout runs keep their few units here and fit the series on the processes."""
+    from tsforecast.benchmark.unit import model_params, series_parallel
+
+    models = {"models": "naive,theta,combination",
+              "model_params": {"combination": {"members": ["theta", "naive"]}}}
+    serial = run_benchmark(_config(data, "one", **models))
+    split = run_benchmark(_config(data, "split", jobs=2, **models))
+    _same(serial.leaderboard, split.leaderboard)
+    assert "local models fitted their series on 2 processes" in (
+        data / "split" / "report.md").read_text()
+    cfg = resolve_config(_config(data, "x", jobs=2, **models))
+    assert series_parallel(cfg)
+    ds = split.tasks[0].dataset
+    params = model_params("combination", cfg, ds, None, str(data))
+    assert params["n_jobs"] == 2
+    # members named alone get the data set's season (not the made-up daily index's)
+    assert params["members"] == [("theta", {"season_length": ds.season_length}), "naive"]

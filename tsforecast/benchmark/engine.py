@@ -3,7 +3,9 @@ as Ray tasks; one switch, the same results.
 
 * ``jobs=1`` (``backend="local"``): a plain loop in this process.
 * ``jobs=N`` (``backend="local"``): N joblib processes (the loky backend); never more
-  than the CPU count (checked by the option).
+  than the CPU count (checked by the option). Holdout runs (a few units over thousands of
+  series) instead run their units here, one after another, and the local models fit their
+  series on the N processes (their ``n_jobs``; :func:`~.unit.series_parallel`).
 * ``backend="ray"``: one Ray task per unit; ``ray.init()`` starts a local Ray with
   ``num_cpus=jobs`` unless ``address`` names an existing cluster. Ray is optional and
   imported only here, when asked for.
@@ -24,7 +26,7 @@ from pathlib import Path
 from .options import BenchmarkConfig, BenchmarkInputError
 from .results import ModelResult
 from .task import Task
-from .unit import run_model
+from .unit import run_model, series_parallel
 
 __all__ = ["RAY_MISSING", "Unit", "check_backend", "engine_notes", "execute", "plan_units", "unit_key"]
 
@@ -66,6 +68,10 @@ def engine_notes(cfg: BenchmarkConfig, units: Sequence[Unit]) -> list[str]:
         where = (f"Ray cluster {cfg.address}" if cfg.address
                  else f"a local Ray with {cfg.jobs} CPU(s)")
         return [f"{len(units)} unit(s) (data set, model, seed) ran as Ray tasks on {where}"]
+    if series_parallel(cfg):
+        return [f"{len(units)} unit(s) (data set, model, seed) ran one after another; the "
+                f"local models fitted their series on {cfg.jobs} processes (joblib); results "
+                "equal the serial run's"]
     if cfg.jobs > 1:
         return [f"{len(units)} unit(s) (data set, model, seed) ran on {min(cfg.jobs, len(units))} "
                 "local processes (joblib, loky); results equal the serial run's"]
@@ -96,7 +102,7 @@ def execute(units: Sequence[Unit], cfg: BenchmarkConfig, workdir: str,
         return
     if cfg.backend == "ray":
         yield from _ray(units, cfg, workdir, errors_log)
-    elif cfg.jobs <= 1 or len(units) == 1:
+    elif cfg.jobs <= 1 or len(units) == 1 or series_parallel(cfg):
         for i, unit in enumerate(units):
             yield i, _run(unit, cfg, workdir, errors_log)
     else:

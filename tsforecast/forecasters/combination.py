@@ -37,6 +37,7 @@ class CombinationForecaster(BaseForecaster):
         Param("members", ("ets", "theta", "arima"), "registered names, or (name, params) "
               "pairs, of the forecasters to combine."),
         Param("combine", "mean", '"mean" or "median" of the member point forecasts.'),
+        Param("n_jobs", 1, "joblib jobs of the members that fit their series one by one."),
     )
 
     def _members(self) -> list[BaseForecaster]:
@@ -60,6 +61,9 @@ class CombinationForecaster(BaseForecaster):
         if isinstance(self.members, str) or not self.members:
             raise ValueError(f"members must be a non-empty list of forecaster names, got "
                              f"{self.members!r}")
+        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not isinstance(
+                self.n_jobs, int) or self.n_jobs == 0):
+            raise ValueError(f"n_jobs must be a non-zero integer or None, got {self.n_jobs!r}")
         if self.combine not in ("mean", "median"):
             raise ValueError(f'combine must be "mean" or "median", got {self.combine!r}')
         for member in self._members():
