@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 
 import tsforecast as tsf
@@ -216,7 +217,24 @@ def test_per_net_default_normalization():
     assert tsf.LSTMForecaster().normalization == "last_value"
     assert tsf.LSTMAttentionForecaster().normalization == "last_value"
     assert tsf.PatchTransformerForecaster().normalization == "revin"
+    assert tsf.DLinearForecaster().normalization == "last_value"
     assert "last_value" in tsf.LSTMForecaster.__doc__
+
+
+@pytest.mark.parametrize("name", ["nlinear", "dlinear"])
+def test_linear_nets_start_from_the_random_walk(name):
+    """zero_init (the default): the untrained net forecasts each window's last value."""
+    from tsforecast.nets import Dims, build_net
+
+    torch.manual_seed(0)
+    dims = Dims(lookback=12, horizon=3, n_targets=2, n_inputs=2)
+    x = torch.randn(5, 12, 2).cumsum(1) * 10 + 50
+    batch = {"x": x, "x_future": torch.zeros(5, 3, 0)}
+    net = build_net(name, dims, normalization=tsf.make_forecaster(name).normalization)
+    out = net(batch)  # [B, H, T]
+    torch.testing.assert_close(out, x[:, -1:, :].expand(5, 3, 2))
+    uniform = build_net(name, dims, normalization="last_value", zero_init=False)(batch)
+    assert not torch.allclose(uniform, out)  # the old init does not
 
 
 def test_revin_is_a_deprecated_alias(quiet, sine, tmp_path):

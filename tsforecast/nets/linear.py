@@ -11,6 +11,12 @@ window, every channel (covariates included), to the ``H * T`` outputs: channels 
 * NLinear: subtract the window's last value, apply a Linear, add the last value back.
 
 For quantile forecasts each linear layer outputs ``H * Q`` values per channel.
+
+Both start from all-zero weights (``zero_init=True``): NLinear's untrained forecast is the last
+value, and so is DLinear's under its default last-value normalisation. Training moves them away
+from the random walk only as far as the data pay for it; early stopping on the validation windows
+keeps them there on data without structure (prices). Chosen on validation data:
+``benchmarks/ablate_rnn.py --model nlinear`` / ``--model dlinear``.
 """
 
 from __future__ import annotations
@@ -29,12 +35,19 @@ __all__ = ["ChannelLinear", "DLinearConfig", "DLinearNet", "NLinearConfig", "NLi
 
 _INDEPENDENT_DOC = ("each target channel its own series through shared weights (covariates "
                     "ignored); False: one Linear over all channels and covariates.")
+_ZERO_INIT_DOC = ("start from all-zero weights, i.e. from the random walk: NLinear then "
+                  "forecasts the last value, DLinear too under last-value normalisation; "
+                  "False: nn.Linear's uniform init.")
 
 
 class ChannelLinear(nn.Module):
-    """Linear map over the last axis of ``[B, T, in]``, shared or separate per channel T."""
+    """Linear map over the last axis of ``[B, T, in]``, shared or separate per channel T.
 
-    def __init__(self, n_channels: int, in_features: int, out_features: int, individual: bool):
+    ``zero_init``: all weights and biases start at 0 (else ``nn.Linear``'s uniform range).
+    """
+
+    def __init__(self, n_channels: int, in_features: int, out_features: int, individual: bool,
+                 zero_init: bool = False):
         super().__init__()
         self.individual = individual
         if individual:
@@ -44,6 +57,10 @@ class ChannelLinear(nn.Module):
             self.bias = nn.Parameter(torch.empty(n_channels, out_features).uniform_(-bound, bound))
         else:
             self.linear = nn.Linear(in_features, out_features)
+        if zero_init:
+            with torch.no_grad():
+                for param in self.parameters():
+                    param.zero_()
 
     def forward(self, x: Tensor) -> Tensor:
         if self.individual:
@@ -55,6 +72,7 @@ def _check_linear_config(config) -> None:
     name = type(config).__name__
     check_bool(name, "individual", config.individual)
     check_bool(name, "channel_independent", config.channel_independent)
+    check_bool(name, "zero_init", config.zero_init)
     if config.individual and not config.channel_independent:
         raise ValueError(f"{name}.individual=True needs channel_independent=True "
                          "(one Linear per channel)")
@@ -64,8 +82,10 @@ def _linear(dims: Dims, config) -> ChannelLinear:
     """The net's Linear: per target channel ``L -> H*Q``, or mixing ``C_in*L -> T*H*Q``."""
     n_out = dims.horizon * dims.n_outputs
     if config.channel_independent:
-        return ChannelLinear(dims.n_targets, dims.lookback, n_out, config.individual)
-    return ChannelLinear(1, dims.n_inputs * dims.lookback, dims.n_targets * n_out, False)
+        return ChannelLinear(dims.n_targets, dims.lookback, n_out, config.individual,
+                             config.zero_init)
+    return ChannelLinear(1, dims.n_inputs * dims.lookback, dims.n_targets * n_out, False,
+                         config.zero_init)
 
 
 def _series(batch: dict[str, Tensor], dims: Dims, independent: bool) -> Tensor:
@@ -98,6 +118,7 @@ class DLinearConfig:
         default=False, metadata={"doc": "one Linear per target channel instead of one shared."}
     )
     channel_independent: bool = field(default=True, metadata={"doc": _INDEPENDENT_DOC})
+    zero_init: bool = field(default=True, metadata={"doc": _ZERO_INIT_DOC})
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -106,7 +127,8 @@ class DLinearConfig:
         _check_linear_config(self)
 
 
-@register_net("dlinear", forecaster="DLinearForecaster", config=DLinearConfig)
+@register_net("dlinear", forecaster="DLinearForecaster", config=DLinearConfig,
+              defaults={"normalization": "last_value"})
 class DLinearNet(nn.Module):
     """Trend/seasonal decomposition, one Linear L -> H*Q for each part."""
 
@@ -149,6 +171,7 @@ class NLinearConfig:
         default=False, metadata={"doc": "one Linear per target channel instead of one shared."}
     )
     channel_independent: bool = field(default=True, metadata={"doc": _INDEPENDENT_DOC})
+    zero_init: bool = field(default=True, metadata={"doc": _ZERO_INIT_DOC})
 
     def __post_init__(self) -> None:
         _check_linear_config(self)
