@@ -120,13 +120,16 @@ def test_quick_flag_drops_the_config_files_training_budget(tmp_path, csv_path):
     assert flag.max_epochs == 5 and flag.max_steps == QUICK["max_steps"]  # whichever first
 
 
-def test_max_steps_alone_lifts_the_default_epoch_limit(csv_path):
+def test_a_budget_set_alone_lifts_the_other_default_limit(csv_path):
     steps = resolve_config({"data": str(csv_path), "max_steps": 50})
     assert steps.max_steps == 50 and steps.max_epochs is None
+    epochs = resolve_config({"data": str(csv_path), "max_epochs": 4})
+    assert epochs.max_epochs == 4 and epochs.max_steps is None
     both = resolve_config({"data": str(csv_path), "max_steps": 50, "max_epochs": 4})
     assert (both.max_steps, both.max_epochs) == (50, 4)
-    plain = resolve_config({"data": str(csv_path)})
-    assert plain.max_steps is None and plain.max_epochs == 20
+    plain = resolve_config({"data": str(csv_path)})  # defaults: whichever comes first
+    assert (plain.max_steps, plain.max_epochs) == (OPTIONS["max_steps"].default,
+                                                    OPTIONS["max_epochs"].default)
 
 
 def test_config_keys_are_the_options():

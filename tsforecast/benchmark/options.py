@@ -200,11 +200,12 @@ class BenchmarkConfig:
     ltsf_split: list[float] | None = _option(
         "ltsf only: train, val and test fractions", "protocol", Split(), (0.7, 0.1, 0.2))
     max_epochs: int | None = _option(
-        "neural training epochs at most (not applied when only max_steps is set)", "models",
-        Integer(), 20)
+        "neural training epochs at most; set alone, it is the whole budget (no step limit)",
+        "models", Integer(), 20)
     max_steps: int | None = _option(
-        "neural training: optimiser steps at most; alone, it is the whole budget (no epoch "
-        "limit); with max_epochs, whichever comes first", "models", Integer())
+        "neural training: optimiser steps at most; set alone, it is the whole budget (no "
+        "epoch limit); by default both limits apply, whichever comes first", "models",
+        Integer(), 600)
     batch_size: int | None = _option("neural training batch size", "models", Integer(), 256)
     val_fraction: float | None = _option(
         "rolling only: the neural nets' early-stopping tail of their training windows; ltsf "
@@ -439,8 +440,11 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         for name, value in HOLDOUT_COLUMNS.items():
             raw[name] = value if raw[name] is None else raw[name]
     values = {name: opt.parse(raw[name]) for name, opt in OPTIONS.items()}
+    # a budget set alone is the whole budget: the other limit's default is lifted
     if raw["max_steps"] is not None and raw["max_epochs"] is None:
-        values["max_epochs"] = None  # a step budget alone: no default epoch limit
+        values["max_epochs"] = None
+    elif raw["max_epochs"] is not None and raw["max_steps"] is None:
+        values["max_steps"] = None
 
     # -- rules that tie options together
     if suite is not None and values["data"] is not None:
