@@ -10,7 +10,14 @@ windows for torch (imported on first use, so ``import tsforecast.data`` needs no
 from .frames import FILL_POLICIES, Layout, SeriesData, check_index, split_series, to_series
 from .scaling import SCALERS, SeriesScaler
 from .spec import DataSpec, quantile_column, quantile_label, quantile_level
-from .splits import SEGMENTS, check_sizes, count_windows, segment_bounds, split_borders
+from .splits import (
+    SEGMENTS,
+    check_min_context,
+    check_sizes,
+    count_windows,
+    segment_bounds,
+    split_borders,
+)
 from .timeindex import calendar_features, future_index, infer_freq, season_length
 
 _TORCH_NAMES = ("WindowDataset", "make_loader")
@@ -35,6 +42,7 @@ __all__ = [
     "WindowDataset",
     "calendar_features",
     "check_index",
+    "check_min_context",
     "check_sizes",
     "count_windows",
     "future_index",

@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SEGMENTS", "check_sizes", "count_windows", "segment_bounds", "split_borders"]
+__all__ = [
+    "SEGMENTS", "check_min_context", "check_sizes", "count_windows", "segment_bounds",
+    "split_borders",
+]
 
 SEGMENTS = ("train", "val", "test")
 
@@ -22,6 +25,18 @@ def check_sizes(lookback: int, horizon: int, stride: int = 1) -> None:
     for name, value in (("lookback", lookback), ("horizon", horizon), ("stride", stride)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+
+
+def check_min_context(min_context, lookback: int) -> int:
+    """``min_context`` as an int (``None``: ``lookback``, no padding); a ValueError naming
+    it unless it is an integer in ``[1, lookback]``."""
+    if min_context is None:
+        return int(lookback)
+    if (isinstance(min_context, bool) or not isinstance(min_context, int | np.integer)
+            or not 1 <= min_context <= lookback):
+        raise ValueError(f"min_context must be None or an integer from 1 to lookback "
+                         f"({lookback}), got {min_context!r}")
+    return int(min_context)
 
 
 def split_borders(index: pd.Index, split) -> tuple[int, int]:

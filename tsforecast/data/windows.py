@@ -12,6 +12,13 @@ A window with origin ``t`` reads inputs ``[t - lookback, t)`` and targets
 the previous segment (as the long-horizon papers do) but no target step is ever shared
 between segments. Origins are anchored at the segment end, so the most recent window is
 always present and the count is ``(last - first) // stride + 1``.
+
+Short series (``min_context < lookback``): an origin then needs only ``min_context`` rows
+before it, ``t >= max(start, min_context)``. The input steps before row 0 are *padding*:
+0 in scaled units, and ``batch["mask"]`` ``[B, L]`` (float32, 1 = observed, 0 = padded)
+says which they are. Padding is only ever on the left of the inputs; targets and the
+known-future part are always real rows. The mask is computed per batch from the origins,
+like the windows themselves (nothing is materialised).
 """
 
 from __future__ import annotations
@@ -22,7 +29,42 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from .splits import SEGMENTS, check_sizes, count_windows, segment_bounds, split_borders  # noqa: F401
+from .splits import (  # noqa: F401
+    SEGMENTS,
+    check_min_context,
+    check_sizes,
+    count_windows,
+    segment_bounds,
+    split_borders,
+)
+
+
+def gather_windows(array: np.ndarray, origins: np.ndarray, steps: np.ndarray,
+                   loc: np.ndarray | None = None, scale: np.ndarray | None = None,
+                   pad: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows ``origins[:, None] + steps`` of ``[T, C]`` ``array``: ``[n, len(steps), C]``
+    float32, scaled as ``(x - loc) / scale`` when ``loc`` is given.
+
+    With ``pad``, rows before 0 are allowed: they come back as 0 (in scaled units) and the
+    second result is the ``[n, len(steps)]`` boolean mask of real rows (else None).
+
+    >>> a = np.arange(1, 5, dtype=np.float32)[:, None]
+    >>> block, mask = gather_windows(a, np.array([1]), np.arange(-3, 1), pad=True)
+    >>> block[0, :, 0].tolist(), mask[0].tolist()
+    ([0.0, 0.0, 1.0, 2.0], [False, False, True, True])
+    """
+    idx = origins[:, None] + steps  # [n, S]
+    valid = None
+    if pad:
+        valid = idx >= 0
+        idx = np.maximum(idx, 0)
+    block = np.asarray(array[idx], dtype=np.float32)  # fancy index: a fresh [n, S, C] copy
+    if loc is not None:
+        block -= loc
+        block /= scale
+    if pad:
+        block[~valid] = 0.0
+    return block, valid
 
 
 class WindowDataset(Dataset):
@@ -36,9 +78,12 @@ class WindowDataset(Dataset):
     n_future : the last ``n_future`` columns are known-future covariates.
     bounds : per series, the ``[start, end)`` rows targets may come from (default: all).
     loc, scale : per series ``[C]`` arrays; each batch is ``(x - loc) / scale``.
+    min_context : the fewest real input rows a window needs (``None``: ``lookback``);
+        below ``lookback`` the inputs of early windows are left-padded (module docstring).
 
     Each batch is a dict: ``x [B, L, C]``, ``x_future [B, H, n_future]``,
-    ``y [B, H, n_targets]``, ``series [B]`` (series position) and ``origin [B]``.
+    ``y [B, H, n_targets]``, ``series [B]`` (series position) and ``origin [B]``, plus
+    ``mask [B, L]`` (1 = observed) when ``min_context < lookback``.
 
     Examples
     --------
@@ -60,14 +105,19 @@ class WindowDataset(Dataset):
         bounds: Sequence[tuple[int, int]] | None = None,
         loc: Sequence[np.ndarray] | None = None,
         scale: Sequence[np.ndarray] | None = None,
+        min_context: int | None = None,
     ):
         check_sizes(lookback, horizon, stride)
         self.arrays = list(arrays)
         self.lookback, self.horizon, self.stride = lookback, horizon, stride
+        self.min_context = check_min_context(min_context, lookback)
+        #: windows may start before row 0 (left padding, with a mask in every batch)
+        self.padded = self.min_context < lookback
         self.n_targets, self.n_future = n_targets, n_future
         bounds = bounds if bounds is not None else [(0, len(a)) for a in self.arrays]
         counts = np.array(
-            [count_windows(s, e, lookback, horizon, stride) for s, e in bounds], dtype=np.int64
+            [count_windows(s, e, self.min_context, horizon, stride) for s, e in bounds],
+            dtype=np.int64,
         )
         # origin of the k-th window of series i: first[i] + k * stride (anchored at the end)
         self._first = np.array(
@@ -103,22 +153,28 @@ class WindowDataset(Dataset):
     def __getitems__(self, indices) -> dict[str, torch.Tensor]:
         sid, origin = self.locate(indices)
         first = self.arrays[int(sid[0])] if len(sid) else self.arrays[0]
+        L, T, F = self.lookback, self.n_targets, self.n_future
         win = np.empty((len(sid), len(self._steps), first.shape[1]), dtype=np.float32)
+        mask = np.empty((len(sid), L), dtype=np.float32) if self.padded else None
         for s in np.unique(sid):
             rows = sid == s
-            block = self.arrays[s][origin[rows, None] + self._steps]  # [b, L+H, C]
-            if self.loc is not None:
-                block -= self.loc[s]
-                block /= self.scale[s]
+            block, valid = gather_windows(  # [b, L+H, C], [b, L+H] or None
+                self.arrays[s], origin[rows], self._steps,
+                None if self.loc is None else self.loc[s],
+                None if self.scale is None else self.scale[s], pad=self.padded)
             win[rows] = block
-        L, T, F = self.lookback, self.n_targets, self.n_future
-        return {
+            if mask is not None:
+                mask[rows] = valid[:, :L]  # the horizon part is always real
+        batch = {
             "x": torch.from_numpy(win[:, :L]),  # [B, L, C]
             "x_future": torch.from_numpy(win[:, L:, win.shape[2] - F :]),  # [B, H, F]
             "y": torch.from_numpy(win[:, L:, :T]),  # [B, H, T]
             "series": torch.from_numpy(sid),  # [B]
             "origin": torch.from_numpy(origin),  # [B]
         }
+        if mask is not None:
+            batch["mask"] = torch.from_numpy(mask)  # [B, L], 1 = observed
+        return batch
 
 
 def _as_batch(batch):
