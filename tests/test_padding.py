@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tsforecast.data import WindowDataset, count_windows
+from tsforecast.nets import NETS, NORMALIZATIONS, Dims, RevIN, build_net
 
 # -- windows ---------------------------------------------------------------------------------
 
@@ -71,3 +72,79 @@ def test_without_padding_there_is_no_mask_and_nothing_changes():
 def test_bad_min_context_in_the_dataset_is_a_value_error(bad):
     with pytest.raises(ValueError, match=rf"min_context .*lookback \(4\), got {bad!r}"):
         WindowDataset([np.zeros((10, 1), np.float32)], 4, 2, n_targets=1, min_context=bad)
+
+
+# -- the wrapper -----------------------------------------------------------------------------
+def padded_batch(B=5, L=16, H=4, C=3, n_pad=(0, 3, 9, 12, 15), seed=0, fill=0.0):
+    """A batch whose window ``b`` has ``n_pad[b]`` padded steps holding ``fill``."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(B, L, C, generator=g) * 3 + 7
+    mask = torch.ones(B, L)
+    for b, n in enumerate(n_pad):
+        mask[b, :n] = 0
+    x = torch.where(mask.bool().unsqueeze(-1), x, torch.full_like(x, fill))
+    return {"x": x, "x_future": torch.randn(B, H, 1, generator=g), "mask": mask}
+
+
+def test_revin_statistics_ignore_padding():
+    batch = padded_batch(fill=1e4)
+    mean, std = RevIN(3).statistics(batch["x"], batch["mask"])
+    for b in range(5):
+        real = batch["x"][b][batch["mask"][b].bool()]  # [n_observed, C]
+        torch.testing.assert_close(mean[b, 0], real.mean(0))
+        torch.testing.assert_close(std[b, 0], real.std(0, unbiased=False).clamp_min(1e-5))
+    with_pads, _ = RevIN(3).statistics(batch["x"])  # unmasked: the pads pull the mean away
+    assert (with_pads[1:] - mean[1:]).abs().min() > 100
+
+
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_the_net_never_sees_what_is_in_the_padding(name, normalization):
+    dims = Dims(lookback=16, horizon=4, n_targets=2, n_inputs=3, n_future=1)
+    kwargs = {"patch_len": 8, "patch_stride": 4} if name == "patch_transformer" else {}
+    torch.manual_seed(0)
+    net = build_net(name, dims, normalization=normalization, masked=True, **kwargs).eval()
+    seen = []
+    net.net.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    with torch.no_grad():
+        zeros = net(padded_batch(fill=0.0))
+        garbage = net(padded_batch(fill=-3e3))
+    torch.testing.assert_close(zeros, garbage)
+    inner, mask = seen[0], padded_batch()["mask"]
+    torch.testing.assert_close(inner["mask"], mask)  # the mask reaches the net
+    assert inner["x"].shape == (5, 16, 4)  # one more channel: the mask itself
+    torch.testing.assert_close(inner["x"][..., -1], mask)
+    assert (inner["x"][..., :-1][mask == 0] == 0).all()  # padded cells are 0 after normalising
+    assert net.dims == dims and net.net.dims.n_inputs == 4
+
+
+def test_masked_revin_is_scale_and_shift_equivariant_over_the_observed_steps():
+    dims = Dims(lookback=16, horizon=4, n_targets=3, n_inputs=3)
+    torch.manual_seed(0)
+    net = build_net("nlinear", dims, normalization="revin", masked=True).eval()
+    batch = padded_batch(fill=5.0)
+    moved = dict(batch, x=torch.where(batch["mask"].bool().unsqueeze(-1), batch["x"] * 4 - 2,
+                                      batch["x"]))  # the padding keeps its old values
+    with torch.no_grad():
+        torch.testing.assert_close(net(moved), net(batch) * 4 - 2, rtol=1e-4, atol=1e-3)
+
+
+def test_masked_dlinear_trend_averages_observed_steps_only():
+    net = build_net("dlinear", Dims(8, 2, 1, 1), normalization="none", kernel_size=3)
+    series = torch.tensor([[[0.0, 0.0, 0.0, 4.0, 6.0, 8.0, 8.0, 8.0]]])
+    mask = torch.tensor([[0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0]])
+    trend, seasonal = net.decompose(series, mask)
+    torch.testing.assert_close(trend[0, 0], torch.tensor([0, 0, 0, 5, 6, 22 / 3, 8, 8]))
+    assert (seasonal[0, 0, :3] == 0).all()
+    plain = net.decompose(series[..., 3:])  # where all is observed: the plain decomposition
+    full = net.decompose(series[..., 3:], torch.ones(1, 5))
+    torch.testing.assert_close(plain[0], full[0])
+
+
+def test_masked_needs_a_bool_and_a_mask_of_the_window_shape():
+    with pytest.raises(ValueError, match="masked must be True or False"):
+        build_net("nlinear", Dims(8, 2, 1, 1), masked="yes")
+    net = build_net("nlinear", Dims(8, 2, 1, 1), masked=True)
+    with pytest.raises(ValueError, match=r'batch\["mask"\] must have shape \[2, 8\]'):
+        net({"x": torch.zeros(2, 8, 1), "x_future": torch.zeros(2, 2, 0),
+             "mask": torch.ones(2, 7)})

@@ -17,6 +17,10 @@ value, and so is DLinear's under its default last-value normalisation. Training 
 from the random walk only as far as the data pay for it; early stopping on the validation windows
 keeps them there on data without structure (prices). Chosen on validation data:
 ``benchmarks/ablate_rnn.py --model nlinear`` / ``--model dlinear``.
+
+Left-padded windows (``batch["mask"]``, see :mod:`.revin`): NLinear keeps the padded steps at
+0 after subtracting the last value, and DLinear's moving average runs over the observed
+steps only (a masked average), so neither turns the padding back into values.
 """
 
 from __future__ import annotations
@@ -95,6 +99,13 @@ def _series(batch: dict[str, Tensor], dims: Dims, independent: bool) -> Tensor:
     return x.transpose(1, 2)  # [B, L, C_in] -> [B, C_in, L]
 
 
+def _observed(batch: dict[str, Tensor], independent: bool) -> Tensor | None:
+    """The batch's ``mask [B, L]`` when the series must be masked: channel-independent nets
+    (targets only); a mixing net reads the mask as its own channel and keeps it as is."""
+    mask = batch.get("mask")
+    return mask if independent and mask is not None else None
+
+
 def _apply(linear: ChannelLinear, series: Tensor, dims: Dims, independent: bool) -> Tensor:
     """``[B, T, L]`` -> ``[B, T, H*Q]``; mixing: ``[B, C_in, L]`` -> ``[B, 1, C_in*L]`` -> same."""
     if independent:
@@ -144,20 +155,31 @@ class DLinearNet(nn.Module):
     def uses_covariates(self) -> bool:
         return not self.config.channel_independent
 
-    def decompose(self, series: Tensor) -> tuple[Tensor, Tensor]:
-        """``[B, T, L] -> (trend [B, T, L], seasonal [B, T, L])``."""
+    def decompose(self, series: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``[B, T, L] -> (trend [B, T, L], seasonal [B, T, L])``; with ``mask [B, L]``
+        (1 = observed) the average is over observed steps and padded steps stay 0."""
         k = self.config.kernel_size
         batch, n_chan, length = series.shape
-        flat = series.reshape(batch * n_chan, 1, length)  # [B*T, 1, L]
-        padded = F.pad(flat, ((k - 1) // 2, k // 2), mode="replicate")  # [B*T, 1, L + k - 1]
-        trend = F.avg_pool1d(padded, kernel_size=k, stride=1)  # -> [B*T, 1, L]
-        trend = trend.view(batch, n_chan, length)  # -> [B, T, L]
-        return trend, series - trend
+        edges = ((k - 1) // 2, k // 2)
+
+        def smooth(x: Tensor) -> Tensor:  # [N, L] -> [N, L]
+            padded = F.pad(x.unsqueeze(1), edges, mode="replicate")  # [N, 1, L + k - 1]
+            return F.avg_pool1d(padded, kernel_size=k, stride=1).squeeze(1)  # -> [N, L]
+
+        if mask is None:
+            trend = smooth(series.reshape(batch * n_chan, length))  # [B*T, L]
+            trend = trend.view(batch, n_chan, length)  # -> [B, T, L]
+            return trend, series - trend
+        m = mask.unsqueeze(1)  # [B, 1, L]
+        total = smooth((series * m).reshape(batch * n_chan, length)).view(batch, n_chan, length)
+        share = smooth(mask).clamp_min(1e-6).unsqueeze(1)  # [B, 1, L] observed share per window
+        trend = total / share * m  # [B, T, L], 0 where padded
+        return trend, (series - trend) * m
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         dims, independent = self.dims, self.config.channel_independent
         series = _series(batch, dims, independent)  # [B, C, L] (C = T, or C_in when mixing)
-        trend, seasonal = self.decompose(series)  # [B, C, L] each
+        trend, seasonal = self.decompose(series, _observed(batch, independent))  # [B, C, L]
         out = (_apply(self.trend, trend, dims, independent)
                + _apply(self.seasonal, seasonal, dims, independent))  # -> [B, T, H*Q]
         return _to_output(out, dims)  # [B, H, T] or [B, H, T, Q]
@@ -196,6 +218,10 @@ class NLinearNet(nn.Module):
         dims, independent = self.dims, self.config.channel_independent
         series = _series(batch, dims, independent)  # [B, C, L] (C = T, or C_in when mixing)
         last = series[..., -1:]  # [B, C, 1]
-        out = _apply(self.linear, series - last, dims, independent)  # -> [B, T, H*Q]
+        centered = series - last  # [B, C, L]
+        mask = _observed(batch, independent)
+        if mask is not None:  # padded steps stay 0
+            centered = centered * mask.unsqueeze(1)
+        out = _apply(self.linear, centered, dims, independent)  # -> [B, T, H*Q]
         out = out + last[:, : dims.n_targets]  # the targets' last values: [B, T, 1]
         return _to_output(out, dims)  # [B, H, T] or [B, H, T, Q]

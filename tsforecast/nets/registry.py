@@ -66,12 +66,15 @@ def register_net(name: str, *, forecaster: str, config: type,
     return wrap
 
 
-def build_net(name: str, dims: Dims, normalization: str = "revin", **kwargs) -> nn.Module:
+def build_net(name: str, dims: Dims, normalization: str = "revin", masked: bool = False,
+              **kwargs) -> nn.Module:
     """Build registered net ``name`` for ``dims``; ``kwargs`` are fields of its config.
 
     ``normalization`` (one of :data:`~.revin.NORMALIZATIONS`): ``"revin"`` (default) or
     ``"last_value"`` wrap the net in :class:`InstanceNormWrapper` (per-window normalisation of
     the target inputs, forecasts mapped back to the input scale); ``"none"`` returns the net.
+    ``masked``: batches carry ``mask [B, L]`` (left-padded windows); the net is built for one
+    more input channel (the mask) and always wrapped, whatever ``normalization``.
 
     Raises ``ValueError`` for an unknown name, an unknown config key, or an invalid value.
     """
@@ -87,8 +90,12 @@ def build_net(name: str, dims: Dims, normalization: str = "revin", **kwargs) -> 
     unknown = [key for key in kwargs if key not in valid]
     if unknown:
         raise ValueError(f"unknown option(s) {unknown} for net {name!r}; valid options: {valid}")
+    if not isinstance(masked, bool):
+        raise ValueError(f"masked must be True or False, got {masked!r}")
     config = spec.config(**kwargs)  # validates values (ValueError naming field and value)
-    net = spec.net(dims, config)
-    if normalization != "none":
-        net = InstanceNormWrapper(net, dims.n_targets, dims.n_inputs, method=normalization)
+    inner = dataclasses.replace(dims, n_inputs=dims.n_inputs + 1) if masked else dims
+    net = spec.net(inner, config)
+    if normalization != "none" or masked:
+        net = InstanceNormWrapper(net, dims.n_targets, dims.n_inputs, method=normalization,
+                                  masked=masked)
     return net

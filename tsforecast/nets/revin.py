@@ -18,14 +18,25 @@ lot for the linear and patch nets and helps the recurrent ones.
 With the affine parameters at their initial values (weight 1, bias 0) the wrapped net is exactly
 scale/shift-equivariant: ``wrapper(a * x + b) == a * wrapper(x) + b`` on the target channels for
 any per-channel ``a > 0`` and ``b`` (as long as ``a * std`` stays above ``eps``).
+
+Padded windows (``masked=True``, the forecasters' ``min_context < lookback``): the batch
+carries ``mask [B, L]`` (1 = observed). The wrapper is then the one place that handles
+padding for every net: the RevIN statistics are taken over the observed steps only (the
+last-value anchor is always observed: padding is on the left), every padded input cell is
+0 after normalisation, and the mask goes to the net as one extra input channel (the last
+one of ``x``; nets that read covariates see it, channel-independent ones ignore it) and as
+``batch["mask"]``. With ``normalization="none"`` a masked net is wrapped too (``method
+"none"``): no normalisation, the same zeroing and mask channel.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 from torch import Tensor, nn
 
-__all__ = ["NORMALIZATIONS", "RevIN", "InstanceNormWrapper"]
+__all__ = ["NORMALIZATIONS", "RevIN", "InstanceNormWrapper", "observed_mask"]
 
 #: Per-window normalisations :func:`~.registry.build_net` can wrap a net in.
 NORMALIZATIONS = ("revin", "last_value", "none")
@@ -53,24 +64,32 @@ class RevIN(nn.Module):
             self.weight = nn.Parameter(torch.ones(n_channels))  # [C]
             self.bias = nn.Parameter(torch.zeros(n_channels))  # [C]
 
-    def statistics(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Per-window mean and std over the time axis: ``[B, L, C] -> ([B, 1, C], [B, 1, C])``."""
+    def statistics(self, x: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Per-window mean and std over the time axis: ``[B, L, C] -> ([B, 1, C], [B, 1, C])``;
+        with ``mask [B, L]`` (1 = observed) over the observed steps only."""
         x = x.detach()
-        mean = x.mean(dim=1, keepdim=True)  # [B, L, C] -> [B, 1, C]
-        var = x.var(dim=1, keepdim=True, unbiased=False)  # [B, L, C] -> [B, 1, C]
+        if mask is None:
+            mean = x.mean(dim=1, keepdim=True)  # [B, L, C] -> [B, 1, C]
+            var = x.var(dim=1, keepdim=True, unbiased=False)  # [B, L, C] -> [B, 1, C]
+        else:
+            w = mask.detach().to(x.dtype).unsqueeze(-1)  # [B, L, 1]
+            n = w.sum(dim=1, keepdim=True).clamp_min(1.0)  # [B, 1, 1] observed steps
+            mean = (x * w).sum(dim=1, keepdim=True) / n  # [B, 1, C]
+            var = ((x - mean).square() * w).sum(dim=1, keepdim=True) / n  # [B, 1, C]
         # Floor (rather than "+ eps" under the sqrt) keeps the transform exactly equivariant to
         # rescaling for every non-degenerate window; constant windows just map to zeros.
         std = var.sqrt().clamp_min(self.eps)  # [B, 1, C]
         return mean, std
 
-    def normalize(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """``[B, L, C] -> ([B, L, C], mean [B, 1, C], std [B, 1, C])``."""
+    def normalize(self, x: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """``[B, L, C] -> ([B, L, C], mean [B, 1, C], std [B, 1, C])``; statistics over the
+        steps where ``mask [B, L]`` is 1 when given."""
         if x.dim() != 3 or x.shape[2] != self.n_channels:
             raise ValueError(
                 f"RevIN expects input of shape [B, L, {self.n_channels}] (n_inputs channels), "
                 f"got {list(x.shape)}"
             )
-        mean, std = self.statistics(x)  # [B, 1, C] each
+        mean, std = self.statistics(x, mask)  # [B, 1, C] each
         x_norm = (x - mean) / std  # [B, L, C]
         if self.affine:
             x_norm = x_norm * self.weight + self.bias  # [B, L, C]
@@ -95,33 +114,50 @@ class RevIN(nn.Module):
         return y * std + mean  # [B, H, n(, Q)]
 
 
+def observed_mask(batch: dict[str, Tensor], x: Tensor) -> Tensor:
+    """``batch["mask"]`` as ``[B, L]`` in ``x``'s dtype (1 = observed); all ones without one."""
+    mask = batch.get("mask")
+    if mask is None:
+        return x.new_ones(x.shape[:2])  # [B, L]
+    if mask.shape != x.shape[:2]:
+        raise ValueError(f'batch["mask"] must have shape {list(x.shape[:2])} (batch, '
+                         f"lookback), got {list(mask.shape)}")
+    return mask.to(x.dtype)
+
+
 class InstanceNormWrapper(nn.Module):
     """Wrap a net so it sees per-window normalised inputs and returns forecasts in the input scale.
 
-    ``method`` is ``"revin"`` (per-window mean/std, :class:`RevIN`) or ``"last_value"``
-    (subtract the window's last value, add it back to the forecast). Only the target channels
-    of ``batch["x"]`` (the first ``n_targets``) are normalised; covariate and calendar channels
+    ``method`` is ``"revin"`` (per-window mean/std, :class:`RevIN`), ``"last_value"``
+    (subtract the window's last value, add it back to the forecast) or ``"none"`` (only
+    with ``masked``: the padding handling alone). Only the target channels of
+    ``batch["x"]`` (the first ``n_targets``) are normalised; covariate and calendar channels
     are already on a fixed scale and pass through unchanged (normalising a sine calendar
     feature per window would distort it). The net runs on a shallow copy of the batch (the
     caller's dict is never mutated, ``x_future`` is passed through unchanged) and its output
     is mapped back with the targets' statistics.
+
+    ``masked``: windows may be left-padded (module docstring); the wrapped net must then be
+    built for ``n_inputs + 1`` input channels (the mask channel), as
+    :func:`~.registry.build_net` does.
     """
 
     def __init__(self, net: nn.Module, n_targets: int, n_inputs: int,
-                 method: str = "revin") -> None:
+                 method: str = "revin", masked: bool = False) -> None:
         super().__init__()
         if not 1 <= n_targets <= n_inputs:
             raise ValueError(
                 f"InstanceNormWrapper needs 1 <= n_targets <= n_inputs, "
                 f"got n_targets={n_targets!r}, n_inputs={n_inputs!r}"
             )
-        if method not in ("revin", "last_value"):
-            raise ValueError(f"InstanceNormWrapper.method must be 'revin' or 'last_value', "
-                             f"got {method!r}")
+        if method not in NORMALIZATIONS or (method == "none" and not masked):
+            raise ValueError(f"InstanceNormWrapper.method must be 'revin' or 'last_value' "
+                             f"(or 'none' with masked=True), got {method!r}")
         self.net = net
         self.n_targets = n_targets
         self.n_inputs = n_inputs
         self.method = method
+        self.masked = bool(masked)
         if method == "revin":
             self.revin = RevIN(n_targets)
 
@@ -131,7 +167,9 @@ class InstanceNormWrapper(nn.Module):
 
     @property
     def dims(self):
-        return self.net.dims
+        """The problem's dimensions (without the mask channel the wrapper adds)."""
+        dims = self.net.dims
+        return dataclasses.replace(dims, n_inputs=self.n_inputs) if self.masked else dims
 
     @property
     def config(self):
@@ -140,14 +178,25 @@ class InstanceNormWrapper(nn.Module):
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         x = batch["x"]  # [B, L, C_in]
         targets = x[..., : self.n_targets]  # [B, L, T]
+        mask = observed_mask(batch, x) if self.masked else None  # [B, L] or None
         if self.method == "revin":
-            x_norm, mean, std = self.revin.normalize(targets)  # [B, L, T], [B, 1, T] x2
-        else:
-            last = targets[:, -1:].detach()  # [B, 1, T]
+            x_norm, mean, std = self.revin.normalize(targets, mask)  # [B, L, T], [B, 1, T] x2
+        elif self.method == "last_value":
+            last = targets[:, -1:].detach()  # [B, 1, T] (always observed: padding is left)
             x_norm = targets - last  # [B, L, T]
+        else:
+            x_norm = targets
         inner = dict(batch)  # shallow copy: the caller's dict stays untouched
-        inner["x"] = torch.cat([x_norm, x[..., self.n_targets :]], dim=-1)  # [B, L, C_in]
+        if mask is None:
+            inner["x"] = torch.cat([x_norm, x[..., self.n_targets :]], dim=-1)  # [B, L, C_in]
+        else:
+            keep = mask.unsqueeze(-1)  # [B, L, 1]
+            inner["x"] = torch.cat([x_norm * keep, x[..., self.n_targets :] * keep, keep],
+                                   dim=-1)  # [B, L, C_in + 1], padded cells 0
+            inner["mask"] = mask
         out = self.net(inner)  # [B, H, T] or [B, H, T, Q]
         if self.method == "revin":
             return self.revin.denormalize(out, mean, std)  # same shape, original scale
+        if self.method == "none":
+            return out
         return out + (last.unsqueeze(-1) if out.dim() == 4 else last)  # + [B, 1, T(, 1)]
