@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tsforecast as tsf
 from tsforecast.data import WindowDataset, count_windows
 from tsforecast.nets import NETS, NORMALIZATIONS, Dims, RevIN, build_net
 
@@ -148,3 +150,92 @@ def test_masked_needs_a_bool_and_a_mask_of_the_window_shape():
     with pytest.raises(ValueError, match=r'batch\["mask"\] must have shape \[2, 8\]'):
         net({"x": torch.zeros(2, 8, 1), "x_future": torch.zeros(2, 2, 0),
              "mask": torch.ones(2, 7)})
+
+
+# -- the forecasters -------------------------------------------------------------------------
+LENGTHS = {"a": 9, "b": 14, "c": 60, "d": 150}
+LEVELS = {"a": 50.0, "b": 800.0, "c": 3000.0, "d": 20000.0}
+
+
+def short_and_long_panel(seed=0):
+    rng = np.random.default_rng(seed)
+    frames = []
+    for sid, n in LENGTHS.items():
+        t = np.arange(n)
+        level = LEVELS[sid]
+        y = level * (1 + 0.01 * t + 0.05 * np.sin(2 * np.pi * t / 4)
+                     + 0.01 * rng.normal(size=n))
+        frames.append(pd.DataFrame({"unique_id": sid, "y": y},
+                                   index=pd.date_range("2000-01-01", periods=n, freq="QS")))
+    return pd.concat(frames)
+
+
+def padded_model(name="nlinear", quiet=None, **kw):
+    params = dict(lookback=24, min_context=4, horizon=4, target="y", id_col="unique_id",
+                  max_epochs=3, batch_size=32, **(quiet or {}))
+    if name == "patch_transformer":
+        params["model_kwargs"] = {"patch_len": 8, "patch_stride": 4, "d_model": 16,
+                                  "n_heads": 2, "n_layers": 1, "d_ff": 32}
+    return tsf.make_forecaster(name, **{**params, **kw})
+
+
+@pytest.mark.parametrize("name", ["nlinear", "dlinear", "lstm", "patch_transformer"])
+def test_global_fit_on_short_and_long_series_forecasts_every_series(name, quiet):
+    data = short_and_long_panel()
+    f = padded_model(name, quiet, val_fraction=0.0).fit(data)
+    # every series with min_context + horizon rows trains, on every origin it has
+    assert f.train_windows_ == sum(n - 4 - 4 + 1 for n in LENGTHS.values())
+    assert f.min_history == 4 and f.min_fit_rows == 8 and f.history_rows == 24
+    fc = f.predict()
+    assert fc.groupby("unique_id").size().to_dict() == dict.fromkeys(LENGTHS, 4)
+    for sid, rows in fc.groupby("unique_id"):
+        last = data.loc[data["unique_id"] == sid, "y"].iloc[-1]
+        assert np.isfinite(rows["y"]).all()
+        np.testing.assert_allclose(rows["y"], last, rtol=0.5)  # original units, not scaled
+    bt = f.backtest(data, start=4)  # the short series' first cutoff has 4 rows of context
+    assert bt.groupby("series")["cutoff"].min().nunique() == 1
+
+
+def test_predict_hands_the_mask_to_the_net(quiet):
+    f = padded_model("nlinear", quiet)
+    seen = []
+    f.fit(short_and_long_panel())
+    f.net_.net.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    f.predict()
+    masks = torch.cat([b["mask"] for b in seen])  # one window per series, in LENGTHS order
+    assert masks.sum(1).tolist() == [9, 14, 24, 24]  # the short ones padded to the lookback
+
+
+def test_padded_save_load_gives_identical_predictions(quiet, tmp_path):
+    f = padded_model("lstm", quiet, model_kwargs={"hidden_size": 8, "segment_length": 4})
+    f.fit(short_and_long_panel())
+    f.save(tmp_path / "m")
+    loaded = type(f).load(tmp_path / "m")
+    pd.testing.assert_frame_equal(f.predict(), loaded.predict())
+    assert loaded.min_context == 4
+
+
+def test_too_short_series_are_named(quiet):
+    data = short_and_long_panel()
+    with pytest.raises(ValueError, match=r"series 'a' has 9 rows; min_context 6 \+ horizon 4 "
+                                         r"needs at least 10"):
+        padded_model(quiet=quiet, min_context=6).fit(data)
+    f = padded_model(quiet=quiet).fit(data)
+    with pytest.raises(ValueError, match="series 'a' has 3 rows; forecasting from it needs "
+                                         "at least 4"):
+        f.predict(data.groupby("unique_id").head(3))
+
+
+@pytest.mark.parametrize("bad, match", [
+    (0, "got 0"), (25, r"lookback \(24\), got 25"), (2.5, "got 2.5"), (True, "got True"),
+    ("4", "got '4'"),
+])
+def test_bad_min_context_is_a_clear_value_error(bad, match, quiet):
+    with pytest.raises(ValueError, match=rf"min_context must be None or an integer.*{match}"):
+        padded_model(quiet=quiet, min_context=bad).fit(short_and_long_panel())
+
+
+def test_min_context_none_keeps_the_full_lookback(quiet):
+    f = padded_model(quiet=quiet, min_context=None)
+    assert f.context == 24 and not f.padded and f.min_history == 24
+    assert "min_context" in f.get_params() and "min_context" in type(f).__doc__

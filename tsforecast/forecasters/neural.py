@@ -21,9 +21,9 @@ import warnings
 import numpy as np
 import torch
 
-from ..data import Layout, SeriesData, SeriesScaler, check_sizes
+from ..data import Layout, SeriesData, SeriesScaler, check_min_context, check_sizes
 from ..data.scaling import SCALERS
-from ..data.windows import WindowDataset
+from ..data.windows import WindowDataset, gather_windows
 from ..nets import NETS, NORMALIZATIONS, Dims, build_net, count_parameters
 from ..training import (
     ACCELERATORS,
@@ -44,6 +44,12 @@ from .registry import register
 __all__ = ["ACCELERATORS", "PRECISIONS", "NeuralForecaster", "neural_forecaster", "register_all"]
 
 LOOKBACK = Param("lookback", 96, "input window length (steps).")
+MIN_CONTEXT = Param("min_context", None, "fewest observed steps a window needs (1 .. lookback; "
+                    "None: lookback). Below lookback, series shorter than the lookback are "
+                    "used too: their windows are left-padded with zeros and a mask marks the "
+                    "padding, which the per-window normalisation ignores and the net gets as "
+                    "an extra input channel; a series with min_context + horizon rows trains, "
+                    "one with min_context rows can be forecast.")
 
 TRAINING_PARAMS = (
     Param("scaler", "standard", 'per-series scaler fitted on the training rows: "standard", '
@@ -103,7 +109,8 @@ class NeuralForecaster(BaseForecaster):
     """
 
     tags = {"scope": "global", "neural": True, "quantiles": True, "covariates": True}
-    params = (Param("model", "lstm", "registered net name."), LOOKBACK, *TRAINING_PARAMS)
+    params = (Param("model", "lstm", "registered net name."), LOOKBACK, MIN_CONTEXT,
+              *TRAINING_PARAMS)
     history_name = "lookback"
     #: The net this class trains (None: the ``model`` argument).
     net_name: str | None = None
@@ -123,6 +130,7 @@ class NeuralForecaster(BaseForecaster):
     def _check_params(self) -> None:
         super()._check_params()
         check_sizes(self.lookback, self.horizon, self.stride)
+        check_min_context(self.min_context, self.lookback)
         if self.net not in NETS:
             raise ValueError(f"unknown model {self.net!r}; available: {sorted(NETS)}")
         if self.model_kwargs is not None and not isinstance(self.model_kwargs, dict):
@@ -188,8 +196,27 @@ class NeuralForecaster(BaseForecaster):
         return "revin" if self.revin else "none"
 
     @property
+    def context(self) -> int:
+        """The fewest observed rows before an origin: ``min_context``, else ``lookback``."""
+        return check_min_context(self.min_context, self.lookback)
+
+    @property
+    def padded(self) -> bool:
+        """Whether windows may be left-padded (``min_context < lookback``)."""
+        return self.context < self.lookback
+
+    @property
     def min_history(self) -> int:
-        return self.lookback
+        return self.context
+
+    @property
+    def history_rows(self) -> int:
+        return self.lookback  # a full window where the series has it
+
+    def _need_text(self) -> str:
+        if not self.padded:
+            return super()._need_text()
+        return f"min_context {self.context} + horizon {self.horizon}"
 
     # -- fit -------------------------------------------------------------------------------
     def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
@@ -198,17 +225,17 @@ class NeuralForecaster(BaseForecaster):
         self.quantiles_ = check_quantiles(
             self.quantiles if self.quantiles is not None or loss != "quantile" else (0.1, 0.9)
         )
-        L_, H = self.lookback, self.horizon
+        L_, H, C = self.lookback, self.horizon, self.context
         val_starts = []
         for s in series:
-            n_val = int((len(s) - L_ - H + 1) * self.val_fraction)
+            n_val = int((len(s) - C - H + 1) * self.val_fraction)
             val_starts.append(len(s) - H + 1 - n_val if n_val > 0 else len(s))
         arrays = [s.values for s in series]
         self.scaler_ = SeriesScaler(self.scaler).fit([s.id for s in series], arrays, val_starts)
         common = dict(
             n_targets=layout.n_targets, n_future=layout.n_future,
             loc=[self.scaler_.loc_[s.id] for s in series],
-            scale=[self.scaler_.scale_[s.id] for s in series],
+            scale=[self.scaler_.scale_[s.id] for s in series], min_context=C,
         )
         train_ds = WindowDataset(arrays, L_, H, stride=self.stride,
                                  bounds=[(0, v) for v in val_starts], **common)
@@ -216,14 +243,14 @@ class NeuralForecaster(BaseForecaster):
             (v, len(a)) for v, a in zip(val_starts, arrays, strict=True)], **common)
         if len(train_ds) == 0:
             raise ValueError(
-                f"no training windows: lookback {L_} + horizon {H} is too long for the training "
+                f"no training windows: {self._need_text()} is too long for the training "
                 f"part of the series (rows {list(val_starts)})"
             )
         self.dims_ = Dims(lookback=L_, horizon=H, n_targets=layout.n_targets,
                           n_inputs=layout.n_inputs, n_future=layout.n_future,
                           n_quantiles=len(self.quantiles_ or ()))
         net = build_net(self.net, self.dims_, normalization=self._normalization(),
-                        **self._net_kwargs())
+                        masked=self.padded, **self._net_kwargs())
         covs = list(layout.past_covariates + layout.future_covariates)
         if covs and not getattr(net, "uses_covariates", True):
             warnings.warn(f"{self.net!r} is channel-independent and ignores covariates {covs} "
@@ -252,17 +279,19 @@ class NeuralForecaster(BaseForecaster):
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
         loc, scale = self._scaling(sid, values, origins)
         L_, H, F = self.lookback, self.horizon, self.layout_.n_future
-        past, fut = np.arange(-L_, 0), np.arange(H)
+        steps = np.arange(-L_, H)
         outs = []
         for chunk in np.array_split(origins, max(1, int(np.ceil(len(origins) / 1024)))):
-            x = (values[chunk[:, None] + past] - loc) / scale  # [b, L, C]
-            xf = (values[chunk[:, None] + fut] - loc) / scale  # [b, H, C]
+            block, valid = gather_windows(values, chunk, steps, loc, scale,
+                                          pad=self.padded)  # [b, L + H, C], [b, L + H]
             batch = {
-                "x": torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
+                "x": torch.from_numpy(np.ascontiguousarray(block[:, :L_])),  # [b, L, C]
                 "x_future": torch.from_numpy(
-                    np.ascontiguousarray(xf[..., xf.shape[-1] - F :], dtype=np.float32)
+                    np.ascontiguousarray(block[:, L_:, block.shape[-1] - F :])
                 ),  # [b, H, F]
             }
+            if valid is not None:
+                batch["mask"] = torch.from_numpy(valid[:, :L_].astype(np.float32))  # [b, L]
             outs.append(self.net_(batch).float().numpy())  # [b, H, T] or [b, H, T, Q]
         out = np.concatenate(outs)
         if self.quantiles_ is not None:
@@ -281,7 +310,7 @@ class NeuralForecaster(BaseForecaster):
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
         self.dims_ = Dims(**state["dims"])
         net = build_net(self.net, self.dims_, normalization=self._normalization(),
-                        **self._net_kwargs())
+                        masked=self.padded, **self._net_kwargs())
         weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
         try:
             net.load_state_dict(weights)
@@ -336,7 +365,7 @@ def neural_forecaster(name: str) -> type:
         "__qualname__": spec.forecaster,
         "net_name": name,
         "net_spec": spec,
-        "params": (LOOKBACK, *own, *training),
+        "params": (LOOKBACK, MIN_CONTEXT, *own, *training),
     })
     _CLASSES[name] = register(name)(cls)
     return cls
