@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from contract import NEURAL_FAST, ForecasterContract
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -239,3 +240,12 @@ def test_min_context_none_keeps_the_full_lookback(quiet):
     f = padded_model(quiet=quiet, min_context=None)
     assert f.context == 24 and not f.padded and f.min_history == 24
     assert "min_context" in f.get_params() and "min_context" in type(f).__doc__
+
+
+class TestPaddedContract(ForecasterContract):
+    """The whole forecaster contract with padding on (lookback 24, min_context 8)."""
+
+    @pytest.fixture(params=["nlinear", "lstm"])
+    def name(self, request, monkeypatch):
+        monkeypatch.setitem(NEURAL_FAST, "min_context", 8)
+        return request.param
