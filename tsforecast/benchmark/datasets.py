@@ -39,6 +39,8 @@ class Dataset:
     horizon: int | None = None
     mase_season: int | None = None
     lookback: int | None = None
+    #: the neural nets' ``min_context`` (holdout: shorter inputs are padded); None: lookback
+    min_context: int | None = None
 
 
 def _keep_last(frame: pd.DataFrame, n: int) -> pd.DataFrame:

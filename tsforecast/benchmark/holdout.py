@@ -14,6 +14,12 @@ forecast once from the end of each training part. Scores, per data set:
 Every series has exactly ``horizon`` scored rows, so the per-series means and the pooled
 means agree; both are computed per series here, as the competitions define them.
 
+The neural nets are global: one model per data set, trained on windows of every series.
+Their lookback is ``lookback`` when set, else :data:`LOOKBACK_HORIZONS` horizons capped at
+the median training part; a series with fewer rows before a window's origin is left-padded
+and masked, down to ``min_context`` = the shortest training part less a horizon, so every
+series trains (M3 yearly: lookback 18, min_context 8 for series of 14 to 41 rows).
+
 Integer ``ds`` (M3 has no usable calendar) become consecutive days from 2000-01-01 for the
 models, which need a time index; their season comes from ``season_length``, else
 ``mase_season``, never from that made-up daily frequency.
@@ -33,6 +39,7 @@ from .options import BenchmarkConfig, BenchmarkInputError
 from .task import Task, _sape
 
 __all__ = [
+    "LOOKBACK_HORIZONS",
     "M3_QUICK_EVERY",
     "PUBLISHED_M3",
     "competition_smape",
@@ -52,6 +59,10 @@ PUBLISHED_M3 = {
     "B-J automatic (Makridakis & Hibon 2000)": 14.01,
     "N-BEATS (Oreshkin et al. 2020)": 12.37,
 }
+
+#: The neural nets' lookback, in horizons, when ``lookback`` is not set (M3: 18 yearly, 24
+#: quarterly and other, 54 monthly).
+LOOKBACK_HORIZONS = 3
 
 #: Day 0 of integer ``ds`` positions.
 _ORIGIN = pd.Timestamp("2000-01-01")
@@ -155,11 +166,14 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
              ] if integer else []
     ds = Dataset(name, frame, [target], [], id_col, int(season), path, notes,
                  horizon=horizon, mase_season=cfg.mase_season)
-    ds.lookback = _lookback(cfg, ds)
-    if ds.lookback < cfg.lookback:
-        ds.notes.append(f"{name}: the neural nets' lookback is {ds.lookback}, not "
-                        f"{cfg.lookback}: the shortest training part must hold a lookback "
-                        f"and a horizon")
+    ds.lookback, ds.min_context = _lookback(cfg, ds)
+    source = ("lookback" if cfg.lookback else f"{LOOKBACK_HORIZONS} horizons, at most the "
+              "median training part")
+    note = f"{name}: the neural nets' lookback is {ds.lookback} ({source})"
+    if ds.min_context < ds.lookback:
+        note += (f"; shorter inputs are left-padded and masked, down to min_context "
+                 f"{ds.min_context} (the shortest training part less a horizon)")
+    ds.notes.append(note)
     return ds
 
 
@@ -187,11 +201,19 @@ def _m3_group(group: str, cfg: BenchmarkConfig) -> Dataset:
     return ds
 
 
-def _lookback(cfg: BenchmarkConfig, ds: Dataset) -> int:
-    """The neural nets' input window: ``lookback`` if it fits the shortest training part
-    with a horizon after it (one full training window), else what does."""
-    shortest = int(ds.frame.groupby(ds.id_col).size().min()) - ds.horizon
-    return max(1, min(cfg.lookback, shortest - ds.horizon))
+def _lookback(cfg: BenchmarkConfig, ds: Dataset) -> tuple[int, int]:
+    """The neural nets' ``(lookback, min_context)``.
+
+    Lookback: ``cfg.lookback`` when set, else :data:`LOOKBACK_HORIZONS` horizons capped at
+    the median training part (at least half of the series fill a window). min_context:
+    the rows the shortest training part holds before a horizon (at most the lookback), so
+    that every series gives at least one training window; inputs shorter than the lookback
+    are left-padded and masked.
+    """
+    train = ds.frame.groupby(ds.id_col).size().to_numpy() - ds.horizon
+    lookback = cfg.lookback or max(1, min(LOOKBACK_HORIZONS * ds.horizon,
+                                          int(np.median(train))))
+    return lookback, max(1, min(lookback, int(train.min()) - ds.horizon))
 
 
 def load_holdout_datasets(cfg: BenchmarkConfig) -> list[Dataset]:

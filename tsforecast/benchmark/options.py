@@ -182,7 +182,10 @@ class BenchmarkConfig:
     covariates: list[str] | None = _option(
         "past covariate columns, comma-separated; used by the models that accept them",
         "data", Names())
-    lookback: int | None = _option("input window length in steps", "protocol", Integer(), 96)
+    lookback: int | None = _option(
+        "input window length in steps; holdout: when not set, 3 horizons of each data set "
+        "(at most its median training part), series shorter than it left-padded and masked",
+        "protocol", Integer(), 96)
     horizon: int | None = _option("forecast horizon in steps", "protocol", Integer(), 24)
     protocol: str | None = _option(
         "rolling: rolling-origin, original units; ltsf: the long-horizon papers' protocol, "
@@ -445,6 +448,8 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         values["max_epochs"] = None
     elif raw["max_epochs"] is not None and raw["max_steps"] is None:
         values["max_steps"] = None
+    if protocol == "holdout" and raw["lookback"] is None:
+        values["lookback"] = None  # per data set, from its horizon (holdout._lookback)
 
     # -- rules that tie options together
     if suite is not None and values["data"] is not None:

@@ -52,6 +52,8 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
         p["level"] = list(cfg.level)
     if neural or "lookback" in accepted:
         p["lookback"] = ds.lookback or cfg.lookback
+    if neural and ds.min_context is not None:
+        p["min_context"] = ds.min_context
     if neural:
         p.update(
             max_epochs=cfg.max_epochs, max_steps=cfg.max_steps,
@@ -64,9 +66,12 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     if "n_jobs" in accepted and series_parallel(cfg):
         p["n_jobs"] = cfg.jobs
     p = {k: v for k, v in p.items() if k in accepted}
-    p.update((cfg.model_params or {}).get(name, {}))
+    own = (cfg.model_params or {}).get(name, {})
+    p.update(own)
     if cfg.protocol == "holdout" and "members" in accepted:
         p["members"] = _seasonal_members(p.get("members") or klass().members, ds.season_length)
+    if "min_context" in p and "min_context" not in own and p["lookback"] < p["min_context"]:
+        p["min_context"] = p["lookback"]  # a lookback set for this model wins
     return p
 
 
