@@ -197,10 +197,26 @@ def test_global_fit_on_short_and_long_series_forecasts_every_series(name, quiet)
     assert bt.groupby("series")["cutoff"].min().nunique() == 1
 
 
-def test_predict_hands_the_mask_to_the_net(quiet):
-    f = padded_model("nlinear", quiet)
+def test_the_mask_reaches_the_wrapper_in_training_and_prediction(quiet):
+    from torch.nn.modules.module import register_module_forward_pre_hook
+
+    from tsforecast.nets import InstanceNormWrapper
+
+    trained = []
+
+    def record(module, args):
+        if isinstance(module, InstanceNormWrapper) and module.training:
+            trained.append(args[0])
+
+    handle = register_module_forward_pre_hook(record)
+    try:
+        f = padded_model("nlinear", quiet, val_fraction=0.0).fit(short_and_long_panel())
+    finally:
+        handle.remove()
+    assert trained and all("mask" in b for b in trained)
+    short = torch.cat([b["mask"][b["series"] == 0] for b in trained])  # series a, 9 rows
+    assert short.shape[1] == 24 and (short.sum(1) < 24).all()  # every window padded
     seen = []
-    f.fit(short_and_long_panel())
     f.net_.net.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
     f.predict()
     masks = torch.cat([b["mask"] for b in seen])  # one window per series, in LENGTHS order
@@ -238,7 +254,7 @@ def test_bad_min_context_is_a_clear_value_error(bad, match, quiet):
 
 def test_min_context_none_keeps_the_full_lookback(quiet):
     f = padded_model(quiet=quiet, min_context=None)
-    assert f.context == 24 and not f.padded and f.min_history == 24
+    assert f.min_history == 24 and f.history_rows == 24
     assert "min_context" in f.get_params() and "min_context" in type(f).__doc__
 
 

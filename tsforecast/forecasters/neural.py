@@ -195,28 +195,26 @@ class NeuralForecaster(BaseForecaster):
             return self.normalization
         return "revin" if self.revin else "none"
 
-    @property
-    def context(self) -> int:
+    def _context(self) -> int:
         """The fewest observed rows before an origin: ``min_context``, else ``lookback``."""
         return check_min_context(self.min_context, self.lookback)
 
-    @property
-    def padded(self) -> bool:
+    def _padded(self) -> bool:
         """Whether windows may be left-padded (``min_context < lookback``)."""
-        return self.context < self.lookback
+        return self._context() < self.lookback
 
     @property
     def min_history(self) -> int:
-        return self.context
+        return self._context()
 
     @property
     def history_rows(self) -> int:
         return self.lookback  # a full window where the series has it
 
     def _need_text(self) -> str:
-        if not self.padded:
+        if not self._padded():
             return super()._need_text()
-        return f"min_context {self.context} + horizon {self.horizon}"
+        return f"min_context {self._context()} + horizon {self.horizon}"
 
     # -- fit -------------------------------------------------------------------------------
     def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
@@ -225,7 +223,7 @@ class NeuralForecaster(BaseForecaster):
         self.quantiles_ = check_quantiles(
             self.quantiles if self.quantiles is not None or loss != "quantile" else (0.1, 0.9)
         )
-        L_, H, C = self.lookback, self.horizon, self.context
+        L_, H, C = self.lookback, self.horizon, self._context()
         val_starts = []
         for s in series:
             n_val = int((len(s) - C - H + 1) * self.val_fraction)
@@ -250,7 +248,7 @@ class NeuralForecaster(BaseForecaster):
                           n_inputs=layout.n_inputs, n_future=layout.n_future,
                           n_quantiles=len(self.quantiles_ or ()))
         net = build_net(self.net, self.dims_, normalization=self._normalization(),
-                        masked=self.padded, **self._net_kwargs())
+                        masked=self._padded(), **self._net_kwargs())
         covs = list(layout.past_covariates + layout.future_covariates)
         if covs and not getattr(net, "uses_covariates", True):
             warnings.warn(f"{self.net!r} is channel-independent and ignores covariates {covs} "
@@ -283,7 +281,7 @@ class NeuralForecaster(BaseForecaster):
         outs = []
         for chunk in np.array_split(origins, max(1, int(np.ceil(len(origins) / 1024)))):
             block, valid = gather_windows(values, chunk, steps, loc, scale,
-                                          pad=self.padded)  # [b, L + H, C], [b, L + H]
+                                          pad=self._padded())  # [b, L + H, C], [b, L + H]
             batch = {
                 "x": torch.from_numpy(np.ascontiguousarray(block[:, :L_])),  # [b, L, C]
                 "x_future": torch.from_numpy(
@@ -310,7 +308,7 @@ class NeuralForecaster(BaseForecaster):
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
         self.dims_ = Dims(**state["dims"])
         net = build_net(self.net, self.dims_, normalization=self._normalization(),
-                        masked=self.padded, **self._net_kwargs())
+                        masked=self._padded(), **self._net_kwargs())
         weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
         try:
             net.load_state_dict(weights)
