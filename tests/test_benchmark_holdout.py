@@ -132,8 +132,8 @@ def test_holdout_combination_members_get_the_season(tmp_path):
                        ("arima", {"season_length": 4})]
 
 
-def test_holdout_neural_nets_pad_short_series_to_a_three_horizon_lookback(tmp_path):
-    # training parts of 6, 26, 36 and 46 rows: lookback 3 x 4 = 12, min_context 6 - 4 = 2
+def test_holdout_neural_nets_pad_short_series_to_a_two_horizon_lookback(tmp_path):
+    # training parts of 6, 26, 36 and 46 rows: lookback 2 x 4 = 8, min_context 6 - 4 = 2
     panel(tmp_path / "p.csv", lengths=(10, 30, 40, 50))
     res = run_benchmark({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
                          "models": "nlinear", "max_epochs": 1, "accelerator": "cpu",
@@ -143,7 +143,7 @@ def test_holdout_neural_nets_pad_short_series_to_a_three_horizon_lookback(tmp_pa
     fc = res.forecasts[res.forecasts["model"] == "nlinear"]
     assert fc.groupby("series").size().to_dict() == {"s0": 4, "s1": 4, "s2": 4, "s3": 4}
     assert np.isfinite(fc["y_hat"]).all()
-    assert "lookback is 12 (3 horizons" in (res.output_dir / "report.md").read_text()
+    assert "lookback is 8 (2 horizons" in (res.output_dir / "report.md").read_text()
     assert "min_context 2" in (res.output_dir / "report.md").read_text()
 
 
@@ -152,11 +152,11 @@ def test_holdout_lookback_and_min_context(tmp_path):
     from tsforecast.benchmark.holdout import _lookback
     from tsforecast.benchmark.unit import model_params
 
-    frame = pd.DataFrame({"unique_id": ["a"] * 14 + ["b"] * 20 + ["c"] * 41})
+    frame = pd.DataFrame({"unique_id": ["a"] * 14 + ["b"] * 15 + ["c"] * 41})
     ds = Dataset("p", frame, ["y"], [], "unique_id", 1, horizon=6, mase_season=1)
     cfg = resolve_config({**FAST, "data": str(tmp_path), "horizon": 6, "models": "nlinear"})
     assert cfg.lookback is None  # not set: per data set
-    assert _lookback(cfg, ds) == (14, 2)  # 3 x 6 = 18 capped at the median part, 20 - 6
+    assert _lookback(cfg, ds) == (9, 2)  # 2 x 6 = 12 capped at the median part, 14 - 6 - 6
     given = resolve_config({**FAST, "data": str(tmp_path), "horizon": 6, "lookback": 30,
                             "models": "nlinear"})
     assert _lookback(given, ds) == (30, 2)  # a lookback that is set is used

@@ -18,7 +18,7 @@ The neural nets are global: one model per data set, trained on windows of every 
 Their lookback is ``lookback`` when set, else :data:`LOOKBACK_HORIZONS` horizons capped at
 the median training part; a series with fewer rows before a window's origin is left-padded
 and masked, down to ``min_context`` = the shortest training part less a horizon, so every
-series trains (M3 yearly: lookback 18, min_context 8 for series of 14 to 41 rows).
+series trains (M3 yearly: lookback 12, min_context 8 for series of 14 to 41 rows).
 
 Integer ``ds`` (M3 has no usable calendar) become consecutive days from 2000-01-01 for the
 models, which need a time index; their season comes from ``season_length``, else
@@ -60,9 +60,10 @@ PUBLISHED_M3 = {
     "N-BEATS (Oreshkin et al. 2020)": 12.37,
 }
 
-#: The neural nets' lookback, in horizons, when ``lookback`` is not set (M3: 18 yearly, 24
-#: quarterly and other, 54 monthly).
-LOOKBACK_HORIZONS = 3
+#: The neural nets' lookback, in horizons, when ``lookback`` is not set (M3: 12 yearly, 16
+#: quarterly and other, 36 monthly). Chosen on validation data (each M3 training part's
+#: last horizon, the test never seen; ``benchmarks/RESULTS.md``): 2 beat 1 and 3 overall.
+LOOKBACK_HORIZONS = 2
 
 #: Day 0 of integer ``ds`` positions.
 _ORIGIN = pd.Timestamp("2000-01-01")

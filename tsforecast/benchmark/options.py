@@ -183,7 +183,7 @@ class BenchmarkConfig:
         "past covariate columns, comma-separated; used by the models that accept them",
         "data", Names())
     lookback: int | None = _option(
-        "input window length in steps; holdout: when not set, 3 horizons of each data set "
+        "input window length in steps; holdout: when not set, 2 horizons of each data set "
         "(at most its median training part), series shorter than it left-padded and masked",
         "protocol", Integer(), 96)
     horizon: int | None = _option("forecast horizon in steps", "protocol", Integer(), 24)
