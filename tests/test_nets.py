@@ -62,12 +62,14 @@ CASES = {
     ),
     "patch_transformer": ("patch_transformer", PATCH),
     "patch_transformer-mixed": ("patch_transformer", {**PATCH, "channel_independent": False}),
-    "dlinear": ("dlinear", {"kernel_size": 5}),
-    "dlinear-individual": ("dlinear", {"kernel_size": 4, "individual": True}),
-    "dlinear-mixed": ("dlinear", {"kernel_size": 3, "channel_independent": False}),
-    "nlinear": ("nlinear", {}),
-    "nlinear-individual": ("nlinear", {"individual": True}),
-    "nlinear-mixed": ("nlinear", {"channel_independent": False}),
+    # random weights (not the default all-zero start) so that every input reaches the output
+    "dlinear": ("dlinear", {"kernel_size": 5, "zero_init": False}),
+    "dlinear-individual": ("dlinear", {"kernel_size": 4, "individual": True, "zero_init": False}),
+    "dlinear-mixed": ("dlinear", {"kernel_size": 3, "channel_independent": False,
+                                  "zero_init": False}),
+    "nlinear": ("nlinear", {"zero_init": False}),
+    "nlinear-individual": ("nlinear", {"individual": True, "zero_init": False}),
+    "nlinear-mixed": ("nlinear", {"channel_independent": False, "zero_init": False}),
 }
 
 
