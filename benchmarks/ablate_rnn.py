@@ -86,6 +86,8 @@ VARIANTS = {
         "d_model=128,d_ff=256": ({"d_model": 128, "d_ff": 256}, None),
         "n_layers=3": ({"n_layers": 3}, None),
         "normalization=last_value": ({"normalization": "last_value"}, None),
+        "normalization=last_value,zero_init": ({"normalization": "last_value",
+                                                "zero_init": True}, None),
         "lr_scheduler=onecycle": ({"lr_scheduler": "onecycle"}, None),
     },
     # the linear nets train with their default epoch budget: a larger batch means fewer steps

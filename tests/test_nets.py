@@ -31,7 +31,8 @@ from tsforecast.nets.patch_transformer import n_patches
 LOOKBACK, HORIZON, N_TARGETS, N_INPUTS = 16, 4, 2, 4
 
 # Small structural settings so the whole file runs in a few seconds; one entry per code path.
-PATCH = {"patch_len": 4, "patch_stride": 2, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16}
+PATCH = {"patch_len": 4, "patch_stride": 2, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16,
+         "zero_init": False}
 CASES = {
     "lstm": ("lstm", {"hidden_size": 8, "segment_length": 5}),  # pmf, channel-independent
     "lstm-stepwise": (

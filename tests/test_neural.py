@@ -216,19 +216,20 @@ def test_normalizations_fit_and_predict(normalization, quiet, sine):
 def test_per_net_default_normalization():
     assert tsf.LSTMForecaster().normalization == "last_value"
     assert tsf.LSTMAttentionForecaster().normalization == "last_value"
-    assert tsf.PatchTransformerForecaster().normalization == "revin"
+    assert tsf.PatchTransformerForecaster().normalization == "last_value"
     assert tsf.DLinearForecaster().normalization == "last_value"
     assert "last_value" in tsf.LSTMForecaster.__doc__
 
 
-@pytest.mark.parametrize("name", ["nlinear", "dlinear"])
-def test_linear_nets_start_from_the_random_walk(name):
-    """zero_init (the default): the untrained net forecasts each window's last value."""
+@pytest.mark.parametrize("name", ["nlinear", "dlinear", "patch_transformer"])
+def test_linear_and_patch_nets_start_from_the_random_walk(name):
+    """zero_init (the default of the linear and patch nets): the untrained net forecasts
+    each window's last value."""
     from tsforecast.nets import Dims, build_net
 
     torch.manual_seed(0)
-    dims = Dims(lookback=12, horizon=3, n_targets=2, n_inputs=2)
-    x = torch.randn(5, 12, 2).cumsum(1) * 10 + 50
+    dims = Dims(lookback=16, horizon=3, n_targets=2, n_inputs=2)
+    x = torch.randn(5, 16, 2).cumsum(1) * 10 + 50
     batch = {"x": x, "x_future": torch.zeros(5, 3, 0)}
     net = build_net(name, dims, normalization=tsf.make_forecaster(name).normalization)
     out = net(batch)  # [B, H, T]

@@ -44,10 +44,14 @@ class PatchTransformerConfig:
     channel_independent: bool = field(default=True, metadata={
         "doc": "each target channel its own series through shared weights (covariates "
                "ignored); False: a token holds the patch of every channel and covariate."})
+    zero_init: bool = field(default=True, metadata={
+        "doc": "start the output layer at zero: under last-value normalisation the untrained "
+               "net forecasts the last value (the random walk); False: PyTorch's init."})
 
     def __post_init__(self) -> None:
         name = "PatchTransformerConfig"
         check_bool(name, "channel_independent", self.channel_independent)
+        check_bool(name, "zero_init", self.zero_init)
         for key in ("patch_len", "patch_stride", "d_model", "n_heads", "n_layers", "d_ff"):
             object.__setattr__(self, key, check_int(name, key, getattr(self, key), 1))
         object.__setattr__(self, "dropout", check_dropout(name, "dropout", self.dropout))
@@ -58,7 +62,7 @@ class PatchTransformerConfig:
 
 
 @register_net("patch_transformer", forecaster="PatchTransformerForecaster",
-              config=PatchTransformerConfig)
+              config=PatchTransformerConfig, defaults={"normalization": "last_value"})
 class PatchTransformerNet(nn.Module):
     """Patch transformer over the target channels (channel-independent by default)."""
 
@@ -101,6 +105,9 @@ class PatchTransformerNet(nn.Module):
             nn.Dropout(config.dropout),
             nn.Linear(self.n_patches * config.d_model, n_out),
         )
+        if config.zero_init:
+            nn.init.zeros_(self.head[-1].weight)
+            nn.init.zeros_(self.head[-1].bias)
 
     @property
     def uses_covariates(self) -> bool:
