@@ -1,0 +1,176 @@
+"""Choose the M3 neural settings on validation data, never on the competition hold-out.
+
+The m3 suite's quick sample (every 10th series of each group, by id) without its test
+rows; each series' last horizon of what is left is the validation target (the holdout
+protocol run on the training parts). Series whose validation training part would hold
+fewer than horizon + 2 rows are dropped (7 quarterly ones), so every model can train.
+
+    python benchmarks/m3_validation.py --variant 2h            # one variant, all groups
+    python benchmarks/m3_validation.py --variant all           # every variant
+    python benchmarks/m3_validation.py --table /tmp/m3q-run    # tables of any m3 run dir
+
+Each run prints sMAPE per group and overall (series-weighted); ``--table`` prints mean ±
+sd over seeds of benchmark output directories (``runs/*.json``). Budget of every variant:
+100 epochs at most (early stopping on the last 10% of each series' windows), batch 32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+GROUPS = ("yearly", "quarterly", "monthly", "other")
+NETS = ("nlinear", "dlinear", "lstm", "patch_transformer")
+BUDGET = {"max_epochs": 100, "batch_size": 32}
+
+
+def _each(params: dict, nets=NETS) -> dict:
+    return {net: dict(params) for net in nets}
+
+
+def _horizons(k: int) -> dict:
+    from tsforecast.datasets import M3_GROUPS
+
+    return {g: {"lookback": k * M3_GROUPS[g][0]} for g in GROUPS}
+
+
+def _main_rule(data: dict[str, pd.DataFrame]) -> dict:
+    """main's rule before padding: the shortest training part less a horizon."""
+    from tsforecast.datasets import M3_GROUPS
+
+    out = {}
+    for g in GROUPS:
+        h = M3_GROUPS[g][0]
+        shortest = int(data[g].groupby("unique_id").size().min()) - h
+        out[g] = {"lookback": max(1, shortest - h)}
+    return out
+
+
+#: name -> (per-group options, options for every group); lookbacks in horizons unless said
+VARIANTS = {
+    "main_rule": ("main_rule", {"model_params": {
+        "patch_transformer": {"model_kwargs": {"patch_len": 2, "patch_stride": 1}}}}),
+    "1h": (1, {}),
+    "2h": (2, {}),
+    "3h": (3, {}),
+    "3h_last_value": (3, {"models": "naive,nlinear,dlinear,patch_transformer",
+                          "model_params": _each({"normalization": "last_value"},
+                                                ("nlinear", "dlinear", "patch_transformer"))}),
+    "3h_min_context_1": (3, {"model_params": _each({"min_context": 1})}),
+    "2h_mae": (2, {"model_params": {**_each({"loss": "mae"}), "patch_transformer": {
+        "loss": "mae", "patch_len": 8, "patch_stride": 4}}}),
+    "2h_patch8": (2, {"models": "naive,patch_transformer", "model_params": {
+        "patch_transformer": {"patch_len": 8, "patch_stride": 4}}}),
+}
+
+
+def validation_data(every: int = 10) -> dict[str, pd.DataFrame]:
+    """The quick sample's training parts (the competition hold-out removed) per group."""
+    from tsforecast.datasets import M3_GROUPS, load_m3
+
+    out = {}
+    for g in GROUPS:
+        h = M3_GROUPS[g][0]
+        raw = load_m3(g)
+        keep = sorted(raw["unique_id"].unique())[::every]
+        raw = raw[raw["unique_id"].isin(keep)]
+        size = raw.groupby("unique_id")["y"].transform("size")
+        pos = raw.groupby("unique_id").cumcount()
+        train = raw[pos < size - h]  # the test rows are never read
+        n = train.groupby("unique_id").size()
+        long_enough = n[n - h >= h + 2].index
+        out[g] = train[train["unique_id"].isin(long_enough)][["unique_id", "ds", "y"]]
+    return out
+
+
+def run_variant(name: str, data: dict[str, pd.DataFrame], workdir: Path) -> pd.DataFrame:
+    from tsforecast.benchmark import run_benchmark
+    from tsforecast.datasets import M3_GROUPS
+
+    lookbacks, common = VARIANTS[name]
+    per_group = _main_rule(data) if lookbacks == "main_rule" else _horizons(lookbacks)
+    rows = []
+    for g in GROUPS:
+        h, season = M3_GROUPS[g]
+        path = workdir / f"{g}.csv"
+        data[g].to_csv(path, index=False)
+        cfg = {"protocol": "holdout", "data": str(path), "horizon": h, "mase_season": season,
+               "season_length": season, "progress": False, "accelerator": "cpu",
+               "output": str(workdir / f"out-{name}-{g}"), "overwrite": True,
+               "models": "naive," + ",".join(NETS), **BUDGET, **common, **per_group[g]}
+        res = run_benchmark(cfg)
+        for _, r in res.leaderboard.iterrows():
+            rows.append({"group": g, "model": r["model"], "smape": r["smape"],
+                         "n": r["n_series"], "error": r["error"]})
+    return pd.DataFrame(rows)
+
+
+def print_variant(name: str, df: pd.DataFrame, seconds: float) -> None:
+    table = df.pivot(index="model", columns="group", values="smape")[list(GROUPS)]
+    n = df.groupby("group")["n"].max()[list(GROUPS)]
+    table["overall"] = (table * n).sum(axis=1, min_count=len(GROUPS)) / n.sum()
+    print(f"== {name} ({seconds:.0f} s; validation sMAPE)")
+    print(table.sort_values("overall").round(2).to_string())
+    errors = df[df["error"].notna()]
+    for _, r in errors.iterrows():
+        print(f"   {r['group']}/{r['model']}: {r['error'][:120]}")
+
+
+def seed_table(run_dir: Path) -> str:
+    """Markdown: sMAPE per group and overall (series-weighted), mean ± sd over seeds."""
+    rows = []
+    for f in sorted((run_dir / "runs").glob("*.json")):
+        r = json.loads(f.read_text())
+        ok = not r.get("error") and r.get("metrics")
+        rows.append({"model": r["model"], "group": r["dataset"].removeprefix("m3-"),
+                     "seed": r.get("seed") or 0,
+                     "smape": r["metrics"]["smape"] if ok else np.nan,
+                     "n": r["n_series"] if ok else np.nan})
+    df = pd.DataFrame(rows)
+    n = df.groupby("group")["n"].max()[list(GROUPS)]
+    lines = ["| model | seeds | overall sMAPE | " + " | ".join(GROUPS) + " |",
+             "|---|---|---|" + "---|" * len(GROUPS)]
+    out = []
+    for model, g in df.groupby("model"):
+        per = g.pivot(index="seed", columns="group", values="smape")
+        per = per.reindex(columns=list(GROUPS)).ffill().bfill()  # deterministic: one run
+        overall = (per * n).sum(axis=1, min_count=len(GROUPS)) / n.sum()
+
+        def cell(s: pd.Series) -> str:
+            if s.isna().any():
+                return "-"
+            return f"{s.mean():.2f}" + (f" ± {s.std(ddof=1):.2f}" if len(s) > 1 else "")
+
+        key = overall.mean() if overall.notna().all() else np.inf
+        cells = [cell(overall)] + [cell(per[c]) for c in GROUPS]
+        out.append((key, f"| {model} | {len(per)} | " + " | ".join(cells) + " |"))
+    return "\n".join(lines + [line for _, line in sorted(out)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", choices=[*VARIANTS, "all"])
+    parser.add_argument("--workdir", default="m3-validation", type=Path)
+    parser.add_argument("--table", nargs="+", type=Path, help="benchmark output directories")
+    args = parser.parse_args()
+    if args.table:
+        for d in args.table:
+            print(f"{d}\n\n{seed_table(d)}\n")
+        return
+    if args.variant is None:
+        parser.error("give --variant or --table")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    data = validation_data()
+    for name in VARIANTS if args.variant == "all" else [args.variant]:
+        t0 = time.perf_counter()
+        df = run_variant(name, data, args.workdir)
+        print_variant(name, df, time.perf_counter() - t0)
+
+
+if __name__ == "__main__":
+    main()
