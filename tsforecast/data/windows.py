@@ -29,14 +29,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from .splits import (  # noqa: F401
-    SEGMENTS,
-    check_min_context,
-    check_sizes,
-    count_windows,
-    segment_bounds,
-    split_borders,
-)
+from .splits import check_min_context, check_sizes, count_windows
 
 
 def gather_windows(array: np.ndarray, origins: np.ndarray, steps: np.ndarray,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import Layout, SeriesData
-from .base import BaseForecaster
+from .base import BaseForecaster, check_n_jobs
 from .params import Param
 from .registry import get_forecaster, make_forecaster, register
 
@@ -61,9 +61,7 @@ class CombinationForecaster(BaseForecaster):
         if isinstance(self.members, str) or not self.members:
             raise ValueError(f"members must be a non-empty list of forecaster names, got "
                              f"{self.members!r}")
-        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not isinstance(
-                self.n_jobs, int) or self.n_jobs == 0):
-            raise ValueError(f"n_jobs must be a non-zero integer or None, got {self.n_jobs!r}")
+        check_n_jobs(self.n_jobs)
         if self.combine not in ("mean", "median"):
             raise ValueError(f'combine must be "mean" or "median", got {self.combine!r}')
         for member in self._members():

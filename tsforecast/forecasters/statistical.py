@@ -26,7 +26,7 @@ from joblib import Parallel, delayed
 
 from ..data import Layout, SeriesData
 from ..data.timeindex import season_length, seasonal_periods
-from .base import BaseForecaster, check_int, check_quantiles
+from .base import BaseForecaster, check_int, check_n_jobs, check_quantiles
 from .naive import QUANTILES, gaussian_quantiles, naive_forecast, seasonal_naive_forecast
 from .params import Param
 from .registry import register
@@ -66,9 +66,7 @@ class _StatsForecastModel(BaseForecaster):
         check_quantiles(self.quantiles)
         check_int("max_train_size", self.max_train_size, 10, allow_none=True)
         check_int("refit_every", self.refit_every, 1, allow_none=True)
-        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not isinstance(
-                self.n_jobs, int) or self.n_jobs == 0):
-            raise ValueError(f"n_jobs must be a non-zero integer or None, got {self.n_jobs!r}")
+        check_n_jobs(self.n_jobs)
         if getattr(self, "season_length", None) is not None:
             check_int("season_length", self.season_length, 1)
 
