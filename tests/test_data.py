@@ -253,3 +253,68 @@ def test_calendar_features_are_bounded_and_known_future():
     layout, series = to_series(hourly(30), "y", calendar=True)
     assert layout.calendar and layout.n_future == len(layout.calendar)
     assert series[0].values.shape == (30, 1 + len(layout.calendar))  # "c" is no covariate here
+
+
+# -- long frames: the grouped fast path agrees with one series at a time -------------------
+def _series_one_at_a_time(*args, **kwargs):
+    from unittest import mock
+
+    from tsforecast.data import frames
+
+    with mock.patch.object(frames, "_split_long", lambda *a: None):
+        return to_series(*args, **kwargs)
+
+
+def _outcome(fn, *args, **kwargs):
+    try:
+        layout, series = fn(*args, **kwargs)
+    except (ValueError, TypeError) as exc:
+        return type(exc), str(exc)
+    return layout, [(s.id, list(s.index), s.index.name, s.values.tolist(),
+                     None if s.missing is None else s.missing.tolist()) for s in series]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lengths=st.lists(st.integers(1, 12), min_size=1, max_size=4),
+    int_ids=st.booleans(), time_col=st.booleans(), fill=st.sampled_from([None, "ffill",
+                                                                        "interpolate"]),
+    nan_rows=st.lists(st.integers(0, 40), max_size=3), dup=st.booleans(),
+    seed=st.integers(0, 1000),
+)
+def test_long_frame_fast_path_matches_per_series_path(lengths, int_ids, time_col, fill,
+                                                      nan_rows, dup, seed):
+    """Rows of several series interleaved in any order, some missing values, sometimes a
+    repeated timestamp: same series, values, masks and errors as the per-series path."""
+    rng = np.random.default_rng(seed)
+    ids = np.concatenate([np.full(n, k) for k, n in enumerate(lengths)])
+    steps = np.concatenate([np.arange(n) for n in lengths])
+    if dup and len(steps) > 1 and lengths[0] > 1:
+        steps[1] = steps[0]  # a duplicate timestamp in the first series
+    df = pd.DataFrame({
+        "sid": ids if int_ids else np.array([f"s{k}" for k in ids], dtype=object),
+        "ds": pd.Timestamp("2024-01-01") + pd.to_timedelta(steps, unit="D"),
+        "y": rng.normal(size=len(ids)), "x": rng.normal(size=len(ids)),
+    })
+    for r in nan_rows:
+        if r < len(df):
+            df.loc[r, "y"] = np.nan
+    df = df.iloc[rng.permutation(len(df))]
+    data, kw = (df, {"time_col": "ds"}) if time_col else (df.set_index("ds"), {})
+    kw.update(id_col="sid", past_covariates="x", fill_missing=fill)
+    assert _outcome(to_series, data, "y", **kw) == _outcome(_series_one_at_a_time, data, "y",
+                                                             **kw)
+
+
+def test_long_frame_errors_name_the_series_and_row():
+    df = pd.DataFrame({"sid": ["a", "b", "a", "b"], "y": [1.0, 2.0, np.nan, 3.0]},
+                      index=pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-02",
+                                            "2024-01-01"]))
+    with pytest.raises(ValueError, match=r"series 'b': duplicate timestamp 2024-01-01"):
+        to_series(df, "y", id_col="sid", fill_missing="ffill")
+    df.index = pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-02"])
+    with pytest.raises(ValueError, match=r"series 'a': column 'y' has NaN at row 1"):
+        to_series(df, "y", id_col="sid")
+    df["y"] = ["1", "2", "3", "4"]
+    with pytest.raises(TypeError, match=r"series 'a': target column 'y' is not numeric"):
+        to_series(df, "y", id_col="sid")

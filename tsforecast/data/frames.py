@@ -297,12 +297,16 @@ def to_series(
     >>> series[0].values.shape
     (3, 1)
     """
-    from .timeindex import calendar_features
-
     if fill_missing not in FILL_POLICIES:
         raise ValueError(f"fill_missing must be one of {FILL_POLICIES}, got {fill_missing!r}")
     past, fut = _as_list(past_covariates), _as_list(future_covariates)
-    frames = split_series(data, id_col=id_col, time_col=time_col)
+    policy = "ffill" if causal and fill_missing is not None else fill_missing
+    long = (
+        _split_long(data, id_col, time_col)
+        if isinstance(data, pd.DataFrame) and id_col is not None else None
+    )
+    frames = [long.head] if long is not None else split_series(data, id_col=id_col,
+                                                               time_col=time_col)
     targets = _as_list(target) or infer_target(frames, exclude=past + fut)
     names = targets + past + fut
     repeated = sorted({c for c in names if names.count(c) > 1})
@@ -311,24 +315,114 @@ def to_series(
     overlap = set(targets) & set(past + fut) or set(past) & set(fut)
     if overlap:
         raise ValueError(f"column(s) {sorted(overlap)} given in more than one role")
+    cols = targets + past + fut
+    pieces = long.pieces(cols) if long is not None else None
+    if pieces is None:  # one series at a time: checks that name the series and row
+        if long is not None:
+            frames = split_series(data, id_col=id_col, time_col=time_col)
+        pieces = (_checked_piece(sid, frame, targets, past, fut) for sid, frame in frames)
     cal_names: tuple[str, ...] = ()
     out = []
-    for sid, frame in frames:
-        if len(frame) == 0:
-            raise ValueError(f"series {sid!r} is empty (0 rows)")
-        check_index(frame.index, sid)
-        for role, names in (("target", targets), ("past covariate", past), ("future covariate", fut)):
-            _check_columns(frame, names, sid, role)
-        cols = targets + past + fut
-        block = _numeric_block(frame, cols, sid)
-        policy = "ffill" if causal and fill_missing is not None else fill_missing
-        nan = np.isnan(block[:, : len(targets)])
-        missing = nan if nan.any() else None
-        block = _fill(block, policy, cols, frame.index, sid)
-        if calendar:
-            cal = calendar_features(frame.index, freq=freq)
-            cal_names = tuple(cal.columns)
-            block = np.concatenate([block, cal.to_numpy(np.float32)], axis=1)
-        out.append(SeriesData(sid, frame.index, np.ascontiguousarray(block), missing))
+    for sid, index, block in pieces:
+        s, cal_names = _series_data(sid, index, block, cols, len(targets), policy, calendar, freq)
+        out.append(s)
     layout = Layout(tuple(targets), tuple(past), tuple(fut), cal_names)
     return layout, out
+
+
+def _checked_piece(sid: str, frame: pd.DataFrame, targets: list[str], past: list[str],
+                   fut: list[str]) -> tuple[str, pd.Index, np.ndarray]:
+    """``(id, index, float32 block)`` of one series' frame, every check naming the series."""
+    if len(frame) == 0:
+        raise ValueError(f"series {sid!r} is empty (0 rows)")
+    check_index(frame.index, sid)
+    for role, names in (("target", targets), ("past covariate", past), ("future covariate", fut)):
+        _check_columns(frame, names, sid, role)
+    return sid, frame.index, _numeric_block(frame, targets + past + fut, sid)
+
+
+def _series_data(sid: str, index: pd.Index, block: np.ndarray, cols: list[str], n_targets: int,
+                 policy: str | None, calendar: bool, freq) -> tuple[SeriesData, tuple[str, ...]]:
+    """Fill (or refuse) missing values, add calendar features: one :class:`SeriesData`."""
+    from .timeindex import calendar_features
+
+    nan = np.isnan(block[:, :n_targets])
+    missing = nan if nan.any() else None
+    block = _fill(block, policy, cols, index, sid)
+    cal_names: tuple[str, ...] = ()
+    if calendar:
+        cal = calendar_features(index, freq=freq)
+        cal_names = tuple(cal.columns)
+        block = np.concatenate([block, cal.to_numpy(np.float32)], axis=1)
+    return SeriesData(sid, index, np.ascontiguousarray(block), missing), cal_names
+
+
+@dataclass
+class _LongFrame:
+    """One long DataFrame grouped by id with array operations instead of a ``groupby``."""
+
+    data: pd.DataFrame
+    index: pd.Index  # the time of every row
+    ids: list[str]  # series ids, in order of first appearance (as ``groupby(sort=False)``)
+    order: np.ndarray  # rows sorted by series, stable
+    bounds: np.ndarray  # series k holds sorted rows bounds[k]:bounds[k + 1]
+    head: tuple[str, pd.DataFrame]  # (first id, zero-row frame of the value columns)
+
+    def pieces(self, cols: list[str]) -> list[tuple[str, pd.Index, np.ndarray]] | None:
+        """``(id, index, float32 block)`` per series, or ``None`` when a check fails (the
+        per-series path then raises the error that names the series and the row)."""
+        data = self.data
+        if any(c not in data.columns for c in cols):
+            return None
+        dtypes = [data[c].dtype for c in cols]
+        if not all(pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
+                   for d in dtypes):
+            return None
+        try:
+            block = _numeric_block(data, cols, self.ids[0])[self.order]
+        except ValueError:
+            return None
+        index = self.index.take(self.order)
+        if isinstance(index, pd.DatetimeIndex):
+            if index.hasnans:
+                return None
+            stamps = index.asi8
+        else:
+            stamps = index.to_numpy()
+        # strictly increasing within each series: sorted and no duplicate timestamp
+        within = np.ones(max(len(stamps) - 1, 0), dtype=bool)
+        within[self.bounds[1:-1] - 1] = False
+        if not (np.diff(stamps)[within] > 0).all():
+            return None
+        b = self.bounds
+        return [(sid, index[b[k] : b[k + 1]], block[b[k] : b[k + 1]])
+                for k, sid in enumerate(self.ids)]
+
+
+def _split_long(data: pd.DataFrame, id_col: str, time_col: str | None) -> _LongFrame | None:
+    """The long frame grouped by array operations, or ``None`` where only the per-series
+    path applies (categorical or missing ids, an unparsed time column, odd columns)."""
+    if data.empty or id_col not in data.columns or time_col == id_col:
+        return None
+    _check_column_names(data, "the input")
+    ids = data[id_col]
+    if isinstance(ids.dtype, pd.CategoricalDtype) or ids.isna().any():
+        return None
+    if time_col is not None:
+        if time_col not in data.columns or not pd.api.types.is_datetime64_any_dtype(
+                data[time_col].dtype):
+            return None
+        index = pd.DatetimeIndex(data[time_col], name=time_col)
+        drop = [id_col, time_col]
+    else:
+        index = data.index
+        if not isinstance(index, pd.DatetimeIndex) and not pd.api.types.is_integer_dtype(
+                index.dtype):
+            return None
+        drop = [id_col]
+    codes, uniques = pd.factorize(ids, sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
+    keys = [str(k) for k in uniques]
+    head = data.iloc[:0].drop(columns=drop)
+    return _LongFrame(data, index, keys, order, bounds, (keys[0], head))
