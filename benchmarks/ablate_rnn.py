@@ -93,6 +93,7 @@ VARIANTS = {
     # the linear nets train with their default epoch budget: a larger batch means fewer steps
     **{name: {"base": ({}, None),
               "zero_init=False": ({"zero_init": False}, None),
+              "batch_size=512": ({"batch_size": 512}, None),
               "batch_size=1024": ({"batch_size": 1024}, None)} for name in ("dlinear", "nlinear")},
 }
 VARIANTS["dlinear"].update({
