@@ -86,6 +86,28 @@ def test_backtests_run_the_fit_forward_and_refit_only_when_asked(ibm, monkeypatc
     assert len(calls) == int(np.ceil(n_origins / 4)) - 1
 
 
+@pytest.mark.parametrize("klass", [ETSForecaster, ThetaForecaster])
+def test_the_forecast_from_the_fitted_rows_is_the_one_computed_at_fit(klass, ibm, monkeypatch):
+    """A holdout forecasts from where the fit ended: the point forecast computed at fit (in
+    the fit's worker processes) is reused, and it is the forward run's forecast exactly."""
+    f = klass(horizon=5, target="close", max_train_size=150).fit(ibm.iloc[:300])
+    forward = []
+    real = klass._one
+
+    def spy(self, model, y, qs):
+        forward.append(len(y))
+        return real(self, model, y, qs)
+
+    monkeypatch.setattr(klass, "_one", spy)
+    cached = f.backtest(ibm.iloc[:310], start=295, stride=5)
+    assert forward == [150, 150]  # origins 295 and 305 run forward; 300 is cached
+    monkeypatch.setattr(klass, "_fit_point", lambda self, *a: None)
+    ran = f.backtest(ibm.iloc[:310], start=295, stride=5)
+    assert forward == [150] * 5
+    pd.testing.assert_frame_equal(cached, ran)
+    np.testing.assert_array_equal(f.predict()["close"], ran["y_hat"].iloc[5:10])
+
+
 def test_a_failed_fit_falls_back_to_seasonal_naive_and_says_so(weather, monkeypatch):
     def boom(self):
         raise np.linalg.LinAlgError("singular")

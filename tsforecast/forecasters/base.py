@@ -344,12 +344,11 @@ class BaseForecaster(BaseEstimator):
         stride = self.horizon if stride is None else stride
         if isinstance(stride, bool) or not isinstance(stride, int | np.integer) or stride < 1:
             raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
-        frames = []
+        parts = []
         for s in self._series(data):
             origins = self._backtest_origins(s, start, stride)
-            fc = self._forecast(s.values, s.id, origins)
-            frames.append(output.tidy_frame(self, s, origins, fc))
-        out = pd.concat(frames, ignore_index=True)
+            parts.append((s, origins, self._forecast(s.values, s.id, origins)))
+        out = output.tidy_frame(self, parts)
         return output.to_nixtla(self, out, "backtest") if format == "nixtla" else out
 
     def _backtest_origins(self, s: SeriesData, start, stride: int) -> np.ndarray:

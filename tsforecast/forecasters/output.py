@@ -104,7 +104,16 @@ def forecast_frame(model, fc: np.ndarray, index: pd.Index, sid: str,
     return out
 
 
-def tidy_frame(model, s: SeriesData, origins: np.ndarray, fc: np.ndarray) -> pd.DataFrame:
+def tidy_frame(model, parts: list[tuple[SeriesData, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """The backtest frame of ``(series, origins, forecasts)`` parts: columns built per series,
+    one DataFrame for all (thousands of small frames and a concat would cost more than the
+    forecasts of a naive model)."""
+    columns = [tidy_columns(model, s, origins, fc) for s, origins, fc in parts]
+    return pd.DataFrame({k: np.concatenate([c[k] for c in columns]) for k in columns[0]})
+
+
+def tidy_columns(model, s: SeriesData, origins: np.ndarray, fc: np.ndarray
+                 ) -> dict[str, np.ndarray]:
     n, H = len(origins), model.horizon
     targets = list(model.layout_.target)
     T = len(targets)
@@ -135,7 +144,7 @@ def tidy_frame(model, s: SeriesData, origins: np.ndarray, fc: np.ndarray) -> pd.
         half = (model.conformal_scores_[k][None] * scale).ravel()  # [n, H, T]
         frame[interval_label("lo", level)] = frame["y_hat"] - half
         frame[interval_label("hi", level)] = frame["y_hat"] + half
-    return pd.DataFrame(frame)
+    return frame
 
 
 def model_alias(model) -> str:

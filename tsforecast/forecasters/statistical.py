@@ -95,17 +95,19 @@ class _StatsForecastModel(BaseForecaster):
 
     # -- fit -------------------------------------------------------------------------------
     def _fit_one(self, y: np.ndarray):
-        """``(model, None)`` or ``(None, why)`` when fitting failed."""
+        """``(model, point, None)``: the fitted model and its point forecast from the end of
+        ``y`` (what :meth:`_one` returns for this history), or ``(None, None, why)`` when
+        fitting failed."""
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model = self._new_model().fit(y)
-                out = model.forward(y=y, h=self.horizon)["mean"]
+                out = np.asarray(model.forward(y=y, h=self.horizon)["mean"], np.float64)
             if not np.all(np.isfinite(out)):
-                return None, "non-finite forecasts"
-            return model, None
+                return None, None, "non-finite forecasts"
+            return model, out, None
         except Exception as exc:  # noqa: BLE001 - any failure: the recorded fallback
-            return None, f"{type(exc).__name__}: {exc}"
+            return None, None, f"{type(exc).__name__}: {exc}"
 
     def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
         self.quantiles_ = check_quantiles(self.quantiles)
@@ -116,12 +118,16 @@ class _StatsForecastModel(BaseForecaster):
             for s, t in tasks
         )
         self.models_, self.fallbacks_ = {}, {}
+        # point forecasts from the end of the fitted rows, computed where the fit ran (its
+        # worker processes with n_jobs): a holdout forecasts from exactly there
+        self.fit_points_: dict[str, list] = {}
         self.fitted_rows_ = {
             s.id: np.asarray(s.values[-W if W else 0 :, : layout.n_targets], np.float64)
             for s in series
         }
-        for (s, t), (model, why) in zip(tasks, fits, strict=True):
+        for (s, t), (model, point, why) in zip(tasks, fits, strict=True):
             self.models_.setdefault(s.id, []).append(model)
+            self.fit_points_.setdefault(s.id, []).append(point)
             if why is not None:
                 key = s.id if layout.n_targets == 1 else (s.id, layout.target[t])
                 self.fallbacks_[key] = why
@@ -149,8 +155,10 @@ class _StatsForecastModel(BaseForecaster):
                     if fitted is not None and (k is None or self._fitted_on(sid, t, y, origin)):
                         model = fitted[t]
                     else:
-                        model, _ = self._fit_one(y[start:origin])
-                out[i, :, t] = self._one(model, y[start:origin], qs)
+                        model, _, _ = self._fit_one(y[start:origin])
+                point = self._fit_point(sid, t, y, start, origin) if qs is None else None
+                out[i, :, t] = (point[:, None] if point is not None
+                                else self._one(model, y[start:origin], qs))
         return out if qs else out[..., 0]
 
     def _one(self, model, y: np.ndarray, qs) -> np.ndarray:
@@ -185,6 +193,14 @@ class _StatsForecastModel(BaseForecaster):
         if s is None:
             s = np.zeros_like(point)
         return gaussian_quantiles(point, s, qs)[0, :, 0, :]
+
+    def _fit_point(self, sid: str, t: int, y: np.ndarray, start: int, end: int):
+        """The point forecast computed at fit when ``y[start:end]`` are exactly the rows
+        fitted (the same model on the same history: the same forecast), else ``None``."""
+        points, rows = self.fit_points_.get(sid), self.fitted_rows_.get(sid)
+        if points is None or points[t] is None or end - start != len(rows):
+            return None
+        return points[t] if self._fitted_on(sid, t, y, end) else None
 
     def _fitted_on(self, sid: str, t: int, y: np.ndarray, end: int) -> bool:
         rows = self.fitted_rows_.get(sid)
