@@ -168,12 +168,13 @@ class ModelNames(Names):
     """Registered forecaster names (duplicates dropped)."""
 
     def parse(self, value, name):
-        from ..forecasters.registry import list_forecasters
+        from ..forecasters.registry import is_registered, list_forecasters
 
-        models, registry = super().parse(value, name), list_forecasters()
-        unknown = [m for m in models if m not in registry]
+        models = super().parse(value, name)
+        unknown = [m for m in models if not is_registered(m)]
         if unknown:
-            raise BenchmarkInputError(f"unknown model(s) {unknown}; available: {sorted(registry)}")
+            raise BenchmarkInputError(
+                f"unknown model(s) {unknown}; available: {sorted(list_forecasters())}")
         return list(dict.fromkeys(models))
 
 
@@ -184,7 +185,7 @@ class ModelParams(Kind):
     cli = {"metavar": "JSON"}
 
     def parse(self, value, name):
-        from ..forecasters.registry import get_forecaster, list_forecasters
+        from ..forecasters.registry import get_forecaster, is_registered, list_forecasters
 
         if isinstance(value, str):
             try:
@@ -194,7 +195,7 @@ class ModelParams(Kind):
         if not isinstance(value, Mapping):
             raise BenchmarkInputError(f"{name} must be a mapping model -> options, got {value!r}")
         for model, params in value.items():
-            if model not in list_forecasters():
+            if not is_registered(model):
                 raise BenchmarkInputError(f"{name}: unknown model {model!r}; available: "
                                           f"{sorted(list_forecasters())}")
             if not isinstance(params, Mapping):

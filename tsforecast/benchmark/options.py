@@ -93,12 +93,12 @@ QUICK = {
 
 
 def _lightning(attr: str) -> Callable[[], tuple]:
-    """The neural forecasters' valid accelerators or precisions (imports torch: lazily)."""
+    """The neural forecasters' valid accelerators or precisions (imported when needed)."""
 
     def choices() -> tuple:
-        from ..forecasters import neural
+        from ..training import choices
 
-        return tuple(getattr(neural, attr))
+        return tuple(getattr(choices, attr))
 
     return choices
 

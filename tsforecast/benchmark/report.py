@@ -18,7 +18,7 @@ every file is written atomically.
 
 from __future__ import annotations
 
-import importlib
+import importlib.metadata
 import json
 import math
 import platform
@@ -66,13 +66,14 @@ def environment() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-    for mod, key in (("tsforecast", "tsforecast"), ("torch", "torch"),
-                     ("lightning", "lightning"), ("pandas", "pandas"), ("numpy", "numpy"),
-                     ("sklearn", "sklearn"), ("statsforecast", "statsforecast"),
-                     ("scipy", "scipy"), ("matplotlib", "matplotlib")):
+    # installed versions, read without importing (Lightning alone takes seconds to import)
+    for dist, key in (("tsforecast", "tsforecast"), ("torch", "torch"),
+                      ("lightning", "lightning"), ("pandas", "pandas"), ("numpy", "numpy"),
+                      ("scikit-learn", "sklearn"), ("statsforecast", "statsforecast"),
+                      ("scipy", "scipy"), ("matplotlib", "matplotlib")):
         try:
-            env[key] = importlib.import_module(mod).__version__
-        except Exception:  # noqa: BLE001 - a missing optional package is just not listed
+            env[key] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:  # a missing optional package
             env[key] = None
     try:
         import torch

@@ -45,17 +45,15 @@ def add_reference_models(values: dict[str, Any], suite: str | None, notes: list[
                           ) -> list[str]:
     """Add naive (the reference of skill and plots) and the suite's required models to
     ``values["models"]``; return the required ones."""
-    from ..forecasters.registry import list_forecasters
+    from ..forecasters.registry import is_registered, list_forecasters
 
-    registry = list_forecasters()
     required = list(SUITES.get(suite, {}).get("required_models", []))
-    if "naive" in registry:
+    if is_registered("naive"):
         required = ["naive", *[m for m in required if m != "naive"]]
-    missing = [m for m in required if m not in registry]
+    missing = [m for m in required if not is_registered(m)]
     if missing:
-        raise BenchmarkInputError(
-            f"the reference model(s) {missing} are not registered; available: {sorted(registry)}"
-        )
+        raise BenchmarkInputError(f"the reference model(s) {missing} are not registered; "
+                                  f"available: {sorted(list_forecasters())}")
     added = [m for m in required if m not in values["models"]]
     if added:
         why = (

@@ -67,13 +67,19 @@ def _load(neural: bool) -> None:
 
 def get_forecaster(name: str) -> type:
     """The forecaster class registered as ``name`` (``ValueError`` naming the choices)."""
+    if not is_registered(name):
+        raise ValueError(f"unknown forecaster {name!r}; available: {list_forecasters()}")
+    return _REGISTRY[name]
+
+
+def is_registered(name: str) -> bool:
+    """Whether ``name`` is a forecaster; the neural module (and Lightning with it) is imported
+    only when ``name`` is not a classical model."""
     if name not in _REGISTRY:
         _load(neural=False)
     if name not in _REGISTRY:
         _load(neural=True)
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown forecaster {name!r}; available: {list_forecasters()}")
-    return _REGISTRY[name]
+    return name in _REGISTRY
 
 
 def list_forecasters(tag: str | None = None, value: Any = True) -> list[str]:

@@ -5,30 +5,27 @@ optimiser, logging, trainer construction, early stopping and best-checkpoint res
 Devices, precision, DDP and checkpointing come from Lightning.
 """
 
-from .datamodule import WindowDataModule
-from .fit import (
-    ACCELERATORS,
-    PRECISIONS,
-    TrainOptions,
-    TrainResult,
-    check_devices,
-    seed,
-    train,
-)
-from .module import LOSSES, OPTIMIZERS, SCHEDULERS, ForecastModule, pinball_loss
+import importlib
 
-__all__ = [
-    "ACCELERATORS",
-    "LOSSES",
-    "OPTIMIZERS",
-    "PRECISIONS",
-    "SCHEDULERS",
-    "ForecastModule",
-    "TrainOptions",
-    "TrainResult",
-    "WindowDataModule",
-    "check_devices",
-    "pinball_loss",
-    "seed",
-    "train",
-]
+#: public name -> submodule; imported on first use, so ``tsforecast.training.choices`` (and
+#: option parsing with it) does not import Lightning
+_EXPORTS = {
+    "WindowDataModule": ".datamodule",
+    "ACCELERATORS": ".choices", "PRECISIONS": ".choices",
+    "TrainOptions": ".fit", "TrainResult": ".fit", "check_devices": ".fit", "seed": ".fit",
+    "train": ".fit",
+    "LOSSES": ".module", "OPTIMIZERS": ".module", "SCHEDULERS": ".module",
+    "ForecastModule": ".module", "pinball_loss": ".module",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

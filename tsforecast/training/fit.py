@@ -24,6 +24,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import nn
 
 from ..data.windows import WindowDataset
+from .choices import ACCELERATORS, PRECISIONS
 from .datamodule import WindowDataModule
 from .module import ForecastModule
 
@@ -31,8 +32,6 @@ __all__ = [
     "ACCELERATORS", "PRECISIONS", "TrainOptions", "TrainResult", "check_devices", "seed", "train",
 ]
 
-PRECISIONS = ("32-true", "32", "64-true", "16-mixed", "bf16-mixed")
-ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
 
 
 @dataclass(frozen=True)
