@@ -147,3 +147,24 @@ def test_forecaster_max_time_honoured(quiet, sine):
 def test_bad_budget_and_normalisation_are_named(params, match, quiet, sine):
     with pytest.raises(ValueError, match=match):
         small(quiet, **params).fit(sine)
+
+
+# ------------------------------------------------------------------ best weights, initial too
+def test_the_untrained_weights_are_kept_when_training_never_beats_them(quiet, sine):
+    """NLinear starts as the last-value forecast (zero-initialised). Trained with a learning
+    rate that wrecks it, it keeps that start; trained sensibly on a seasonal series, it
+    learns (the start is only a candidate the validation windows judge). Nets that start
+    from random weights never keep them."""
+    params = dict(lookback=48, horizon=6, target="y", max_epochs=3, **quiet)
+    wrecked = tsf.make_forecaster("nlinear", learning_rate=1e4, **params).fit(sine)
+    assert wrecked.kept_initial_
+    last = sine["y"].iloc[-1]
+    np.testing.assert_allclose(wrecked.predict()["y"], last, rtol=1e-5)
+    learned = tsf.make_forecaster("nlinear", learning_rate=0.05, **{**params,
+                                                                    "max_epochs": 10}).fit(sine)
+    assert not learned.kept_initial_
+    assert np.ptp(learned.predict()["y"]) > 0.5  # the daily cycle, not a flat line
+    no_val = tsf.make_forecaster("nlinear", learning_rate=1e4, val_fraction=0.0, **params)
+    assert not no_val.fit(sine).kept_initial_  # nothing to judge by: the trained weights
+    random_start = tsf.make_forecaster("lstm", learning_rate=1e4, hidden_size=8, **params)
+    assert not random_start.fit(sine).kept_initial_  # a random start is no forecast to keep

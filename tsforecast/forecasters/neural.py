@@ -78,7 +78,8 @@ TRAINING_PARAMS = (
           "at whichever of max_epochs, max_steps and max_time comes first."),
     Param("max_time", None, 'wall-clock budget ("DD:HH:MM:SS", a dict or seconds).'),
     Param("val_fraction", 0.1, "last fraction of each series' windows used for early stopping "
-          "(0 disables validation)."),
+          "and to pick the best weights (0 disables validation); a zero-initialised net's "
+          "untrained start (the last value) is one of the candidates."),
     Param("early_stopping_patience", 5, "epochs without validation improvement before stopping."),
     Param("stride", 1, "step between training windows."),
     Param("accelerator", "auto", "Lightning accelerator: auto, cpu, gpu, cuda, mps."),
@@ -259,7 +260,8 @@ class NeuralForecaster(BaseForecaster):
             weight_decay=self.weight_decay, lr_scheduler=self.lr_scheduler,
             batch_size=self.batch_size, max_epochs=self.max_epochs, max_steps=self.max_steps,
             max_time=_max_time(self.max_time),
-            early_stopping_patience=self.early_stopping_patience, accelerator=self.accelerator,
+            early_stopping_patience=self.early_stopping_patience,
+            keep_initial=bool(getattr(self, "zero_init", False)), accelerator=self.accelerator,
             devices=self.devices, precision=self.precision, strategy=self.strategy,
             num_workers=self.num_workers, seed=self.random_state,
             verbose=default_verbose(self.verbose), trainer_kwargs=dict(self.trainer_kwargs or {}),
@@ -271,6 +273,7 @@ class NeuralForecaster(BaseForecaster):
         self.train_windows_ = len(train_ds)
         self.windows_per_second_ = result.windows_per_second
         self.is_global_zero_, self.world_size_ = result.is_global_zero, result.world_size
+        self.kept_initial_ = result.kept_initial
 
     # -- forecast --------------------------------------------------------------------------
     @torch.no_grad()

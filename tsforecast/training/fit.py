@@ -3,7 +3,8 @@
 :func:`train` builds the :class:`~.module.ForecastModule` and the data module, the
 trainer (devices, precision, strategy from :class:`TrainOptions`), early stopping and
 checkpointing on the validation loss, runs ``Trainer.fit`` and restores the best
-weights. The forecasters call it; they never touch a ``Trainer`` themselves.
+weights on the validation windows (the untrained ones included with ``keep_initial``). The
+forecasters call it; they never touch a ``Trainer`` themselves.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import nn
 
-from ..data.windows import WindowDataset
+from ..data.windows import WindowDataset, make_loader
 from .choices import ACCELERATORS, PRECISIONS
 from .datamodule import WindowDataModule
 from .module import ForecastModule
@@ -49,6 +50,9 @@ class TrainOptions:
     max_steps: int | None = None
     max_time: Any = None
     early_stopping_patience: int = 5
+    #: the untrained weights are a candidate for the best weights on validation (nets that
+    #: start as a simple forecast: zero-initialised, the last value or the window mean)
+    keep_initial: bool = False
     accelerator: str = "auto"
     devices: Any = "auto"
     precision: str = "32-true"
@@ -61,7 +65,8 @@ class TrainOptions:
 
 @dataclass
 class TrainResult:
-    """What training did: the trained net (on the CPU, eval mode) and its statistics."""
+    """What training did: the net with its best weights on validation (on the CPU, eval
+    mode), and its statistics."""
 
     net: nn.Module
     epochs: int
@@ -70,6 +75,8 @@ class TrainResult:
     windows_per_second: float
     is_global_zero: bool
     world_size: int
+    #: whether the untrained weights beat every trained state on validation and were kept
+    kept_initial: bool = False
 
 
 def seed(value: int | None) -> None:
@@ -134,6 +141,11 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         train_data, val_data if has_val else None, batch_size=options.batch_size,
         num_workers=options.num_workers, pin_memory=gpu, seed=options.seed,
     )
+    # a net that starts as a simple forecast (zero initialised: the random walk) keeps that
+    # start unless training beats it on the validation windows
+    initial = ({k: v.detach().clone() for k, v in net.state_dict().items()},
+               validation_loss(module, val_data, options.batch_size)
+               ) if has_val and options.keep_initial else None
     with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not options.verbose):
         callbacks: list = []
         if has_val:
@@ -170,15 +182,39 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         if best:
             state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
             module.load_state_dict(state)
+    module = module.cpu().float()
+    kept_initial = initial is not None and initial[1] < validation_loss(
+        module, val_data, options.batch_size)
+    if kept_initial:
+        module.net.load_state_dict(initial[0])
     return TrainResult(
-        net=module.net.cpu().float().eval(),
+        net=module.net.eval(),
         epochs=int(trainer.current_epoch),
         steps=int(trainer.global_step),
         fit_seconds=seconds,
         windows_per_second=module.windows_seen * trainer.world_size / max(seconds, 1e-9),
         is_global_zero=trainer.is_global_zero,
         world_size=trainer.world_size,
+        kept_initial=kept_initial,
     )
+
+
+def validation_loss(module: ForecastModule, data: WindowDataset, batch_size: int) -> float:
+    """The module's loss over every window of ``data``: its net in eval mode, on the CPU in
+    float32 (how the trained and the initial weights are compared). The global random
+    state is left as it was (a loader draws from it), so training is the same with or
+    without this pass."""
+    net = module.net
+    training = net.training
+    net.eval()
+    total, n = 0.0, 0
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):
+        for batch in make_loader(data, batch_size):
+            k = batch["y"].shape[0]
+            total += float(module.compute_loss(net(batch), batch["y"])) * k
+            n += k
+    net.train(training)
+    return total / n
 
 
 class _ValidateAtStepBudget(L.Callback):
