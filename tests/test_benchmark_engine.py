@@ -88,7 +88,7 @@ def test_ray_missing_is_a_clear_input_error(data, monkeypatch):
 def test_ray_gives_the_serial_leaderboard(data):
     pytest.importorskip("ray")
     serial = run_benchmark(_config(data, "serial"))
-    on_ray = run_benchmark(_config(data, "ray", backend="ray", jobs=1))
+    on_ray = run_benchmark(_config(data, "ray", backend="ray", jobs=2))  # 2 local workers
     _same(serial.leaderboard, on_ray.leaderboard)
 
 
