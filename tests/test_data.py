@@ -318,3 +318,6 @@ def test_long_frame_errors_name_the_series_and_row():
     df["y"] = ["1", "2", "3", "4"]
     with pytest.raises(TypeError, match=r"series 'a': target column 'y' is not numeric"):
         to_series(df, "y", id_col="sid")
+    df["sid"] = [1, 2, 1, 2]  # numeric ids are still no value column
+    with pytest.raises(ValueError, match=r"series '1': target column\(s\) \['sid'\] not found"):
+        to_series(df, "sid", id_col="sid")

@@ -371,16 +371,11 @@ class _LongFrame:
     def pieces(self, cols: list[str]) -> list[tuple[str, pd.Index, np.ndarray]] | None:
         """``(id, index, float32 block)`` per series, or ``None`` when a check fails (the
         per-series path then raises the error that names the series and the row)."""
-        data = self.data
-        if any(c not in data.columns for c in cols):
-            return None
-        dtypes = [data[c].dtype for c in cols]
-        if not all(pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
-                   for d in dtypes):
-            return None
+        sid, values = self.head  # the value columns: neither the id nor the time column
         try:
-            block = _numeric_block(data, cols, self.ids[0])[self.order]
-        except ValueError:
+            _check_columns(values, cols, sid, "value")
+            block = _numeric_block(self.data, cols, sid)[self.order]
+        except (ValueError, TypeError):
             return None
         index = self.index.take(self.order)
         if isinstance(index, pd.DatetimeIndex):
