@@ -89,6 +89,9 @@ VARIANTS = {
         "normalization=last_value,zero_init": ({"normalization": "last_value",
                                                 "zero_init": True}, None),
         "lr_scheduler=onecycle": ({"lr_scheduler": "onecycle"}, None),
+        # its best lookback on the long-horizon data (PatchTST's 336 and 512)
+        "lookback=336": ({"lookback": 336}, ("etth2",)),
+        "lookback=512": ({"lookback": 512}, ("etth2",)),
     },
     # the linear nets train with their default epoch budget: a larger batch means fewer steps
     **{name: {"base": ({}, None),
@@ -156,9 +159,9 @@ def run_one(model: str, dataset: str, variant: str, seed: int, threads: int) -> 
     data, settings = load(dataset), SETTINGS[dataset]
     budget = {} if model in EPOCH_BUDGET else {
         "max_steps": settings["steps"], "max_epochs": None, "batch_size": settings["batch_size"]}
-    params = {**budget, **BASE[model], **VARIANTS[model][variant][0]}
+    params = {**data["kw"], **budget, **BASE[model], **VARIANTS[model][variant][0]}
     f = tsf.make_forecaster(
-        model, **data["kw"], **params, random_state=seed, accelerator="cpu", devices=1,
+        model, **params, random_state=seed, accelerator="cpu", devices=1,
         verbose=False, trainer_kwargs={"logger": False},
     )
     start = time.perf_counter()

@@ -8,10 +8,14 @@ fewer than horizon + 2 rows are dropped (7 quarterly ones), so every model can t
     python benchmarks/m3_validation.py --variant 2h            # one variant, all groups
     python benchmarks/m3_validation.py --variant all           # every variant
     python benchmarks/m3_validation.py --table /tmp/m3q-run    # tables of any m3 run dir
+    python benchmarks/m3_validation.py --every 1 --default-budget --seeds 0,1,2 \
+        --nets nlinear,dlinear --variant 2h_maxabs      # all 3,003 series, 3 seeds
 
-Each run prints sMAPE per group and overall (series-weighted); ``--table`` prints mean ±
-sd over seeds of benchmark output directories (``runs/*.json``). Budget of every variant:
-100 epochs at most (early stopping on the last 10% of each series' windows), batch 32.
+Each run prints sMAPE per group and overall (series-weighted), mean ± sd over seeds;
+``--table`` prints mean ± sd over seeds of benchmark output directories (``runs/*.json``).
+Budget of every variant: 100 epochs at most (early stopping on the last 10% of each
+series' windows), batch 32; with ``--default-budget`` the forecasters' own (what the m3
+suite runs). ``--every 1`` validates on every series instead of the quick sample.
 """
 
 from __future__ import annotations
@@ -66,6 +70,15 @@ VARIANTS = {
         "loss": "mae", "patch_len": 8, "patch_stride": 4}}}),
     "2h_patch8": (2, {"models": "naive,patch_transformer", "model_params": {
         "patch_transformer": {"patch_len": 8, "patch_stride": 4}}}),
+    # the loss weighs errors relative to each series' level, as sMAPE does
+    "2h_maxabs": (2, {"model_params": _each({"scaler": "maxabs"})}),
+    "2h_maxabs_mae": (2, {"model_params": _each({"scaler": "maxabs", "loss": "mae"})}),
+    "1h_maxabs": (1, {"model_params": _each({"scaler": "maxabs"})}),
+    "3h_maxabs": (3, {"model_params": _each({"scaler": "maxabs"})}),
+    "2h_maxabs_uniform_init": (2, {"model_params": _each(
+        {"scaler": "maxabs", "zero_init": False}, ("nlinear", "dlinear", "patch_transformer"))}),
+    "2h_uniform_init": (2, {"model_params": _each({"zero_init": False},
+                                                  ("nlinear", "dlinear", "patch_transformer"))}),
 }
 
 
@@ -88,12 +101,16 @@ def validation_data(every: int = 10) -> dict[str, pd.DataFrame]:
     return out
 
 
-def run_variant(name: str, data: dict[str, pd.DataFrame], workdir: Path) -> pd.DataFrame:
+def run_variant(name: str, data: dict[str, pd.DataFrame], workdir: Path, seed: int = 0,
+                nets: tuple[str, ...] = NETS, budget: dict | None = None,
+                jobs: int = 1) -> pd.DataFrame:
     from tsforecast.benchmark import run_benchmark
     from tsforecast.datasets import M3_GROUPS
 
     lookbacks, common = VARIANTS[name]
     per_group = _main_rule(data) if lookbacks == "main_rule" else _horizons(lookbacks)
+    models = common.get("models", "naive," + ",".join(NETS)).split(",")
+    models = ",".join(m for m in models if m == "naive" or m in nets)
     rows = []
     for g in GROUPS:
         h, season = M3_GROUPS[g]
@@ -102,19 +119,25 @@ def run_variant(name: str, data: dict[str, pd.DataFrame], workdir: Path) -> pd.D
         cfg = {"protocol": "holdout", "data": str(path), "horizon": h, "mase_season": season,
                "season_length": season, "progress": False, "accelerator": "cpu",
                "output": str(workdir / f"out-{name}-{g}"), "overwrite": True,
-               "models": "naive," + ",".join(NETS), **BUDGET, **common, **per_group[g]}
+               **(BUDGET if budget is None else budget), **common, "models": models,
+               "seeds": [seed], "jobs": jobs, **per_group[g]}
         res = run_benchmark(cfg)
         for _, r in res.leaderboard.iterrows():
-            rows.append({"group": g, "model": r["model"], "smape": r["smape"],
+            rows.append({"group": g, "model": r["model"], "smape": r["smape"], "seed": seed,
                          "n": r["n_series"], "error": r["error"]})
     return pd.DataFrame(rows)
 
 
 def print_variant(name: str, df: pd.DataFrame, seconds: float) -> None:
-    table = df.pivot(index="model", columns="group", values="smape")[list(GROUPS)]
     n = df.groupby("group")["n"].max()[list(GROUPS)]
-    table["overall"] = (table * n).sum(axis=1, min_count=len(GROUPS)) / n.sum()
-    print(f"== {name} ({seconds:.0f} s; validation sMAPE)")
+    per_seed = df.pivot_table(index=["model", "seed"], columns="group", values="smape")
+    per_seed = per_seed.reindex(columns=list(GROUPS))
+    per_seed["overall"] = (per_seed * n).sum(axis=1, min_count=len(GROUPS)) / n.sum()
+    table = per_seed.groupby(level="model").mean()
+    seeds = df["seed"].nunique()
+    if seeds > 1:
+        table["overall_sd"] = per_seed["overall"].groupby(level="model").std(ddof=1)
+    print(f"== {name} ({seconds:.0f} s; validation sMAPE, mean over {seeds} seed(s))")
     print(table.sort_values("overall").round(2).to_string())
     errors = df[df["error"].notna()]
     for _, r in errors.iterrows():
@@ -154,9 +177,16 @@ def seed_table(run_dir: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=[*VARIANTS, "all"])
+    parser.add_argument("--variant", help=f"all, or names separated by commas: {', '.join(VARIANTS)}")
     parser.add_argument("--workdir", default="m3-validation", type=Path)
     parser.add_argument("--table", nargs="+", type=Path, help="benchmark output directories")
+    parser.add_argument("--every", type=int, default=10, help="every n-th series of each group "
+                        "(10: the quick sample; 1: all 3,003 series)")
+    parser.add_argument("--seeds", default="0", help="seeds, comma-separated")
+    parser.add_argument("--nets", default=",".join(NETS), help="nets to run, comma-separated")
+    parser.add_argument("--default-budget", action="store_true",
+                        help="the forecasters' own training budget instead of 100 epochs, batch 32")
+    parser.add_argument("--jobs", type=int, default=1, help="benchmark --jobs (at most 2 here)")
     args = parser.parse_args()
     if args.table:
         for d in args.table:
@@ -165,10 +195,13 @@ def main() -> None:
     if args.variant is None:
         parser.error("give --variant or --table")
     args.workdir.mkdir(parents=True, exist_ok=True)
-    data = validation_data()
-    for name in VARIANTS if args.variant == "all" else [args.variant]:
+    data = validation_data(args.every)
+    nets = tuple(args.nets.split(","))
+    budget = {} if args.default_budget else None
+    for name in VARIANTS if args.variant == "all" else args.variant.split(","):
         t0 = time.perf_counter()
-        df = run_variant(name, data, args.workdir)
+        df = pd.concat([run_variant(name, data, args.workdir, int(s), nets, budget, args.jobs)
+                        for s in args.seeds.split(",")])
         print_variant(name, df, time.perf_counter() - t0)
 
 

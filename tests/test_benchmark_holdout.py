@@ -145,6 +145,23 @@ def test_holdout_neural_nets_pad_short_series_to_a_two_horizon_lookback(tmp_path
     assert np.isfinite(fc["y_hat"]).all()
     assert "lookback is 8 (2 horizons" in (res.output_dir / "report.md").read_text()
     assert "min_context 2" in (res.output_dir / "report.md").read_text()
+    assert "scaled by maxabs" in (res.output_dir / "report.md").read_text()
+
+
+def test_holdout_neural_nets_scale_by_the_largest_value_unless_told(tmp_path):
+    from tsforecast.benchmark.holdout import load_panel
+    from tsforecast.benchmark.unit import model_params
+
+    panel(tmp_path / "p.csv", lengths=(20, 30))
+    cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                          "models": "nlinear,naive"})
+    ds = load_panel(pd.read_csv(tmp_path / "p.csv"), "p", cfg, 4)
+    assert ds.scaler == "maxabs"
+    assert model_params("nlinear", cfg, ds, None, str(tmp_path))["scaler"] == "maxabs"
+    assert "scaler" not in model_params("naive", cfg, ds, None, str(tmp_path))
+    told = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                           "models": "nlinear", "model_params": {"nlinear": {"scaler": "robust"}}})
+    assert model_params("nlinear", told, ds, None, str(tmp_path))["scaler"] == "robust"
 
 
 def test_holdout_lookback_and_min_context(tmp_path):

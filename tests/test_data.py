@@ -133,7 +133,7 @@ def test_split_by_timestamps():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**31 - 1), st.sampled_from(["standard", "robust"]))
+@given(st.integers(0, 2**31 - 1), st.sampled_from(["standard", "robust", "maxabs"]))
 def test_scaler_ignores_validation_and_test_rows(seed, method):
     rng = np.random.default_rng(seed)
     arr = rng.normal(size=(100, 3)).astype(np.float32)
@@ -156,6 +156,15 @@ def test_scaler_roundtrip_and_constant_column():
     np.testing.assert_array_equal(again.transform(arr, "s"), z)
     with pytest.raises(ValueError, match="scaler must be one of"):
         SeriesScaler("minmax")
+
+
+def test_maxabs_scaler_divides_by_the_largest_training_magnitude():
+    arr = np.array([[2.0, -8.0, 0.0], [4.0, 1.0, 0.0], [100.0, 100.0, 5.0]], np.float32)
+    sc = SeriesScaler("maxabs").fit(["s"], [arr], [2])  # the last row is not training data
+    np.testing.assert_array_equal(sc.loc_["s"], [0, 0, 0])
+    np.testing.assert_array_equal(sc.scale_["s"], [4, 8, 1])  # an all-zero column: scale 1
+    np.testing.assert_allclose(sc.transform(arr[:2], "s"), [[0.5, -1, 0], [1, 0.125, 0]])
+    np.testing.assert_allclose(sc.inverse_transform(sc.transform(arr, "s"), "s"), arr)
 
 
 # -- input formats and validation ---------------------------------------------------------------

@@ -41,6 +41,8 @@ class Dataset:
     lookback: int | None = None
     #: the neural nets' ``min_context`` (holdout: shorter inputs are padded); None: lookback
     min_context: int | None = None
+    #: the neural nets' per-series ``scaler`` (holdout: ``maxabs``); None: their default
+    scaler: str | None = None
 
 
 def _keep_last(frame: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -54,6 +54,8 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
         p["lookback"] = ds.lookback or cfg.lookback
     if neural and ds.min_context is not None:
         p["min_context"] = ds.min_context
+    if neural and ds.scaler is not None:
+        p["scaler"] = ds.scaler
     if neural:
         p.update(
             max_epochs=cfg.max_epochs, max_steps=cfg.max_steps,

@@ -1,7 +1,7 @@
 """Per-series, per-column scalers fitted on the training segment only.
 
-scikit-learn does the fitting (``StandardScaler`` with chunked ``partial_fit`` so a long
-series is never copied to float64 at once, ``RobustScaler``); what is kept is a pair of
+scikit-learn does the fitting (``StandardScaler`` and ``MaxAbsScaler`` with chunked
+``partial_fit`` so a long series is never copied to float64 at once, ``RobustScaler``); what is kept is a pair of
 ``loc``/``scale`` arrays per series, applied lazily to each batch and saved as plain
 numbers. Once fitted, a scaler is read-only: validation, test and new histories are
 transformed with the training statistics.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.preprocessing import RobustScaler, StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, RobustScaler, StandardScaler
 
-SCALERS = ("standard", "robust", "none")
+SCALERS = ("standard", "robust", "maxabs", "none")
 _CHUNK = 200_000  # rows per partial_fit: bounds the float64 temporaries
 
 
@@ -23,7 +23,9 @@ class SeriesScaler:
 
     Parameters
     ----------
-    method : ``"standard"`` (z-score), ``"robust"`` (median / IQR) or ``"none"``.
+    method : ``"standard"`` (z-score), ``"robust"`` (median / IQR), ``"maxabs"`` (divide by
+        the largest absolute value, no centring: errors become relative to the series'
+        level, as in sMAPE / MAPE-like scores of many series) or ``"none"``.
 
     Examples
     --------
@@ -55,11 +57,11 @@ class SeriesScaler:
         n_cols = train.shape[1]
         if self.method == "none":
             return np.zeros(n_cols, np.float32), np.ones(n_cols, np.float32)
-        if self.method == "standard":
-            sk = StandardScaler()
+        if self.method in ("standard", "maxabs"):
+            sk = StandardScaler() if self.method == "standard" else MaxAbsScaler()
             for start in range(0, len(train), _CHUNK):
                 sk.partial_fit(train[start : start + _CHUNK])
-            loc = sk.mean_
+            loc = sk.mean_ if self.method == "standard" else np.zeros(n_cols)
         else:
             sk = RobustScaler().fit(train)
             loc = sk.center_

@@ -53,7 +53,8 @@ MIN_CONTEXT = Param("min_context", None, "fewest observed steps a window needs (
 
 TRAINING_PARAMS = (
     Param("scaler", "standard", 'per-series scaler fitted on the training rows: "standard", '
-          '"robust" or "none".'),
+          '"robust", "maxabs" (by the largest absolute value, no centring: the loss weighs '
+          "errors relative to each series' level) or " '"none".'),
     Param("normalization", "revin", 'per-window normalisation around the net: "revin" (each '
           'window by its own mean and std), "last_value" (subtract the last observed value, add '
           'it back: the net learns the change, zero output is the random walk) or "none". '

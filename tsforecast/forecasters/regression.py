@@ -86,7 +86,8 @@ class LagRegressionForecaster(BaseForecaster):
         Param("relative", True, "learn the change from the last observed target value (the "
               "target lags also relative to it): level-invariant like NLinear."),
         Param("scaler", "standard", 'per-series scaler fitted on the training rows: '
-              '"standard", "robust" or "none".'),
+              '"standard", "robust", "maxabs" (by the largest absolute value: errors '
+              'relative to the level) or "none".'),
         QUANTILES,
         Param("n_jobs", 1, "jobs for MultiOutputRegressor when it is used."),
     )
