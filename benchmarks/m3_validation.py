@@ -109,7 +109,7 @@ def run_variant(name: str, data: dict[str, pd.DataFrame], workdir: Path, seed: i
 
     lookbacks, common = VARIANTS[name]
     per_group = _main_rule(data) if lookbacks == "main_rule" else _horizons(lookbacks)
-    models = common.get("models", "naive," + ",".join(NETS)).split(",")
+    models = common.get("models", "naive," + ",".join(nets)).split(",")
     models = ",".join(m for m in models if m == "naive" or m in nets)
     rows = []
     for g in GROUPS:
