@@ -73,16 +73,10 @@ VARIANTS = {
     # the loss weighs errors relative to each series' level, as sMAPE does (maxabs is the
     # holdout protocol's scaler since this ablation; 2h_standard is the run before it)
     "2h_maxabs": (2, {"model_params": _each({"scaler": "maxabs"})}),
-    "2h_standard": (2, {"model_params": _each({"scaler": "standard"}, (*NETS, "mlp"))}),
+    "2h_standard": (2, {"model_params": _each({"scaler": "standard"}, (*NETS, "lstm_attention"))}),
     "2h_maxabs_mae": (2, {"model_params": _each({"scaler": "maxabs", "loss": "mae"})}),
     "1h_maxabs": (1, {"model_params": _each({"scaler": "maxabs"})}),
     "3h_maxabs": (3, {"model_params": _each({"scaler": "maxabs"})}),
-    # the residual MLP's size and regularisation (the holdout protocol's maxabs scaler)
-    "2h_mlp_dropout0.3": (2, {"model_params": {"mlp": {"dropout": 0.3}}}),
-    "2h_mlp_hidden64": (2, {"model_params": {"mlp": {"hidden_size": 64}}}),
-    "2h_mlp_weight_decay": (2, {"model_params": {"mlp": {"weight_decay": 1e-3}}}),
-    "2h_mlp_weight_decay1e-4": (2, {"model_params": {"mlp": {"weight_decay": 1e-4}}}),
-    "2h_mlp_weight_decay3e-4": (2, {"model_params": {"mlp": {"weight_decay": 3e-4}}}),
     "2h_maxabs_uniform_init": (2, {"model_params": _each(
         {"scaler": "maxabs", "zero_init": False}, ("nlinear", "dlinear", "patch_transformer"))}),
     "2h_uniform_init": (2, {"model_params": _each({"zero_init": False},
