@@ -168,3 +168,24 @@ def test_the_untrained_weights_are_kept_when_training_never_beats_them(quiet, si
     assert not no_val.fit(sine).kept_initial_  # nothing to judge by: the trained weights
     random_start = tsf.make_forecaster("lstm", learning_rate=1e4, hidden_size=8, **params)
     assert not random_start.fit(sine).kept_initial_  # a random start is no forecast to keep
+
+
+def test_training_must_beat_the_untrained_start_beyond_chance():
+    """A lower validation loss by chance (noise around the same level) keeps the start; a
+    consistent gain replaces it; overlapping windows (lags) make the test stricter."""
+    from tsforecast.training.fit import beats_initial
+
+    rng = np.random.default_rng(0)
+    initial = rng.gamma(2.0, 1.0, size=400)
+    noise = initial * np.exp(rng.normal(0, 0.3, size=400))
+    slightly = noise * (0.99 * initial.mean() / noise.mean())  # 1% lower mean, all noise
+    assert slightly.mean() < initial.mean() and not beats_initial(slightly, initial, lags=1)
+    clearly = initial * 0.7 + rng.normal(0, 0.01, size=400) ** 2
+    assert beats_initial(clearly, initial, lags=1) and beats_initial(clearly, initial, lags=5)
+    assert not beats_initial(initial * 1.1, initial, lags=1)  # worse: never
+    assert beats_initial(np.array([0.5]), np.array([1.0]), lags=1)  # too few to test: the mean
+    # runs of 20 windows that gain 15% or lose 10% in turn (2.5% on average): beyond chance
+    # as 400 independent windows, not as 20 runs of overlapping ones
+    flat = np.ones(400)
+    runs = flat - 0.05 * np.repeat(np.tile([3.0, -2.0], 10), 20)
+    assert beats_initial(runs, flat, lags=1) and not beats_initial(runs, flat, lags=20)

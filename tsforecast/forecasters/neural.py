@@ -79,8 +79,9 @@ TRAINING_PARAMS = (
           "at whichever of max_epochs, max_steps and max_time comes first."),
     Param("max_time", None, 'wall-clock budget ("DD:HH:MM:SS", a dict or seconds).'),
     Param("val_fraction", 0.1, "last fraction of each series' windows used for early stopping "
-          "and to pick the best weights (0 disables validation); a zero-initialised net's "
-          "untrained start (the last value) is one of the candidates."),
+          "and to pick the best weights (0 disables validation); a zero-initialised net keeps "
+          "its untrained start (the last value) unless training beats it there beyond chance "
+          "(one-sided Diebold-Mariano test at 5%)."),
     Param("early_stopping_patience", 5, "epochs without validation improvement before stopping."),
     Param("stride", 1, "step between training windows."),
     Param("accelerator", "auto", "Lightning accelerator: auto, cpu, gpu, cuda, mps."),

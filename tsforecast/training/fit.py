@@ -3,7 +3,8 @@
 :func:`train` builds the :class:`~.module.ForecastModule` and the data module, the
 trainer (devices, precision, strategy from :class:`TrainOptions`), early stopping and
 checkpointing on the validation loss, runs ``Trainer.fit`` and restores the best
-weights on the validation windows (the untrained ones included with ``keep_initial``). The
+weights on the validation windows (with ``keep_initial`` the untrained ones stay unless
+training beats them beyond chance: :func:`beats_initial`). The
 forecasters call it; they never touch a ``Trainer`` themselves.
 """
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lightning as L
+import numpy as np
 import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import nn
@@ -50,8 +52,9 @@ class TrainOptions:
     max_steps: int | None = None
     max_time: Any = None
     early_stopping_patience: int = 5
-    #: the untrained weights are a candidate for the best weights on validation (nets that
-    #: start as a simple forecast: zero-initialised, the last value or the window mean)
+    #: the untrained weights are kept unless the trained ones beat them on the validation
+    #: windows beyond chance (one-sided Diebold-Mariano test at :data:`KEEP_INITIAL_ALPHA`);
+    #: for nets that start as a simple forecast (zero-initialised: the last value)
     keep_initial: bool = False
     accelerator: str = "auto"
     devices: Any = "auto"
@@ -75,7 +78,7 @@ class TrainResult:
     windows_per_second: float
     is_global_zero: bool
     world_size: int
-    #: whether the untrained weights beat every trained state on validation and were kept
+    #: whether the untrained weights were kept (training did not beat them beyond chance)
     kept_initial: bool = False
 
 
@@ -142,9 +145,9 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         num_workers=options.num_workers, pin_memory=gpu, seed=options.seed,
     )
     # a net that starts as a simple forecast (zero initialised: the random walk) keeps that
-    # start unless training beats it on the validation windows
+    # start unless training beats it on the validation windows beyond chance
     initial = ({k: v.detach().clone() for k, v in net.state_dict().items()},
-               validation_loss(module, val_data, options.batch_size)
+               validation_losses(module, val_data, options.batch_size)
                ) if has_val and options.keep_initial else None
     with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not options.verbose):
         callbacks: list = []
@@ -183,8 +186,9 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
             state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
             module.load_state_dict(state)
     module = module.cpu().float()
-    kept_initial = initial is not None and initial[1] < validation_loss(
-        module, val_data, options.batch_size)
+    kept_initial = initial is not None and not beats_initial(
+        validation_losses(module, val_data, options.batch_size), initial[1],
+        -(-val_data.horizon // val_data.stride))
     if kept_initial:
         module.net.load_state_dict(initial[0])
     return TrainResult(
@@ -199,22 +203,41 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
     )
 
 
-def validation_loss(module: ForecastModule, data: WindowDataset, batch_size: int) -> float:
-    """The module's loss over every window of ``data``: its net in eval mode, on the CPU in
-    float32 (how the trained and the initial weights are compared). The global random
-    state is left as it was (a loader draws from it), so training is the same with or
-    without this pass."""
+#: Significance level of the one-sided test that training beat a net's untrained start.
+KEEP_INITIAL_ALPHA = 0.05
+
+
+def validation_losses(module: ForecastModule, data: WindowDataset,
+                      batch_size: int) -> np.ndarray:
+    """The module's loss on each window of ``data``, in order: its net in eval mode, on the
+    CPU in float32 (how the trained and the initial weights are compared). The global
+    random state is left as it was (a loader draws from it), so training is the same with
+    or without this pass."""
     net = module.net
     training = net.training
     net.eval()
-    total, n = 0.0, 0
+    out = []
     with torch.no_grad(), torch.random.fork_rng(devices=[]):
         for batch in make_loader(data, batch_size):
-            k = batch["y"].shape[0]
-            total += float(module.compute_loss(net(batch), batch["y"])) * k
-            n += k
+            out.append(module.window_losses(net(batch), batch["y"]).numpy())
     net.train(training)
-    return total / n
+    return np.concatenate(out).astype(np.float64)
+
+
+def beats_initial(trained: np.ndarray, initial: np.ndarray, lags: int) -> bool:
+    """Whether the trained weights' window losses are lower than the untrained weights'
+    beyond chance: a lower mean and a one-sided Diebold-Mariano test (Newey-West over
+    ``lags`` lags: overlapping windows share targets) at :data:`KEEP_INITIAL_ALPHA`. With
+    too few windows for the test, a lower mean is enough."""
+    if not trained.mean() < initial.mean():
+        return False
+    from ..evaluation.dm import diebold_mariano
+
+    try:  # the losses' square roots as errors: the test's squared loss is the loss itself
+        stat, p = diebold_mariano(np.sqrt(trained), np.sqrt(initial), horizon=max(1, lags))
+    except ValueError:
+        return True
+    return stat < 0 and p / 2 < KEEP_INITIAL_ALPHA
 
 
 class _ValidateAtStepBudget(L.Callback):

@@ -98,6 +98,17 @@ class ForecastModule(L.LightningModule):
             return nn.functional.l1_loss(pred, y)
         return nn.functional.mse_loss(pred, y)
 
+    def window_losses(self, pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The loss of each window, ``[B]`` (their mean is :meth:`compute_loss`)."""
+        pred = pred.float()
+        if self.loss_name == "quantile":
+            diff = y.unsqueeze(-1) - pred  # [B, H, T, Q]
+            per = torch.maximum(self.quantiles * diff, (self.quantiles - 1) * diff)
+        else:
+            diff = pred - y  # [B, H, T]
+            per = diff.abs() if self.loss_name == "mae" else diff.square()
+        return per.flatten(1).mean(1)
+
     # Losses are summed on the device and logged once per epoch: ``self.log`` on every
     # step costs about a millisecond, as much as a whole step of a linear net on a CPU.
     def _accumulate(self, name: str, loss: torch.Tensor, n: int) -> None:
