@@ -73,6 +73,8 @@ VARIANTS = {
     # the loss weighs errors relative to each series' level, as sMAPE does (maxabs is the
     # holdout protocol's scaler since this ablation; 2h_standard is the run before it)
     "2h_maxabs": (2, {"model_params": _each({"scaler": "maxabs"})}),
+    # 4x the default step budget (600 steps, 20 epochs)
+    "2h_steps2400": (2, {"max_steps": 2400, "max_epochs": 80}),
     "2h_standard": (2, {"model_params": _each({"scaler": "standard"}, (*NETS, "lstm_attention"))}),
     "2h_maxabs_mae": (2, {"model_params": _each({"scaler": "maxabs", "loss": "mae"})}),
     "1h_maxabs": (1, {"model_params": _each({"scaler": "maxabs"})}),
