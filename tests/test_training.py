@@ -189,3 +189,19 @@ def test_training_must_beat_the_untrained_start_beyond_chance():
     flat = np.ones(400)
     runs = flat - 0.05 * np.repeat(np.tile([3.0, -2.0], 10), 20)
     assert beats_initial(runs, flat, lags=1) and not beats_initial(runs, flat, lags=20)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "quantile"])
+def test_window_losses_average_to_the_training_loss(loss):
+    import torch
+
+    from tsforecast.training.module import ForecastModule
+
+    quantiles = (0.1, 0.5, 0.9) if loss == "quantile" else None
+    module = ForecastModule(torch.nn.Identity(), loss=loss, quantiles=quantiles)
+    gen = torch.Generator().manual_seed(0)
+    y = torch.randn(7, 4, 2, generator=gen)
+    pred = torch.randn(7, 4, 2, *((3,) if quantiles else ()), generator=gen)
+    per = module.window_losses(pred, y)
+    assert per.shape == (7,)
+    torch.testing.assert_close(per.mean(), module.compute_loss(pred, y))

@@ -175,9 +175,8 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
              "consecutive days from 2000-01-01 (season from season_length/mase_season)"
              ] if integer else []
     ds = Dataset(name, frame, [target], [], id_col, int(season), path, notes,
-                 horizon=horizon, mase_season=cfg.mase_season)
+                 horizon=horizon, mase_season=cfg.mase_season, scaler=HOLDOUT_SCALER)
     ds.lookback, ds.min_context = _lookback(cfg, ds)
-    ds.scaler = HOLDOUT_SCALER
     source = ("lookback" if cfg.lookback else f"{LOOKBACK_HORIZONS} horizons, at most the "
               "median training part")
     note = f"{name}: the neural nets' lookback is {ds.lookback} ({source})"

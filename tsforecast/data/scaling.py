@@ -1,9 +1,9 @@
 """Per-series, per-column scalers fitted on the training segment only.
 
 scikit-learn does the fitting (``StandardScaler`` and ``MaxAbsScaler`` with chunked
-``partial_fit`` so a long series is never copied to float64 at once, ``RobustScaler``); what is kept is a pair of
-``loc``/``scale`` arrays per series, applied lazily to each batch and saved as plain
-numbers. Once fitted, a scaler is read-only: validation, test and new histories are
+``partial_fit`` so a long series is never copied to float64 at once, ``RobustScaler``);
+what is kept is a pair of ``loc``/``scale`` arrays per series, applied lazily to each batch
+and saved as plain numbers. Once fitted, a scaler is read-only: validation, test and new histories are
 transformed with the training statistics.
 """
 

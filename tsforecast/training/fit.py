@@ -27,6 +27,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import nn
 
 from ..data.windows import WindowDataset, make_loader
+from ..evaluation.dm import diebold_mariano
 from .choices import ACCELERATORS, PRECISIONS
 from .datamodule import WindowDataModule
 from .module import ForecastModule
@@ -231,8 +232,6 @@ def beats_initial(trained: np.ndarray, initial: np.ndarray, lags: int) -> bool:
     too few windows for the test, a lower mean is enough."""
     if not trained.mean() < initial.mean():
         return False
-    from ..evaluation.dm import diebold_mariano
-
     try:  # the losses' square roots as errors: the test's squared loss is the loss itself
         stat, p = diebold_mariano(np.sqrt(trained), np.sqrt(initial), horizon=max(1, lags))
     except ValueError:

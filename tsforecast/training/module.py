@@ -42,10 +42,15 @@ def lr_factor(schedule: str, step: int, total: int) -> float:
     raise ValueError(f"lr_factor knows 'cosine' and 'warmup_cosine', got {schedule!r}")
 
 
+def _pinball(pred: torch.Tensor, y: torch.Tensor, quantiles: torch.Tensor) -> torch.Tensor:
+    """Quantile (pinball) loss of each element, ``[B, H, T, Q]``; ``y [B, H, T]``."""
+    diff = y.unsqueeze(-1) - pred  # [B, H, T, Q]
+    return torch.maximum(quantiles * diff, (quantiles - 1) * diff)
+
+
 def pinball_loss(pred: torch.Tensor, y: torch.Tensor, quantiles: torch.Tensor) -> torch.Tensor:
     """Mean quantile (pinball) loss; ``pred [B, H, T, Q]``, ``y [B, H, T]``."""
-    diff = y.unsqueeze(-1) - pred  # [B, H, T, Q]
-    return torch.maximum(quantiles * diff, (quantiles - 1) * diff).mean()
+    return _pinball(pred, y, quantiles).mean()
 
 
 class ForecastModule(L.LightningModule):
@@ -102,8 +107,7 @@ class ForecastModule(L.LightningModule):
         """The loss of each window, ``[B]`` (their mean is :meth:`compute_loss`)."""
         pred = pred.float()
         if self.loss_name == "quantile":
-            diff = y.unsqueeze(-1) - pred  # [B, H, T, Q]
-            per = torch.maximum(self.quantiles * diff, (self.quantiles - 1) * diff)
+            per = _pinball(pred, y, self.quantiles)  # [B, H, T, Q]
         else:
             diff = pred - y  # [B, H, T]
             per = diff.abs() if self.loss_name == "mae" else diff.square()
