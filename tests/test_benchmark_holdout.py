@@ -184,3 +184,73 @@ def test_holdout_lookback_and_min_context(tmp_path):
                           "model_params": {"nlinear": {"lookback": 1}}})
     p = model_params("nlinear", one, ds, None, str(tmp_path))
     assert (p["lookback"], p["min_context"]) == (1, 1)
+
+
+def test_holdout_combination_of_nets_gets_each_member_its_lookback_budget_and_seed(tmp_path):
+    from tsforecast.benchmark.engine import plan_units
+    from tsforecast.benchmark.holdout import load_panel
+    from tsforecast.benchmark.unit import model_params, trains_nets
+
+    # training parts of 16, 26 and 36 rows: median 26; shortest 16 - 4 = 12 before a horizon
+    panel(tmp_path / "p.csv", lengths=(20, 30, 40))
+    members = [["nlinear", {"lookback_horizons": 1}],
+               ["nlinear", {"lookback_horizons": 3, "loss": "mae"}], "naive"]
+    cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                          "models": "combination", "max_steps": 7, "seeds": [3, 4],
+                          "model_params": {"combination": {"members": members}}})
+    ds = load_panel(pd.read_csv(tmp_path / "p.csv"), "p", cfg, 4)
+    got = model_params("combination", cfg, ds, None, str(tmp_path))["members"]
+    (n1, p1), (n3, p3), naive = got
+    assert (n1, n3, naive) == ("nlinear", "nlinear", "naive")
+    assert (p1["lookback"], p1["min_context"]) == (4, 4)  # 1 horizon
+    assert (p3["lookback"], p3["min_context"], p3["loss"]) == (12, 12, "mae")  # 3 horizons
+    assert "loss" not in p1
+    for p in (p1, p3):  # the run's budget, seed and scaler, as a net of the run gets them
+        assert (p["max_steps"], p["random_state"], p["scaler"], p["verbose"]) == (
+            7, cfg.seed, "maxabs", False)
+        assert "lookback_horizons" not in p
+    assert trains_nets("combination", cfg) and not trains_nets("naive", cfg)
+    assert not trains_nets("combination", resolve_config(
+        {**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4, "models": "combination"}))
+    units = plan_units([type("T", (), {"name": "p"})()], cfg)
+    assert sorted((u.model, u.seed) for u in units) == [
+        ("combination", 3), ("combination", 4), ("naive", None)]
+
+
+def test_holdout_lookback_in_horizons_needs_a_net_and_a_positive_number(tmp_path):
+    from tsforecast.benchmark.holdout import load_panel
+    from tsforecast.benchmark.unit import model_params
+
+    panel(tmp_path / "p.csv", lengths=(20, 30, 40))
+    ds = load_panel(pd.read_csv(tmp_path / "p.csv"), "p", resolve_config(
+        {**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4}), 4)
+    for model, value in (("naive", 2), ("nlinear", 0), ("nlinear", "2h"), ("nlinear", True)):
+        with pytest.raises(BenchmarkInputError, match="lookback_horizons"):
+            cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                                  "models": model,
+                                  "model_params": {model: {"lookback_horizons": value}}})
+            model_params(model, cfg, ds, None, str(tmp_path))
+    # a member that takes no lookback: reported when the combination is built
+    cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                          "models": "combination", "model_params": {"combination": {
+                              "members": [["theta", {"lookback_horizons": 2}]]}}})
+    with pytest.raises(BenchmarkInputError, match="theta: lookback_horizons"):
+        model_params("combination", cfg, ds, None, str(tmp_path))
+    # capped at the median training part (26 rows), like the protocol's own lookback
+    cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                          "models": "nlinear",
+                          "model_params": {"nlinear": {"lookback_horizons": 10}}})
+    assert model_params("nlinear", cfg, ds, None, str(tmp_path))["lookback"] == 26
+
+
+def test_holdout_combination_of_nets_runs_once_per_seed(tmp_path):
+    panel(tmp_path / "p.csv", lengths=(20, 30, 40))
+    members = [["nlinear", {"lookback_horizons": 1}], ["dlinear", {"lookback_horizons": 2}]]
+    res = run_benchmark({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                         "models": "combination,nlinear", "max_steps": 20, "seeds": [0, 1],
+                         "accelerator": "cpu", "output": str(tmp_path / "out"),
+                         "model_params": {"combination": {"members": members}}})
+    fc = res.forecasts[res.forecasts["model"] == "combination"]
+    assert res.leaderboard["error"].isna().all()
+    assert sorted(fc["seed"].unique()) == [0, 1] and np.isfinite(fc["y_hat"]).all()
+    assert fc.groupby("seed").size().to_dict() == {0: 12, 1: 12}

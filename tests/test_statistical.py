@@ -148,3 +148,20 @@ def test_combination_is_the_mean_or_median_of_its_members(weather):
         tsf.CombinationForecaster(combine="max", **kw).fit(data)
     with pytest.raises(ValueError, match="unknown forecaster 'nope'"):
         tsf.CombinationForecaster(members=("naive", "nope"), **kw).fit(data)
+    with pytest.raises(ValueError, match=r"\(name, params\) pairs, got \('naive', \{\}, 1\)"):
+        tsf.CombinationForecaster(members=(("naive", {}, 1),), **kw).fit(data)
+
+
+def test_combination_of_nets_averages_them_and_saves(weather, tmp_path):
+    data = weather.iloc[-600:]
+    kw = dict(horizon=6, target="TEMP", fill_missing="ffill")
+    net = dict(max_steps=5, random_state=0, verbose=False, trainer_kwargs={"logger": False})
+    members = [("nlinear", {"lookback": 24, **net}), ("dlinear", {"lookback": 48, **net})]
+    parts = [tsf.make_forecaster(name, **kw, **p).fit(data).predict()["TEMP"].to_numpy()
+             for name, p in members]
+    f = tsf.make_forecaster("combination", members=members, **kw).fit(data)
+    np.testing.assert_allclose(f.predict()["TEMP"], np.mean(parts, 0), rtol=1e-6)
+    assert not np.allclose(parts[0], parts[1])  # two different nets, not one twice
+    f.save(tmp_path / "c")
+    back = tsf.CombinationForecaster.load(tmp_path / "c")
+    np.testing.assert_array_equal(back.predict()["TEMP"], f.predict()["TEMP"])

@@ -26,7 +26,7 @@ from pathlib import Path
 from .options import BenchmarkConfig, BenchmarkInputError
 from .results import ModelResult
 from .task import Task
-from .unit import run_model, series_parallel
+from .unit import run_model, series_parallel, trains_nets
 
 __all__ = ["RAY_MISSING", "Unit", "check_backend", "engine_notes", "execute", "plan_units", "unit_key"]
 
@@ -44,13 +44,11 @@ class Unit:
 
 def plan_units(tasks: Sequence[Task], cfg: BenchmarkConfig) -> list[Unit]:
     """The units of a run, in report order: every model on every task; with ``seeds``,
-    each neural model once per seed (classical models are deterministic: once)."""
-    from ..forecasters.registry import get_forecaster
-
+    each model that trains nets once per seed (classical models are deterministic: once)."""
     units = []
     for task in tasks:
         for model in cfg.models:
-            if cfg.seeds and get_forecaster(model).get_tag("neural"):
+            if cfg.seeds and trains_nets(model, cfg):
                 units += [Unit(task, model, seed) for seed in cfg.seeds]
             else:
                 units.append(Unit(task, model))

@@ -220,9 +220,19 @@ def _lookback(cfg: BenchmarkConfig, ds: Dataset) -> tuple[int, int]:
     that every series gives at least one training window; inputs shorter than the lookback
     are left-padded and masked.
     """
+    return horizons_lookback(ds, LOOKBACK_HORIZONS, cfg.lookback)
+
+
+def horizons_lookback(ds: Dataset, horizons: float, lookback: int | None = None
+                      ) -> tuple[int, int]:
+    """``(lookback, min_context)`` of nets looking back ``horizons`` horizons of holdout data
+    set ``ds`` (capped at its median training part), or ``lookback`` rows when given; see
+    :func:`_lookback`."""
+    if isinstance(horizons, bool) or not isinstance(horizons, int | float) or horizons <= 0:
+        raise BenchmarkInputError(f"{ds.name}: lookback_horizons must be a number > 0, got "
+                                  f"{horizons!r}")
     train = ds.frame.groupby(ds.id_col).size().to_numpy() - ds.horizon
-    lookback = cfg.lookback or max(1, min(LOOKBACK_HORIZONS * ds.horizon,
-                                          int(np.median(train))))
+    lookback = lookback or max(1, min(round(horizons * ds.horizon), int(np.median(train))))
     return lookback, max(1, min(lookback, int(train.min()) - ds.horizon))
 
 

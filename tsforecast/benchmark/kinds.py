@@ -201,6 +201,8 @@ class ModelParams(Kind):
             if not isinstance(params, Mapping):
                 raise BenchmarkInputError(f"{name}[{model!r}] must be a mapping, got {params!r}")
             valid = get_forecaster(model).param_names()
+            if "lookback" in valid:  # a lookback in horizons of each holdout data set
+                valid = [*valid, "lookback_horizons"]
             bad = [k for k in params if k not in valid]
             if bad:
                 raise BenchmarkInputError(

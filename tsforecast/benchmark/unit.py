@@ -14,13 +14,15 @@ from typing import Any
 import pandas as pd
 
 from ..data import DataSpec
+from ..forecasters.combination import member_items
 from ..forecasters.registry import get_forecaster, make_forecaster
 from .datasets import Dataset
-from .options import BenchmarkConfig
+from .holdout import horizons_lookback
+from .options import BenchmarkConfig, BenchmarkInputError
 from .results import ModelResult
 from .task import Task
 
-__all__ = ["model_params", "run_model", "series_parallel"]
+__all__ = ["model_params", "run_model", "series_parallel", "trains_nets"]
 
 
 # -- models --------------------------------------------------------------------------------
@@ -29,7 +31,10 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     """Constructor arguments of model ``name`` for data set ``ds`` under ``cfg``.
 
     Only the parameters the model's class accepts are passed; ``model_params[name]``
-    from the config is applied last.
+    from the config is applied last. A neural model (or member) given
+    ``lookback_horizons: k`` there gets a lookback of ``k`` horizons, capped as the holdout
+    protocol caps its own (:func:`~.holdout.horizons_lookback`). A combination's members
+    get what this function gives each of them, their own parameters applied last.
     """
     klass = get_forecaster(name)
     accepted = set(klass.param_names())
@@ -68,13 +73,54 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     if "n_jobs" in accepted and series_parallel(cfg):
         p["n_jobs"] = cfg.jobs
     p = {k: v for k, v in p.items() if k in accepted}
-    own = (cfg.model_params or {}).get(name, {})
+    if "members" in accepted:
+        p["members"] = klass().members  # the defaults, each given the run's parameters
+    return _with_own(name, p, dict((cfg.model_params or {}).get(name, {})), cfg, ds, task,
+                     workdir)
+
+
+def _with_own(name: str, p: dict, own: dict, cfg: BenchmarkConfig, ds: Dataset,
+              task: Task | None, workdir: str) -> dict[str, Any]:
+    """``p`` with the model's own parameters ``own`` applied (see :func:`model_params`)."""
+    horizons = own.pop("lookback_horizons", None)
     p.update(own)
-    if cfg.protocol == "holdout" and "members" in accepted:
-        p["members"] = _seasonal_members(p.get("members") or klass().members, ds.season_length)
+    if horizons is not None:
+        if "lookback" not in p or not ds.horizon:
+            raise BenchmarkInputError(f"{name}: lookback_horizons is for the neural nets of a "
+                                      "holdout run (a lookback in horizons of each data set)")
+        p["lookback"], context = horizons_lookback(ds, horizons)
+        if "min_context" in p and "min_context" not in own:
+            p["min_context"] = context
+    if "members" in p:
+        p["members"] = [_member(m, params, p, cfg, ds, task, workdir)
+                        for m, params in member_items(p["members"])]
     if "min_context" in p and "min_context" not in own and p["lookback"] < p["min_context"]:
         p["min_context"] = p["lookback"]  # a lookback set for this model wins
     return p
+
+
+def _member(name: str, own: dict, shared: dict, cfg: BenchmarkConfig, ds: Dataset,
+            task: Task | None, workdir: str):
+    """A combination member as the run gives it: what :func:`model_params` gives a model
+    of that name beyond what the combination passes on (the season of holdout data, a
+    net's budget, lookback and seed), its own parameters last; its name alone when that
+    is nothing."""
+    base = {k: v for k, v in model_params(name, cfg, ds, task, workdir).items()
+            if k not in shared or shared[k] != v}
+    params = _with_own(name, base, dict(own), cfg, ds, task, workdir)
+    return (name, params) if params else name
+
+
+def trains_nets(name: str, cfg: BenchmarkConfig) -> bool:
+    """Whether model ``name`` trains a net in this run (a neural model, or a combination
+    with a neural member): such models run once per seed of ``cfg.seeds``."""
+    klass = get_forecaster(name)
+    if klass.get_tag("neural"):
+        return True
+    if "members" not in klass.param_names():
+        return False
+    members = (cfg.model_params or {}).get(name, {}).get("members") or klass().members
+    return any(get_forecaster(m).get_tag("neural") for m, _ in member_items(members))
 
 
 def series_parallel(cfg: BenchmarkConfig) -> bool:
@@ -83,15 +129,6 @@ def series_parallel(cfg: BenchmarkConfig) -> bool:
     ``jobs > 1`` (a few units, each over thousands of series; one unit, such as AutoETS on
     the 1,428 monthly M3 series, would otherwise hold one core for most of the run)."""
     return cfg.protocol == "holdout" and cfg.backend == "local" and cfg.jobs > 1
-
-
-def _seasonal_members(members, season: int | None) -> list:
-    """A combination's members, those given by name alone getting the data set's season
-    (holdout data have a made-up daily index, from which a member would infer a weekly
-    season)."""
-    return [(m, {"season_length": season})
-            if isinstance(m, str) and "season_length" in get_forecaster(m).param_names()
-            else m for m in members]
 
 
 # -- one model -------------------------------------------------------------------------------

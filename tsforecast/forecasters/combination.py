@@ -3,7 +3,9 @@
 The classic M3 lesson: a combination of good, different models is more accurate than
 any of them on average. Members are given by registered name and parameters (JSON-able,
 so the combination saves and clones like any forecaster); each is fitted on the same
-validated arrays and forecasts the same origins.
+validated arrays and forecasts the same origins. Members may be neural: nets of several
+lookbacks and losses averaged are the N-BEATS ensemble recipe (each net sets its own
+``random_state``, budget and lookback in its parameters).
 """
 
 from __future__ import annotations
@@ -15,7 +17,21 @@ from .base import BaseForecaster, check_n_jobs
 from .params import Param
 from .registry import get_forecaster, make_forecaster, register
 
-__all__ = ["CombinationForecaster"]
+__all__ = ["CombinationForecaster", "member_items"]
+
+
+def member_items(members) -> list[tuple[str, dict]]:
+    """``(name, params)`` of each member given by name or as a ``(name, params)`` pair."""
+    out = []
+    for item in members:
+        name, params = ((item, {}) if isinstance(item, str) else tuple(item)
+                        if isinstance(item, list | tuple) and len(item) == 2 else (None, None))
+        if not isinstance(name, str) or not isinstance(params, dict):
+            raise ValueError(f"members must hold names or (name, params) pairs, got {item!r}")
+        if name == "combination":
+            raise ValueError("a combination cannot contain another combination")
+        out.append((name, params))
+    return out
 
 
 @register("combination")
@@ -45,12 +61,7 @@ class CombinationForecaster(BaseForecaster):
         shared = {k: v for k, v in self.get_params(deep=False).items()
                   if k not in ("members", "combine", "level", "calibration_size")}
         out = []
-        for item in self.members:
-            name, params = (item, {}) if isinstance(item, str) else tuple(item)
-            if not isinstance(name, str) or not isinstance(params, dict):
-                raise ValueError(f"members must hold names or (name, params) pairs, got {item!r}")
-            if name == "combination":
-                raise ValueError("a combination cannot contain another combination")
+        for name, params in member_items(self.members):
             klass = get_forecaster(name)
             own = {k: v for k, v in shared.items() if k in klass.param_names()}
             out.append(make_forecaster(name, **{**own, **params}))
