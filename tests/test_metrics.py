@@ -230,6 +230,27 @@ def test_dm_hand_computed_horizon_2():
     assert p == pytest.approx(2 * stats.t.sf(expected, df=4), rel=1e-12)
 
 
+def test_dm_groups_lag_within_a_series_only():
+    # groups (2, 3): series [1, 3] and [8, -1, 3]; of gamma1's four products only the one
+    # across the boundary (5.2 * 0.2, pairs t=2, t-1=1) goes: (-19.84 - 1.04) / 5 = -4.176
+    v = 8.96 + 2 * (1 - 1 / 2) * (-4.176)
+    expected = 2.8 / math.sqrt(v / 5) * math.sqrt(0.48)
+    stat, p = diebold_mariano(E1, E2, horizon=2, groups=[2, 3])
+    assert stat == pytest.approx(expected, rel=1e-12)
+    assert p == pytest.approx(2 * stats.t.sf(expected, df=4), rel=1e-12)
+    # one group, or lag 1 (variance only), is the plain test
+    assert diebold_mariano(E1, E2, horizon=2, groups=[5]) == diebold_mariano(E1, E2, horizon=2)
+    assert diebold_mariano(E1, E2, groups=[2, 3]) == diebold_mariano(E1, E2)
+    # a NaN pair is dropped from its group: [1, 3] | [8, 3] -> the lag-1 product within
+    # the second series now pairs 8 and 3 (as the plain test on the four values would)
+    e1n, e2n = [*E1[:3], np.nan, E1[4]], [*E2[:3], 0.0, E2[4]]
+    four = diebold_mariano(e1n, e2n, horizon=2, groups=[2, 3])
+    assert four != diebold_mariano(e1n, e2n, horizon=2)
+    for bad in ([2, 2], [2, -1, 4], [2.5, 2.5], [[5]]):
+        with pytest.raises(ValueError, match="groups must be"):
+            diebold_mariano(E1, E2, groups=bad)
+
+
 def test_dm_mae_loss_hand_computed_and_antisymmetry():
     # d = |e1| - |e2| = [1, 1, 2, -1, 1], mean 0.8, deviations [0.2, 0.2, 1.2, -1.8, 0.2]
     # gamma0 = (0.04 + 0.04 + 1.44 + 3.24 + 0.04) / 5 = 4.8 / 5 = 0.96

@@ -189,6 +189,15 @@ def test_training_must_beat_the_untrained_start_beyond_chance():
     flat = np.ones(400)
     runs = flat - 0.05 * np.repeat(np.tile([3.0, -2.0], 10), 20)
     assert beats_initial(runs, flat, lags=1) and not beats_initial(runs, flat, lags=20)
+    # the runs as 20 series (a global model's validation windows): lag products stay within
+    # a series, so the opposite gains of neighbouring series no longer shrink the variance
+    from tsforecast.evaluation.dm import diebold_mariano
+
+    series = np.full(20, 20)
+    p_plain = diebold_mariano(np.sqrt(runs), np.sqrt(flat), horizon=20)[1]
+    p_series = diebold_mariano(np.sqrt(runs), np.sqrt(flat), horizon=20, groups=series)[1]
+    assert p_series > p_plain and not beats_initial(runs, flat, lags=20, groups=series)
+    assert beats_initial(clearly, initial, lags=5, groups=np.array([100, 0, 300]))
 
 
 @pytest.mark.parametrize("loss", ["mse", "mae", "quantile"])

@@ -20,7 +20,8 @@ _DM_LOSSES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def diebold_mariano(
-    e1: ArrayLike, e2: ArrayLike, horizon: int = 1, loss: str = "mse"
+    e1: ArrayLike, e2: ArrayLike, horizon: int = 1, loss: str = "mse",
+    groups: ArrayLike | None = None,
 ) -> tuple[float, float]:
     """Diebold-Mariano test of equal accuracy, with the HLN small-sample correction.
 
@@ -34,6 +35,12 @@ def diebold_mariano(
 
     and the two-sided p-value comes from Student's t with ``n - 1`` degrees of
     freedom. A **negative** statistic means ``e1`` has the lower loss.
+
+    With ``groups`` (the sizes of consecutive runs of pairs from independent series, as
+    a global model's errors on many series come), the autocovariances pair values of the
+    same series only: ``γ_k`` sums ``(d_t - d̄)(d_{t-k} - d̄)`` over pairs ``t, t-k`` of one
+    group (still divided by ``n``). Values of different series are independent; lagging
+    across a series boundary would only add noise to ``V``.
 
     Pairs where ``e1`` or ``e2`` is NaN are dropped. Documented edge cases:
 
@@ -50,6 +57,9 @@ def diebold_mariano(
         Forecast horizon ``h``; autocovariances up to lag ``h - 1`` are used.
     loss : {"mse", "mae"}, default "mse"
         Squared or absolute error loss.
+    groups : array-like of int, optional
+        Sizes of consecutive groups (series) of pairs, summing to ``len(e1)``; counted
+        before NaN pairs are dropped. Default: one series.
 
     Returns
     -------
@@ -74,6 +84,15 @@ def diebold_mariano(
         if np.ndim(e) != 1:
             raise ValueError(f"{name} must be 1-D, got shape {np.shape(e)}")
     e1_arr, e2_arr = _aligned(("e1", e1), ("e2", e2))
+    labels = None
+    if groups is not None:
+        sizes = np.asarray(groups)
+        if (sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer) or np.any(sizes < 0)
+                or int(sizes.sum()) != np.size(e1)):
+            raise ValueError(f"groups must be non-negative integer sizes summing to len(e1)="
+                             f"{np.size(e1)}, got {groups!r}")
+        labels = np.repeat(np.arange(sizes.size), sizes)
+        labels = labels[~(np.isnan(np.asarray(e1, float)) | np.isnan(np.asarray(e2, float)))]
     l1, l2 = _DM_LOSSES[loss](e1_arr), _DM_LOSSES[loss](e2_arr)
     d = l1 - l2
     n = d.size
@@ -85,7 +104,11 @@ def diebold_mariano(
     if not np.any(d) or float(np.max(np.abs(d))) <= 1e-9 * scale:
         return 0.0, 1.0
     dev = d - d.mean()
-    gammas = [float(dev[k:] @ dev[: n - k]) / n for k in range(horizon)]
+    if labels is None:
+        gammas = [float(dev[k:] @ dev[: n - k]) / n for k in range(horizon)]
+    else:  # lag products within a series only
+        gammas = [float((dev[k:] * dev[: n - k])[labels[k:] == labels[: n - k]].sum()) / n
+                  for k in range(horizon)]
     lrv = gammas[0] + 2.0 * sum((1 - k / horizon) * g for k, g in enumerate(gammas) if k)
     if np.all(d == d[0]) or lrv <= 1e-12 * gammas[0] or lrv <= 0:
         return float(np.copysign(np.inf, d.mean())), 0.0

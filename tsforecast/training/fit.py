@@ -189,7 +189,7 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
     module = module.cpu().float()
     kept_initial = initial is not None and not beats_initial(
         validation_losses(module, val_data, options.batch_size), initial[1],
-        -(-val_data.horizon // val_data.stride))
+        -(-val_data.horizon // val_data.stride), val_data.counts)
     if kept_initial:
         module.net.load_state_dict(initial[0])
     return TrainResult(
@@ -225,15 +225,18 @@ def validation_losses(module: ForecastModule, data: WindowDataset,
     return np.concatenate(out).astype(np.float64)
 
 
-def beats_initial(trained: np.ndarray, initial: np.ndarray, lags: int) -> bool:
+def beats_initial(trained: np.ndarray, initial: np.ndarray, lags: int,
+                  groups: np.ndarray | None = None) -> bool:
     """Whether the trained weights' window losses are lower than the untrained weights'
     beyond chance: a lower mean and a one-sided Diebold-Mariano test (Newey-West over
-    ``lags`` lags: overlapping windows share targets) at :data:`KEEP_INITIAL_ALPHA`. With
-    too few windows for the test, a lower mean is enough."""
+    ``lags`` lags: overlapping windows share targets; with ``groups``, the windows per
+    series, only within a series) at :data:`KEEP_INITIAL_ALPHA`. With too few windows for
+    the test, a lower mean is enough."""
     if not trained.mean() < initial.mean():
         return False
     try:  # the losses' square roots as errors: the test's squared loss is the loss itself
-        stat, p = diebold_mariano(np.sqrt(trained), np.sqrt(initial), horizon=max(1, lags))
+        stat, p = diebold_mariano(np.sqrt(trained), np.sqrt(initial), horizon=max(1, lags),
+                                  groups=groups)
     except ValueError:
         return True
     return stat < 0 and p / 2 < KEEP_INITIAL_ALPHA
