@@ -212,6 +212,10 @@ def test_holdout_combination_of_nets_gets_each_member_its_lookback_budget_and_se
     assert trains_nets("combination", cfg) and not trains_nets("naive", cfg)
     assert not trains_nets("combination", resolve_config(
         {**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4, "models": "combination"}))
+    bad = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                          "models": "combination", "model_params": {"combination": {
+                              "members": ["nope", ("nlinear", {}, 3)]}}})
+    assert not trains_nets("combination", bad)  # the unit fails and is reported, once
     units = plan_units([type("T", (), {"name": "p"})()], cfg)
     assert sorted((u.model, u.seed) for u in units) == [
         ("combination", 3), ("combination", 4), ("naive", None)]
