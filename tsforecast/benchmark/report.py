@@ -129,7 +129,7 @@ def _dm_pvalue(loss: pd.Series, best: pd.Series, horizon: int) -> float:
 
 def build_leaderboard(results: list[ModelResult], tasks: list[Task]) -> pd.DataFrame:
     """One row per data set and model: metrics, rank, DM p-value vs the best, timings
-    (several seeds: their mean, ``<metric>_sd`` and the first seed's DM losses)."""
+    (several seeds: their mean, ``<metric>_sd``, DM on the seeds' mean losses)."""
     results = combine_seeds(results)
     by_task = {t.name: t for t in tasks}
     frames = []
@@ -469,8 +469,9 @@ class ReportWriter:
         if cfg.seeds:
             lines += [f"Neural models ran once per seed ({', '.join(map(str, cfg.seeds))}): "
                       "metrics are the mean, `_sd` the standard deviation over seeds, ranks "
-                      f"use the mean; DM p-values use the first seed's ({cfg.seeds[0]}) "
-                      "losses. Classical models ran once (deterministic, sd 0).", ""]
+                      "use the mean, and so do the DM p-values (each forecast origin's loss is "
+                      "the mean over seeds). Classical models ran once (deterministic, "
+                      "sd 0).", ""]
         notes = self.all_notes(results)
         if notes:
             lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]

@@ -3,10 +3,11 @@
 With ``seeds`` every neural model runs once per seed (one :class:`~.results.ModelResult`
 each, ``seed`` set); :func:`combine_seeds` turns them into one result whose metrics are
 the mean over seeds, with the sample standard deviation beside each (``<metric>_sd``), and
-``n_seeds``. Ranks use the mean. The Diebold-Mariano test needs one loss series per
-model: the combined result keeps the first seed's evaluation (the first of ``seeds``),
-and the report says so. Classical models run once (they are deterministic): their
-``_sd`` is 0. A seed that failed makes the model's row fail, naming the seed.
+``n_seeds``. Ranks use the mean, and so does the Diebold-Mariano test: its loss per
+forecast origin is the mean over seeds of the seeds' losses there (the test compares what
+the ranks compare; one seed's losses could rank two nets the other way round). Classical
+models run once (they are deterministic): their ``_sd`` is 0. A seed that failed makes
+the model's row fail, naming the seed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import statistics
+
+import pandas as pd
 
 from .results import ModelResult
 
@@ -47,5 +50,9 @@ def _combine(rs: list[ModelResult]) -> ModelResult:
         metrics[f"{key}_sd"] = statistics.stdev(values) if len(values) > 1 else 0.0
     metrics["n_seeds"] = float(len(rs))
     timings = {k: statistics.fmean(getattr(r, k) for r in rs) for k in _TIMINGS}
-    return dataclasses.replace(first, metrics=metrics, **timings,
+    evaluation = first.evaluation
+    if evaluation is not None and len(rs) > 1:
+        losses = pd.concat([r.evaluation.dm_loss for r in rs], axis=1, join="inner")
+        evaluation = dataclasses.replace(evaluation, dm_loss=losses.mean(axis=1))
+    return dataclasses.replace(first, metrics=metrics, evaluation=evaluation, **timings,
                                warnings=list(dict.fromkeys(w for r in rs for w in r.warnings)))
