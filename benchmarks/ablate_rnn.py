@@ -69,6 +69,9 @@ RECURRENT_VARIANTS = {
     # 4x the step budget with the normalisation ETTh2's validation chose (early stopping on)
     "normalization=revin,max_steps=1200": ({"normalization": "revin", "max_steps": 1200},
                                            ("etth2",)),
+    # the width and segments of SegRNN's reference ETTh scripts (lookback 720): 48, 512, RevIN
+    "segrnn_setting": ({"normalization": "revin", "segment_length": 48, "hidden_size": 512},
+                       ("etth2",)),
     # the step-wise LSTM of before (too slow on CPU for the hourly data's 168 steps)
     "stepwise (old defaults)": ({"segment_length": 1, "hidden_size": 64, "num_layers": 2,
                                  "decoder": "direct", "channel_independent": False,
