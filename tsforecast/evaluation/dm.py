@@ -83,16 +83,18 @@ def diebold_mariano(
     for name, e in (("e1", e1), ("e2", e2)):
         if np.ndim(e) != 1:
             raise ValueError(f"{name} must be 1-D, got shape {np.shape(e)}")
-    e1_arr, e2_arr = _aligned(("e1", e1), ("e2", e2))
-    labels = None
-    if groups is not None:
+    if groups is None:
+        e1_arr, e2_arr = _aligned(("e1", e1), ("e2", e2))
+        labels = None
+    else:
         sizes = np.asarray(groups)
         if (sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer) or np.any(sizes < 0)
                 or int(sizes.sum()) != np.size(e1)):
             raise ValueError(f"groups must be non-negative integer sizes summing to len(e1)="
                              f"{np.size(e1)}, got {groups!r}")
-        labels = np.repeat(np.arange(sizes.size), sizes)
-        labels = labels[~(np.isnan(np.asarray(e1, float)) | np.isnan(np.asarray(e2, float)))]
+        # each pair's series, dropped with the pair where e1 or e2 is NaN
+        e1_arr, e2_arr, labels = _aligned(("e1", e1), ("e2", e2),
+                                          ("groups", np.repeat(np.arange(sizes.size), sizes)))
     l1, l2 = _DM_LOSSES[loss](e1_arr), _DM_LOSSES[loss](e2_arr)
     d = l1 - l2
     n = d.size
