@@ -72,6 +72,13 @@ RECURRENT_VARIANTS = {
     # the width and segments of SegRNN's reference ETTh scripts (lookback 720): 48, 512, RevIN
     "segrnn_setting": ({"normalization": "revin", "segment_length": 48, "hidden_size": 512},
                        ("etth2",)),
+    # the head dropout of SegRNN's reference scripts (0.5; ours 0.1), with either normalisation
+    "dropout=0.5": ({"dropout": 0.5}, ("etth2",)),
+    "normalization=revin,dropout=0.5": ({"normalization": "revin", "dropout": 0.5}, ("etth2",)),
+    # SegRNN's recurrent cell, the GRU, with the normalisation ETTh2's validation chose
+    "normalization=revin,cell=gru": ({"normalization": "revin", "cell": "gru"}, ("etth2",)),
+    "normalization=revin,cell=gru,dropout=0.5": ({"normalization": "revin", "cell": "gru",
+                                                  "dropout": 0.5}, ("etth2",)),
     # the step-wise LSTM of before (too slow on CPU for the hourly data's 168 steps)
     "stepwise (old defaults)": ({"segment_length": 1, "hidden_size": 64, "num_layers": 2,
                                  "decoder": "direct", "channel_independent": False,

@@ -266,6 +266,15 @@ def test_channel_independent_with_several_targets_and_covariates(name, quiet, si
         assert f.net_.uses_covariates
 
 
+def test_gru_cell_fits_predicts_and_saves(quiet, sine, tmp_path):
+    f = small("lstm", quiet, target="y", cell="gru", max_epochs=1).fit(sine)
+    cells = [type(m) for m in f.net_.modules() if isinstance(m, torch.nn.RNNBase)]
+    assert cells == [torch.nn.GRU] and f.get_params()["cell"] == "gru"
+    f.save(tmp_path / "m")
+    loaded = tsf.LSTMForecaster.load(tmp_path / "m")
+    pd.testing.assert_frame_equal(loaded.predict(), f.predict())
+
+
 def test_mixed_linear_net_uses_covariates_without_a_warning(quiet, sine):
     import warnings
 

@@ -136,6 +136,31 @@ def test_pmf_decodes_each_horizon_segment_by_one_step_from_the_encoder_state(n_f
 
 
 @pytest.mark.parametrize("name", RECURRENT)
+@pytest.mark.parametrize("decoder", ["direct", "pmf"])
+def test_gru_cell_encodes_and_decodes_from_its_hidden_state(name, decoder):
+    dims = Dims(12, 8, 2, 3, n_future=1)
+    net = build(name, dims, segment_length=4, decoder=decoder, cell="gru")
+    assert isinstance(net.encoder, torch.nn.GRU)
+    lstm = build(name, dims, segment_length=4, decoder=decoder)
+    # same layout, 3 gates instead of 4
+    assert net.encoder.weight_hh_l0.shape[0] * 4 == lstm.encoder.weight_hh_l0.shape[0] * 3
+    batch = batch_for(dims)
+    with torch.no_grad():
+        out = net(batch)
+        states, state = net.encode(torch.randn(6, 12, 2))
+    assert out.shape == (4, 8, 2) and torch.isfinite(out).all()
+    assert len(state) == 1 and state[0].shape == (1, 6, 8)  # (h_n,): no cell state
+    if name == "lstm" and decoder == "pmf":  # each horizon segment: one GRU step from h_n
+        with torch.no_grad():
+            x, x_future = net.series(batch)
+            _, (h_n,) = net.encode(x)
+            query = net.segment_embed[1] + net.channel_embed[0]  # segment 2, first target
+            query = query + net.future_embed(to_segments(x_future, 4, left=False)[0, 1])
+            y, _ = net.encoder(query.view(1, 1, -1), h_n[:, :1])
+            torch.testing.assert_close(out[0, 4:8, 0], net.head(y[0, 0]))
+
+
+@pytest.mark.parametrize("name", RECURRENT)
 def test_pmf_channel_embedding_only_where_channels_share_weights(name):
     many, one = Dims(12, 6, 3, 5), Dims(12, 6, 1, 3)
     assert build(name, many, segment_length=4).channel_embed.shape == (3, 8)
@@ -192,6 +217,7 @@ def test_channel_independent_is_one_shared_univariate_net(name):
     [
         ("lstm", {"segment_length": 0}, "segment_length"),
         ("lstm", {"decoder": "rmf"}, "decoder"),
+        ("lstm_attention", {"cell": "rnn"}, "cell"),
         ("lstm_attention", {"channel_independent": "yes"}, "channel_independent"),
         ("dlinear", {"individual": True, "channel_independent": False}, "individual"),
         ("patch_transformer", {"channel_independent": 1}, "channel_independent"),

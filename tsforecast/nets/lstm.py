@@ -65,7 +65,7 @@ class LSTMNet(SegmentRecurrentNet):
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         x, x_future = self.series(batch)  # [N, L, C'], [N, H, F] or None
         n_series = x.shape[0]
-        _, state = self.encode(x)  # h_n, c_n: [num_layers, N, D]
+        _, state = self.encode(x)  # (h_n, c_n), GRU (h_n,): [num_layers, N, D] each
         if self.config.decoder == "pmf":
             decoded = self.decode_segments(state, x_future)  # [N, M, D]
             out = self.head(decoded)  # -> [N, M, seg*T'*Q]

@@ -39,10 +39,12 @@ from .common import (
     split_channels,
 )
 
-__all__ = ["DECODERS", "RecurrentConfig", "SegmentRecurrentNet", "to_segments"]
+__all__ = ["CELLS", "DECODERS", "RecurrentConfig", "SegmentRecurrentNet", "to_segments"]
 
 #: ``"direct"``: the net's own head on the encoder summary; ``"pmf"``: parallel decoding.
 DECODERS = ("direct", "pmf")
+#: The recurrent cell: ``nn.LSTM`` or ``nn.GRU`` (SegRNN's reference cell).
+CELLS = ("lstm", "gru")
 
 
 def to_segments(x: Tensor, length: int, left: bool = True) -> Tensor:
@@ -76,6 +78,9 @@ class RecurrentConfig:
     channel_independent: bool = field(default=True, metadata={
         "doc": "each target channel is its own series through shared weights (covariates are "
                "appended to every channel); False: all channels in one series."})
+    cell: str = field(default="lstm", metadata={
+        "doc": '"lstm" (nn.LSTM) or "gru" (nn.GRU, SegRNN\'s cell: no cell state, 3/4 the '
+               "recurrent weights)."})
 
     def __post_init__(self) -> None:
         name = type(self).__name__
@@ -83,6 +88,7 @@ class RecurrentConfig:
             object.__setattr__(self, key, check_int(name, key, getattr(self, key), 1))
         object.__setattr__(self, "dropout", check_dropout(name, "dropout", self.dropout))
         check_choice(name, "decoder", self.decoder, DECODERS)
+        check_choice(name, "cell", self.cell, CELLS)
         check_bool(name, "channel_independent", self.channel_independent)
 
 
@@ -114,7 +120,7 @@ class SegmentRecurrentNet(nn.Module):
         else:
             self.embed = None  # step-wise: the raw steps go into the LSTM
             step_size = series_inputs
-        self.encoder = nn.LSTM(
+        self.encoder = (nn.LSTM if config.cell == "lstm" else nn.GRU)(
             input_size=step_size,
             hidden_size=hidden,
             num_layers=config.num_layers,
@@ -137,16 +143,17 @@ class SegmentRecurrentNet(nn.Module):
             x, x_future = split_channels(x, x_future, self.dims.n_targets)  # [B*T, L, 1+K], ...
         return x, x_future
 
-    def encode(self, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        """``[N, L, C'] -> (states [N, S, D], (h_n, c_n) [num_layers, N, D])``."""
+    def encode(self, x: Tensor) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """``[N, L, C'] -> (states [N, S, D], (h_n, c_n) or (h_n,))``, each ``[num_layers, N, D]``
+        (``(h_n,)`` for the GRU)."""
         if self.embed is not None:
             x = self.embed(to_segments(x, self.config.segment_length))  # [N, S, seg*C'] -> [N, S, D]
-        return self.encoder(x)  # S = L when step-wise
+        states, state = self.encoder(x)  # S = L when step-wise
+        return states, state if isinstance(state, tuple) else (state,)
 
-    def decode_segments(self, state: tuple[Tensor, Tensor], x_future: Tensor | None) -> Tensor:
-        """PMF: all horizon segments in one batched LSTM step from ``state`` -> ``[N, M, D]``."""
-        h_n, c_n = state  # [num_layers, N, D] each
-        n_series, n_seg = h_n.shape[1], self.n_horizon_segments
+    def decode_segments(self, state: tuple[Tensor, ...], x_future: Tensor | None) -> Tensor:
+        """PMF: all horizon segments in one batched recurrent step from ``state`` -> ``[N, M, D]``."""
+        n_series, n_seg = state[0].shape[1], self.n_horizon_segments
         queries = self.segment_embed.expand(n_series, -1, -1)  # [M, E] -> [N, M, E]
         if hasattr(self, "channel_embed"):
             channels = self.channel_embed.repeat(n_series // self.dims.n_targets, 1)  # [N, E]
@@ -154,8 +161,9 @@ class SegmentRecurrentNet(nn.Module):
         if x_future is not None:
             future = to_segments(x_future, self.config.segment_length, left=False)  # [N, M, seg*F]
             queries = queries + self.future_embed(future)  # -> [N, M, E]
-        start = (h_n.repeat_interleave(n_seg, dim=1), c_n.repeat_interleave(n_seg, dim=1))
-        out, _ = self.encoder(queries.reshape(n_series * n_seg, 1, -1), start)  # [N*M, 1, D]
+        start = tuple(s.repeat_interleave(n_seg, dim=1) for s in state)  # each [layers, N*M, D]
+        out, _ = self.encoder(queries.reshape(n_series * n_seg, 1, -1),
+                              start if len(start) == 2 else start[0])  # [N*M, 1, D]
         return out.view(n_series, n_seg, -1)  # -> [N, M, D]
 
     def output(self, out: Tensor) -> Tensor:
