@@ -7,6 +7,10 @@ network on the same lazy windows with the same batch size and optimiser:
   Trainer, logging, DataModule — with validation and early stopping off so both paths
   do the same work; timed end to end (Trainer construction included).
 * ``loop``: ``for batch in loader: zero_grad; loss = mse(net(batch), y); backward; step``.
+* ``lightning``: the least a Lightning user writes for that loop — a ``LightningModule``
+  whose ``training_step`` returns the MSE, Adam, a ``Trainer`` with logging, checkpoints,
+  progress bar and model summary off — on the same loader and net. ``lightning / loop``
+  is the floor that Lightning's automatic optimisation sets for ``fit / loop``.
 
 Throughput is training windows per second (windows x epochs / seconds); the target is
 ``fit >= 0.9 x loop`` (framework overhead under 10%). Each model trains with its
@@ -26,8 +30,11 @@ a fit of a linear net takes under a second, and single runs vary by 20% here).
 from __future__ import annotations
 
 import argparse
+import logging
 import time
+import warnings
 
+import lightning as L
 import torch
 
 import tsforecast as tsf
@@ -55,8 +62,8 @@ def forecaster(name, args):
     )
 
 
-def hand_loop(df, name, args, device) -> float:
-    """Windows/second of a bare PyTorch loop over the same windows and net."""
+def _same_work(df, name, args, device):
+    """The windows, a shuffled loader over them and a fresh net, as ``fit`` builds them."""
     f = forecaster(name, args)
     net_name = f.net
     config = {k: getattr(f, k) for k in NETS[net_name].config.__dataclass_fields__}
@@ -70,6 +77,12 @@ def hand_loop(df, name, args, device) -> float:
                          pin_memory=device.type == "cuda")
     dims = Dims(args.lookback, args.horizon, layout.n_targets, layout.n_inputs)
     net = build_net(net_name, dims, normalization=f.normalization, **config).to(device)
+    return ds, loader, net
+
+
+def hand_loop(df, name, args, device) -> float:
+    """Windows/second of a bare PyTorch loop over the same windows and net."""
+    ds, loader, net = _same_work(df, name, args, device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     amp = args.precision.startswith("bf16")
     start = time.perf_counter()
@@ -84,6 +97,33 @@ def hand_loop(df, name, args, device) -> float:
             opt.step()
     if device.type == "cuda":
         torch.cuda.synchronize()
+    return len(ds) * args.epochs / (time.perf_counter() - start)
+
+
+class _Minimal(L.LightningModule):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def training_step(self, batch, batch_idx):
+        return torch.nn.functional.mse_loss(self.net(batch).float(), batch["y"])
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.net.parameters(), lr=1e-3)
+
+
+def lightning_loop(df, name, args, device) -> float:
+    """Windows/second of the minimal LightningModule over the same windows and net."""
+    ds, loader, net = _same_work(df, name, args, device)
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)  # its device banner
+    warnings.filterwarnings("ignore", message=".*(does not have many workers|LeafSpec).*")
+    trainer = L.Trainer(
+        max_epochs=args.epochs, accelerator=args.accelerator, devices=1,
+        precision=args.precision, logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False,
+    )
+    start = time.perf_counter()
+    trainer.fit(_Minimal(net), loader)
     return len(ds) * args.epochs / (time.perf_counter() - start)
 
 
@@ -120,15 +160,16 @@ def main() -> None:
           f"{args.accelerator} {args.precision}, torch threads {torch.get_num_threads()}, "
           f"best of {max(1, args.repeats)}")
     print(f"{'model':<18} {'params':>9} {'batch':>5} {'loop win/s':>11} {'fit win/s':>10} "
-          f"{'fit/loop':>9}")
+          f"{'fit/loop':>9} {'lightning/loop':>15}")
     for name in args.models.split(","):
-        loop = fit = 0.0
+        loop = fit = lit = 0.0
         for _ in range(max(1, args.repeats)):
             loop = max(loop, hand_loop(df, name, args, device))
+            lit = max(lit, lightning_loop(df, name, args, device))
             speed, n_params, batch = fit_path(df, name, args)
             fit = max(fit, speed)
         print(f"{name:<18} {n_params:>9,} {batch:>5} {loop:>11,.0f} {fit:>10,.0f} "
-              f"{fit / loop:>9.2f}", flush=True)
+              f"{fit / loop:>9.2f} {lit / loop:>15.2f}", flush=True)
 
 
 if __name__ == "__main__":
