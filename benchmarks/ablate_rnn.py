@@ -105,6 +105,12 @@ VARIANTS = {
         # its best lookback on the long-horizon data (PatchTST's 336 and 512)
         "lookback=336": ({"lookback": 336}, ("etth2",)),
         "lookback=512": ({"lookback": 512}, ("etth2",)),
+        # PatchTST's reference size for ETTh1/ETTh2 (d_model 16, 3 layers, d_ff 128, dropout
+        # 0.3): a quarter of the token size, so a quarter of the flatten head's weights
+        "patchtst_etth_size": ({"d_model": 16, "n_layers": 3, "d_ff": 128, "dropout": 0.3},
+                               ("etth2",)),
+        "patchtst_etth_size,lookback=336": ({"d_model": 16, "n_layers": 3, "d_ff": 128,
+                                             "dropout": 0.3, "lookback": 336}, ("etth2",)),
     },
     # the linear nets train with their default epoch budget: a larger batch means fewer steps
     **{name: {"base": ({}, None),
