@@ -88,6 +88,16 @@ VARIANTS = {
     "nlinear_ensemble": (2, {"models": "naive,combination", "model_params": {"combination": {
         "members": [["nlinear", {"lookback_horizons": k, **loss}]
                     for loss in ({}, {"loss": "mae"}) for k in (1, 2, 3)]}}}),
+    # the competition's own metric as the loss (scale-free; the holdout scaler, maxabs,
+    # only divides): one net, and the ensemble with sMAPE members beside or instead of MSE
+    "2h_smape": (2, {"model_params": _each({"loss": "smape"}, ("nlinear", "dlinear"))}),
+    "nlinear_ensemble_smape": (2, {"models": "naive,combination", "model_params": {
+        "combination": {"members": [["nlinear", {"lookback_horizons": k, **loss}]
+                                    for loss in ({}, {"loss": "mae"}, {"loss": "smape"})
+                                    for k in (1, 2, 3)]}}}),
+    "nlinear_ensemble_mae_smape": (2, {"models": "naive,combination", "model_params": {
+        "combination": {"members": [["nlinear", {"lookback_horizons": k, "loss": loss}]
+                                    for loss in ("mae", "smape") for k in (1, 2, 3)]}}}),
 }
 
 

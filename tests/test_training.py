@@ -142,6 +142,8 @@ def test_forecaster_max_time_honoured(quiet, sine):
         ({"trainer_kwargs": {"max_steps": 3}}, "trainer_kwargs must not set 'max_steps'"),
         ({"normalization": "minmax"}, "normalization must be one of"),
         ({"revin": "yes"}, "revin must be True, False or None"),
+        ({"loss": "smape"}, "loss='smape'.*scaler='standard'.*'maxabs'"),
+        ({"loss": "smape", "scaler": "robust"}, "scaler='robust'"),
     ],
 )
 def test_bad_budget_and_normalisation_are_named(params, match, quiet, sine):
@@ -200,7 +202,26 @@ def test_training_must_beat_the_untrained_start_beyond_chance():
     assert beats_initial(clearly, initial, lags=5, groups=np.array([100, 0, 300]))
 
 
-@pytest.mark.parametrize("loss", ["mse", "mae", "quantile"])
+def test_smape_loss_hand_computed_and_scale_free(quiet, sine):
+    import torch
+
+    from tsforecast.training.module import ForecastModule
+
+    module = ForecastModule(torch.nn.Identity(), loss="smape")
+    y = torch.tensor([[[2.0], [0.0], [-1.0]]])  # [1, 3, 1]
+    pred = torch.tensor([[[1.0], [0.0], [1.0]]])
+    # 2|y - p| / (|y| + |p|): 2/3, 0 (both zero), 2
+    expected = (2 / 3 + 0 + 2) / 3
+    torch.testing.assert_close(module.compute_loss(pred, y), torch.tensor(expected))
+    torch.testing.assert_close(module.compute_loss(pred * 7.5, y * 7.5), torch.tensor(expected))
+    zero = torch.zeros(1, 3, 1, requires_grad=True)
+    module.compute_loss(zero, torch.zeros(1, 3, 1)).backward()
+    assert torch.isfinite(zero.grad).all()  # 0/0 is 0, with a finite gradient
+    f = small(quiet, loss="smape", scaler="maxabs", max_epochs=2).fit(sine + 10.0)
+    assert np.isfinite(f.predict().to_numpy()).all()
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "smape", "quantile"])
 def test_window_losses_average_to_the_training_loss(loss):
     import torch
 

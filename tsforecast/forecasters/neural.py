@@ -65,7 +65,8 @@ TRAINING_PARAMS = (
           "arguments above)."),
     Param("quantiles", None, "quantiles to forecast (pinball loss; the median is always added "
           "and is the point forecast)."),
-    Param("loss", None, '"mse", "mae" or "quantile"; default: quantile with quantiles, else MSE.'),
+    Param("loss", None, '"mse", "mae", "smape" (scale-free: needs scaler "maxabs" or "none") or '
+                        '"quantile"; default: quantile with quantiles, else MSE.'),
     Param("optimizer", "adam", '"adam", "adamw" or "sgd".'),
     Param("learning_rate", 1e-3, "learning rate."),
     Param("weight_decay", 0.0, "weight decay."),
@@ -185,6 +186,10 @@ class NeuralForecaster(BaseForecaster):
                                                         "accelerator"}
         for key in sorted(overridden):
             raise ValueError(f"trainer_kwargs must not set {key!r}; pass {key}= to the forecaster")
+        if self.loss == "smape" and self.scaler not in ("maxabs", "none"):
+            raise ValueError(f"loss='smape' compares forecasts with actuals relative to their "
+                             f"size, which scaler={self.scaler!r} changes by shifting the "
+                             "values: use scaler='maxabs' or 'none'")
         if self.loss not in (None, "quantile") and self.quantiles is not None:
             raise ValueError(f"quantiles need loss='quantile' (or loss=None), got {self.loss!r}")
         check_quantiles(self.quantiles)

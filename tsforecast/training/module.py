@@ -14,7 +14,7 @@ import lightning as L
 import torch
 from torch import nn
 
-LOSSES = ("mse", "mae", "quantile")
+LOSSES = ("mse", "mae", "smape", "quantile")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULERS = (None, "cosine", "warmup_cosine", "onecycle", "plateau")
 #: Share of the optimiser steps that ``"warmup_cosine"`` spends warming up linearly.
@@ -42,6 +42,13 @@ def lr_factor(schedule: str, step: int, total: int) -> float:
     raise ValueError(f"lr_factor knows 'cosine' and 'warmup_cosine', got {schedule!r}")
 
 
+def _smape(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Symmetric absolute percentage error of each element, ``2 |y - pred| / (|y| + |pred|)``
+    (0 where both are 0), the M-competitions' sMAPE / 100; scale-free, so a per-series
+    scaler that only divides (``maxabs``, ``none``) leaves it unchanged."""
+    return 2.0 * (pred - y).abs() / (pred.abs() + y.abs()).clamp_min(1e-8)
+
+
 def _pinball(pred: torch.Tensor, y: torch.Tensor, quantiles: torch.Tensor) -> torch.Tensor:
     """Quantile (pinball) loss of each element, ``[B, H, T, Q]``; ``y [B, H, T]``."""
     diff = y.unsqueeze(-1) - pred  # [B, H, T, Q]
@@ -59,7 +66,8 @@ class ForecastModule(L.LightningModule):
     Parameters
     ----------
     net : ``nn.Module`` with ``forward(batch) -> [B, H, T]`` (or ``[B, H, T, Q]``).
-    loss : ``"mse"``, ``"mae"`` or ``"quantile"`` (needs ``quantiles``).
+    loss : ``"mse"``, ``"mae"``, ``"smape"`` (:func:`_smape`: scale-free, for data scaled
+        without a shift) or ``"quantile"`` (needs ``quantiles``).
     optimizer : ``"adam"``, ``"adamw"`` or ``"sgd"``.
     lr_scheduler : ``None``; per optimiser step over the whole budget (``max_steps`` or
         ``max_epochs`` x batches, whichever is smaller): ``"cosine"`` (annealing to 0),
@@ -101,6 +109,8 @@ class ForecastModule(L.LightningModule):
             return pinball_loss(pred, y, self.quantiles)
         if self.loss_name == "mae":
             return nn.functional.l1_loss(pred, y)
+        if self.loss_name == "smape":
+            return _smape(pred, y).mean()
         return nn.functional.mse_loss(pred, y)
 
     def window_losses(self, pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -108,6 +118,8 @@ class ForecastModule(L.LightningModule):
         pred = pred.float()
         if self.loss_name == "quantile":
             per = _pinball(pred, y, self.quantiles)  # [B, H, T, Q]
+        elif self.loss_name == "smape":
+            per = _smape(pred, y)  # [B, H, T]
         else:
             diff = pred - y  # [B, H, T]
             per = diff.abs() if self.loss_name == "mae" else diff.square()
