@@ -15,6 +15,9 @@ import numpy as np
 from sklearn.preprocessing import MaxAbsScaler, RobustScaler, StandardScaler
 
 SCALERS = ("standard", "robust", "maxabs", "none")
+#: The scalers that only divide (their ``loc`` is 0): ratios of scaled values, and so
+#: scale-free errors such as sMAPE, are those of the original values.
+UNSHIFTED_SCALERS = ("maxabs", "none")
 _CHUNK = 200_000  # rows per partial_fit: bounds the float64 temporaries
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..data import Layout, SeriesData, SeriesScaler, check_min_context, check_sizes
-from ..data.scaling import SCALERS
+from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
 from ..data.windows import WindowDataset, gather_windows
 from ..nets import NETS, NORMALIZATIONS, Dims, build_net, count_parameters
 from ..training import (
@@ -186,10 +186,10 @@ class NeuralForecaster(BaseForecaster):
                                                         "accelerator"}
         for key in sorted(overridden):
             raise ValueError(f"trainer_kwargs must not set {key!r}; pass {key}= to the forecaster")
-        if self.loss == "smape" and self.scaler not in ("maxabs", "none"):
+        if self.loss == "smape" and self.scaler not in UNSHIFTED_SCALERS:
             raise ValueError(f"loss='smape' compares forecasts with actuals relative to their "
                              f"size, which scaler={self.scaler!r} changes by shifting the "
-                             "values: use scaler='maxabs' or 'none'")
+                             f"values: use scaler={' or '.join(map(repr, UNSHIFTED_SCALERS))}")
         if self.loss not in (None, "quantile") and self.quantiles is not None:
             raise ValueError(f"quantiles need loss='quantile' (or loss=None), got {self.loss!r}")
         check_quantiles(self.quantiles)
