@@ -62,6 +62,9 @@ VARIANTS = {
     "1h": (1, {}),
     "2h": (2, {}),
     "3h": (3, {}),
+    # the longer end of N-BEATS' lookbacks (2 to 7 horizons)
+    "4h": (4, {}),
+    "5h": (5, {}),
     "3h_last_value": (3, {"models": "naive,nlinear,dlinear,patch_transformer",
                           "model_params": _each({"normalization": "last_value"},
                                                 ("nlinear", "dlinear", "patch_transformer"))}),
