@@ -71,6 +71,9 @@ CASES = {
     "nlinear": ("nlinear", {"zero_init": False}),
     "nlinear-individual": ("nlinear", {"individual": True, "zero_init": False}),
     "nlinear-mixed": ("nlinear", {"channel_independent": False, "zero_init": False}),
+    "mlp": ("mlp", {"hidden_size": 8, "zero_init": False}),
+    "mlp-mixed": ("mlp", {"hidden_size": 8, "n_layers": 1, "channel_independent": False,
+                          "zero_init": False}),
 }
 
 
@@ -352,6 +355,9 @@ def test_build_net_unknown_kwarg():
         ("patch_transformer", {"dropout": float("nan")}, "dropout"),
         ("dlinear", {"kernel_size": 0}, "kernel_size"),
         ("nlinear", {"individual": "yes"}, "individual"),
+        ("mlp", {"n_layers": 0}, "n_layers"),
+        ("mlp", {"hidden_size": 2.5}, "hidden_size"),
+        ("mlp", {"dropout": 1.0}, "dropout"),
     ],
 )
 def test_build_net_bad_values(name, kwargs, field):
@@ -480,3 +486,25 @@ def test_overfits_sine(name, kwargs, threshold):
         loss.backward()
         optimizer.step()
     assert loss.item() < threshold < initial
+
+
+def test_mlp_learns_what_no_linear_map_can():
+    """The MLP path adds a nonlinear function of the window: a target that depends on the
+    window's absolute change (|x_L - x_1|) is out of NLinear's reach, not of the MLP's."""
+    torch.manual_seed(0)
+    dims = Dims(lookback=8, horizon=1, n_targets=1, n_inputs=1)
+    x = torch.randn(512, 8, 1)
+    y = x[:, -1:, :] + (x[:, -1:, :] - x[:, :1, :]).abs()  # [B, 1, 1]
+
+    def fit(name):
+        net = build_net(name, dims, normalization="none")
+        opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+        for _ in range(300):
+            opt.zero_grad()
+            loss = ((net({"x": x, "x_future": torch.zeros(512, 1, 0)}) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+        return float(loss)
+
+    linear, mlp = fit("nlinear"), fit("mlp")
+    assert mlp < 0.2 * linear, (mlp, linear)

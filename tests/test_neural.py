@@ -22,6 +22,7 @@ SMALL = {
     "patch_transformer": {"d_model": 16, "n_heads": 2, "n_layers": 1, "d_ff": 32},
     "dlinear": {},
     "nlinear": {},
+    "mlp": {"hidden_size": 16},
 }
 
 
@@ -221,7 +222,7 @@ def test_per_net_default_normalization():
     assert "last_value" in tsf.LSTMForecaster.__doc__
 
 
-@pytest.mark.parametrize("name", ["nlinear", "dlinear", "patch_transformer"])
+@pytest.mark.parametrize("name", ["nlinear", "dlinear", "patch_transformer", "mlp"])
 def test_linear_and_patch_nets_start_from_the_random_walk(name):
     """zero_init (the default of the linear and patch nets): the untrained net forecasts
     each window's last value."""

@@ -24,7 +24,7 @@ _FORECASTER_NAMES = (
     "MeanForecaster", "LagRegressionForecaster", "ETSForecaster", "ARIMAForecaster",
     "ThetaForecaster", "MSTLForecaster", "CombinationForecaster",
     "NeuralForecaster", "LSTMForecaster", "LSTMAttentionForecaster",
-    "PatchTransformerForecaster", "DLinearForecaster", "NLinearForecaster",
+    "PatchTransformerForecaster", "DLinearForecaster", "NLinearForecaster", "MLPForecaster",
 )
 
 

@@ -35,6 +35,7 @@ _CLASSES = {
     "PatchTransformerForecaster": "neural",
     "DLinearForecaster": "neural",
     "NLinearForecaster": "neural",
+    "MLPForecaster": "neural",
 }
 
 

@@ -16,6 +16,7 @@ from .lstm import LSTMConfig, LSTMNet
 from .lstm_attention import LSTMAttentionConfig, LSTMAttentionNet
 from .patch_transformer import PatchTransformerConfig, PatchTransformerNet
 from .linear import DLinearConfig, DLinearNet, NLinearConfig, NLinearNet
+from .mlp import MLPConfig, MLPNet
 
 __all__ = [
     "NETS",
@@ -41,4 +42,6 @@ __all__ = [
     "DLinearNet",
     "NLinearConfig",
     "NLinearNet",
+    "MLPConfig",
+    "MLPNet",
 ]
