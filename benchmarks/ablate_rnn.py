@@ -47,6 +47,7 @@ BASE = {
     "patch_transformer": {},  # its defaults
     "dlinear": {},
     "nlinear": {},
+    "mlp": {},
 }
 # run with RevIN as its base; its variant normalization=last_value is its default (chosen
 # for the stocks, where RevIN loses to naive)
@@ -135,6 +136,7 @@ VARIANTS = {
               "zero_init=False": ({"zero_init": False}, None),
               "batch_size=512": ({"batch_size": 512}, None),
               "batch_size=1024": ({"batch_size": 1024}, None)} for name in ("dlinear", "nlinear")},
+    "mlp": {"base": ({}, None)},
 }
 VARIANTS["dlinear"].update({
     "normalization=revin": ({"normalization": "revin"}, None),
@@ -143,7 +145,7 @@ VARIANTS["dlinear"].update({
 })
 #: Nets trained with their forecaster's epoch budget (max_epochs, early stopping) instead of
 #: the data set's step budget.
-EPOCH_BUDGET = ("dlinear", "nlinear")
+EPOCH_BUDGET = ("dlinear", "nlinear", "mlp")
 
 #: Steps, batch size and what is scored, per data set.
 SETTINGS = {

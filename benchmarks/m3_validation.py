@@ -99,6 +99,19 @@ VARIANTS = {
         "combination": {"members": [["nlinear", {"lookback_horizons": k, **loss}]
                                     for loss in ({}, {"loss": "mae"}, {"loss": "smape"})
                                     for k in (1, 2, 3)]}}}),
+    # the nine NLinear nets and three residual MLPs (lookbacks of 1, 2 and 3 horizons, MSE):
+    # benchmarks/configs/m3_nlinear_mlp_ensemble.toml
+    "nlinear_mlp_ensemble": (2, {"models": "naive,combination", "model_params": {
+        "combination": {"members": [["nlinear", {"lookback_horizons": k, **loss}]
+                                    for loss in ({}, {"loss": "mae"}, {"loss": "smape"})
+                                    for k in (1, 2, 3)]
+                        + [["mlp", {"lookback_horizons": k}] for k in (1, 2, 3)]}}}),
+    # nine of each: NLinear and the MLP, 1, 2 and 3 horizons x MSE, MAE and sMAPE losses
+    "nlinear_mlp_ensemble_18": (2, {"models": "naive,combination", "model_params": {
+        "combination": {"members": [[net, {"lookback_horizons": k, **loss}]
+                                    for net in ("nlinear", "mlp")
+                                    for loss in ({}, {"loss": "mae"}, {"loss": "smape"})
+                                    for k in (1, 2, 3)]}}}),
     "nlinear_ensemble_mae_smape": (2, {"models": "naive,combination", "model_params": {
         "combination": {"members": [["nlinear", {"lookback_horizons": k, "loss": loss}]
                                     for loss in ("mae", "smape") for k in (1, 2, 3)]}}}),
