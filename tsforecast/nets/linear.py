@@ -106,6 +106,19 @@ def _observed(batch: dict[str, Tensor], independent: bool) -> Tensor | None:
     return mask if independent and mask is not None else None
 
 
+def _centered(batch: dict[str, Tensor], dims: Dims,
+              independent: bool) -> tuple[Tensor, Tensor, Tensor | None]:
+    """NLinear's input: the window less its last value, padded steps 0 (``[B, C, L]``), the
+    last value (``[B, C, 1]``) and the mask that was applied (``[B, L]`` or None)."""
+    series = _series(batch, dims, independent)  # [B, C, L] (C = T, or C_in when mixing)
+    last = series[..., -1:]  # [B, C, 1]
+    centered = series - last  # [B, C, L]
+    mask = _observed(batch, independent)
+    if mask is not None:  # padded steps stay 0
+        centered = centered * mask.unsqueeze(1)
+    return centered, last, mask
+
+
 def _apply(linear: ChannelLinear, series: Tensor, dims: Dims, independent: bool) -> Tensor:
     """``[B, T, L]`` -> ``[B, T, H*Q]``; mixing: ``[B, C_in, L]`` -> ``[B, 1, C_in*L]`` -> same."""
     if independent:
@@ -216,12 +229,7 @@ class NLinearNet(nn.Module):
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         dims, independent = self.dims, self.config.channel_independent
-        series = _series(batch, dims, independent)  # [B, C, L] (C = T, or C_in when mixing)
-        last = series[..., -1:]  # [B, C, 1]
-        centered = series - last  # [B, C, L]
-        mask = _observed(batch, independent)
-        if mask is not None:  # padded steps stay 0
-            centered = centered * mask.unsqueeze(1)
+        centered, last, _ = _centered(batch, dims, independent)  # [B, C, L], [B, C, 1]
         out = _apply(self.linear, centered, dims, independent)  # -> [B, T, H*Q]
         out = out + last[:, : dims.n_targets]  # the targets' last values: [B, T, 1]
         return _to_output(out, dims)  # [B, H, T] or [B, H, T, Q]

@@ -25,10 +25,9 @@ from .common import Dims, check_dropout, check_int
 from .linear import (
     _INDEPENDENT_DOC,
     _apply,
+    _centered,
     _check_linear_config,
     _linear,
-    _observed,
-    _series,
     _to_output,
 )
 from .registry import register_net
@@ -93,12 +92,7 @@ class MLPNet(nn.Module):
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         dims, independent = self.dims, self.config.channel_independent
-        series = _series(batch, dims, independent)  # [B, C, L] (C = T, or C_in when mixing)
-        last = series[..., -1:]  # [B, C, 1]
-        centered = series - last  # [B, C, L]
-        mask = _observed(batch, independent)
-        if mask is not None:  # padded steps stay 0
-            centered = centered * mask.unsqueeze(1)
+        centered, last, mask = _centered(batch, dims, independent)  # [B, C, L], [B, C, 1]
         if independent:
             observed = (mask.unsqueeze(1) if mask is not None
                         else torch.ones_like(centered[:, :1])).expand_as(centered)  # [B, T, L]
@@ -106,7 +100,7 @@ class MLPNet(nn.Module):
             deep = self.head(self.hidden(features))  # [B, T, H*Q]
         else:
             flat = centered.flatten(1)  # [B, C_in*L]
-            deep = self.head(self.hidden(flat)).view(series.shape[0], dims.n_targets, -1)
+            deep = self.head(self.hidden(flat)).view(centered.shape[0], dims.n_targets, -1)
         out = _apply(self.linear, centered, dims, independent) + deep  # [B, T, H*Q]
         out = out + last[:, : dims.n_targets]  # the targets' last values: [B, T, 1]
         return _to_output(out, dims)  # [B, H, T] or [B, H, T, Q]
