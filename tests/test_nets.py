@@ -504,7 +504,7 @@ def test_mlp_learns_what_no_linear_map_can():
             loss = ((net({"x": x, "x_future": torch.zeros(512, 1, 0)}) - y) ** 2).mean()
             loss.backward()
             opt.step()
-        return float(loss)
+        return loss.item()
 
     linear, mlp = fit("nlinear"), fit("mlp")
     assert mlp < 0.2 * linear, (mlp, linear)
