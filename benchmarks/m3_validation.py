@@ -55,6 +55,18 @@ def _main_rule(data: dict[str, pd.DataFrame]) -> dict:
     return out
 
 
+def _members(nets, losses, horizons=(1, 2, 3)) -> list:
+    """Combination members: every net x loss x lookback (in horizons); MSE is the default."""
+    return [[net, {"lookback_horizons": k, **({} if loss == "mse" else {"loss": loss})}]
+            for net in nets for loss in losses for k in horizons]
+
+
+def _ensemble(members: list) -> tuple:
+    """A variant running the mean of ``members`` (run with ``--nets combination``)."""
+    return (2, {"models": "naive,combination",
+                "model_params": {"combination": {"members": members}}})
+
+
 #: name -> (per-group options, options for every group); lookbacks in horizons unless said
 VARIANTS = {
     "main_rule": ("main_rule", {"model_params": {
@@ -89,32 +101,19 @@ VARIANTS = {
     # the mean of six NLinear nets: lookbacks of 1, 2 and 3 horizons x MSE and MAE losses
     # (run with --nets combination; nlinear_ensemble_smape below is what
     # benchmarks/configs/m3_nlinear_ensemble.toml now holds)
-    "nlinear_ensemble": (2, {"models": "naive,combination", "model_params": {"combination": {
-        "members": [["nlinear", {"lookback_horizons": k, **loss}]
-                    for loss in ({}, {"loss": "mae"}) for k in (1, 2, 3)]}}}),
+    "nlinear_ensemble": _ensemble(_members(("nlinear",), ("mse", "mae"))),
     # the competition's own metric as the loss (scale-free; the holdout scaler, maxabs,
     # only divides): one net, and the ensemble with sMAPE members beside or instead of MSE
     "2h_smape": (2, {"model_params": _each({"loss": "smape"}, ("nlinear", "dlinear"))}),
-    "nlinear_ensemble_smape": (2, {"models": "naive,combination", "model_params": {
-        "combination": {"members": [["nlinear", {"lookback_horizons": k, **loss}]
-                                    for loss in ({}, {"loss": "mae"}, {"loss": "smape"})
-                                    for k in (1, 2, 3)]}}}),
+    "nlinear_ensemble_smape": _ensemble(_members(("nlinear",), ("mse", "mae", "smape"))),
     # the nine NLinear nets and three residual MLPs (lookbacks of 1, 2 and 3 horizons, MSE):
-    # benchmarks/configs/m3_nlinear_mlp_ensemble.toml
-    "nlinear_mlp_ensemble": (2, {"models": "naive,combination", "model_params": {
-        "combination": {"members": [["nlinear", {"lookback_horizons": k, **loss}]
-                                    for loss in ({}, {"loss": "mae"}, {"loss": "smape"})
-                                    for k in (1, 2, 3)]
-                        + [["mlp", {"lookback_horizons": k}] for k in (1, 2, 3)]}}}),
+    # what benchmarks/configs/m3_nlinear_mlp_ensemble.toml held at commit df5b63f
+    "nlinear_mlp_ensemble": _ensemble(_members(("nlinear",), ("mse", "mae", "smape"))
+                                      + _members(("mlp",), ("mse",))),
     # nine of each: NLinear and the MLP, 1, 2 and 3 horizons x MSE, MAE and sMAPE losses
-    "nlinear_mlp_ensemble_18": (2, {"models": "naive,combination", "model_params": {
-        "combination": {"members": [[net, {"lookback_horizons": k, **loss}]
-                                    for net in ("nlinear", "mlp")
-                                    for loss in ({}, {"loss": "mae"}, {"loss": "smape"})
-                                    for k in (1, 2, 3)]}}}),
-    "nlinear_ensemble_mae_smape": (2, {"models": "naive,combination", "model_params": {
-        "combination": {"members": [["nlinear", {"lookback_horizons": k, "loss": loss}]
-                                    for loss in ("mae", "smape") for k in (1, 2, 3)]}}}),
+    # (what benchmarks/configs/m3_nlinear_mlp_ensemble.toml holds)
+    "nlinear_mlp_ensemble_18": _ensemble(_members(("nlinear", "mlp"), ("mse", "mae", "smape"))),
+    "nlinear_ensemble_mae_smape": _ensemble(_members(("nlinear",), ("mae", "smape"))),
 }
 
 
