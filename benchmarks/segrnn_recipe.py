@@ -132,7 +132,7 @@ def main() -> None:
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = segments(args.data)
     n_channels = x_train.shape[2]
     model = SegRNN(n_channels) if args.net == "reference" else TsforecastNet(n_channels)
-    print(f"{args.net}: {sum(p.numel() for p in model.parameters()):,} parameters, "
+    print(f"{args.net}: {sum(w.numel() for w in model.parameters()):,} parameters, "
           f"{len(x_train):,} training windows", flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = nn.MSELoss()
