@@ -175,8 +175,7 @@ def padded_model(name="nlinear", quiet=None, **kw):
     params = dict(lookback=24, min_context=4, horizon=4, target="y", id_col="unique_id",
                   max_epochs=3, batch_size=32, **(quiet or {}))
     if name == "patch_transformer":
-        params["model_kwargs"] = {"patch_len": 8, "patch_stride": 4, "d_model": 16,
-                                  "n_heads": 2, "n_layers": 1, "d_ff": 32}
+        params.update(patch_len=8, patch_stride=4, d_model=16, n_heads=2, n_layers=1, d_ff=32)
     return tsf.make_forecaster(name, **{**params, **kw})
 
 
@@ -224,7 +223,7 @@ def test_the_mask_reaches_the_wrapper_in_training_and_prediction(quiet):
 
 
 def test_padded_save_load_gives_identical_predictions(quiet, tmp_path):
-    f = padded_model("lstm", quiet, model_kwargs={"hidden_size": 8, "segment_length": 4})
+    f = padded_model("lstm", quiet, hidden_size=8, segment_length=4)
     f.fit(short_and_long_panel())
     f.save(tmp_path / "m")
     loaded = type(f).load(tmp_path / "m")

@@ -266,7 +266,7 @@ class BenchmarkConfig:
         Names())
     model_params: dict[str, dict[str, Any]] | None = _option(
         "extra constructor parameters per model, e.g. "
-        '\'{"lstm": {"model_kwargs": {"hidden_size": 32}}}\'; holdout runs: a net\'s '
+        '\'{"lstm": {"hidden_size": 32}}\'; holdout runs: a net\'s '
         '"lookback_horizons": k looks back k horizons of each data set (also in a '
         "combination's members)", "models", ModelParams(), {})
     save_forecasts: str | None = _option(

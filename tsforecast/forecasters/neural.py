@@ -24,7 +24,7 @@ import torch
 from ..data import Layout, SeriesData, SeriesScaler, check_min_context, check_sizes
 from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
 from ..data.windows import WindowDataset, gather_windows
-from ..nets import NETS, NORMALIZATIONS, Dims, build_net, count_parameters
+from ..nets import NETS, NORMALIZATIONS, Dims, NetCapabilities, build_net, count_parameters
 from ..training import (
     ACCELERATORS,
     LOSSES,
@@ -59,10 +59,6 @@ TRAINING_PARAMS = (
           'window by its own mean and std), "last_value" (subtract the last observed value, add '
           'it back: the net learns the change, zero output is the random walk) or "none". '
           "Levels that drift outside the training range, like prices, need one of the first two."),
-    Param("revin", None, 'deprecated alias: True is normalization="revin", False "none" '
-          "(overrides normalization)."),
-    Param("model_kwargs", None, "net hyperparameters as a dict (pass-through; overrides the "
-          "arguments above)."),
     Param("quantiles", None, "quantiles to forecast (pinball loss; the median is always added "
           "and is the point forecast)."),
     Param("loss", None, '"mse", "mae", "smape" (scale-free: needs scaler "maxabs" or "none") or '
@@ -99,8 +95,8 @@ TRAINING_PARAMS = (
 class NeuralForecaster(BaseForecaster):
     """A registered net trained with Lightning behind the fit/predict API.
 
-    ``model`` names the net; the per-net classes (``LSTMForecaster``, ...) fix it and take
-    its hyperparameters as arguments.
+    ``model`` names the net, built with its default hyperparameters; the per-net classes
+    (``LSTMForecaster``, ...) fix it and take its hyperparameters as arguments.
 
     Examples
     --------
@@ -126,10 +122,18 @@ class NeuralForecaster(BaseForecaster):
 
     # -- validation ------------------------------------------------------------------------
     def _net_kwargs(self) -> dict:
+        """The net's hyperparameters: the per-net class's own arguments (none for the
+        generic class, which builds the net with its defaults)."""
+        if self.net_name is None:
+            return {}
+        return {p.name: getattr(self, p.name) for p in params_from_config(self.net_spec.config)}
+
+    @property
+    def net_capabilities(self) -> NetCapabilities:
+        """What the net does with these hyperparameters, as declared at its registration
+        (covariates, masks, channel independence, the start test)."""
         spec = NETS[self.net]
-        own = {p.name: getattr(self, p.name) for p in params_from_config(spec.config)
-               if hasattr(self, p.name) and self.net_name is not None}
-        return {**own, **(self.model_kwargs or {})}
+        return spec.capabilities_of(spec.config(**self._net_kwargs()))
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -137,8 +141,6 @@ class NeuralForecaster(BaseForecaster):
         check_min_context(self.min_context, self.lookback)
         if self.net not in NETS:
             raise ValueError(f"unknown model {self.net!r}; available: {sorted(NETS)}")
-        if self.model_kwargs is not None and not isinstance(self.model_kwargs, dict):
-            raise TypeError(f"model_kwargs must be a dict, got {type(self.model_kwargs).__name__}")
         if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
             raise TypeError(
                 f"trainer_kwargs must be a dict, got {type(self.trainer_kwargs).__name__}"
@@ -159,11 +161,6 @@ class NeuralForecaster(BaseForecaster):
         check_int("max_steps", self.max_steps, 1, allow_none=True)
         if self.max_epochs is None and self.max_steps is None and self.max_time is None:
             raise ValueError("max_epochs=None needs a budget: set max_steps or max_time")
-        if self.revin is not None:
-            if not isinstance(self.revin, bool):
-                raise ValueError(f"revin must be True, False or None, got {self.revin!r}")
-            warnings.warn(f'revin={self.revin} is deprecated; use normalization='
-                          f'"{self._normalization()}"', FutureWarning, stacklevel=3)
         if self.normalization not in NORMALIZATIONS:
             raise ValueError(f"normalization must be one of {NORMALIZATIONS}, "
                              f"got {self.normalization!r}")
@@ -196,12 +193,9 @@ class NeuralForecaster(BaseForecaster):
         # the net's own validation (ValueError naming the field), before any data is read
         build_net(self.net, Dims(max(self.lookback, 1), 1, 1, 1), normalization="none",
                   **self._net_kwargs())
-
-    def _normalization(self) -> str:
-        """``normalization``, or what the deprecated ``revin`` flag says when it is set."""
-        if self.revin is None:
-            return self.normalization
-        return "revin" if self.revin else "none"
+        if self._padded() and not self.net_capabilities.masks:
+            raise ValueError(f"net {self.net!r} does not take left-padded windows: "
+                             f"min_context={self.min_context} needs min_context=None")
 
     def _context(self) -> int:
         """The fewest observed rows before an origin: ``min_context``, else ``lookback``."""
@@ -255,12 +249,14 @@ class NeuralForecaster(BaseForecaster):
         self.dims_ = Dims(lookback=L_, horizon=H, n_targets=layout.n_targets,
                           n_inputs=layout.n_inputs, n_future=layout.n_future,
                           n_quantiles=len(self.quantiles_ or ()))
-        net = build_net(self.net, self.dims_, normalization=self._normalization(),
+        net = build_net(self.net, self.dims_, normalization=self.normalization,
                         masked=self._padded(), **self._net_kwargs())
+        caps = self.net_capabilities
         covs = list(layout.past_covariates + layout.future_covariates)
-        if covs and not getattr(net, "uses_covariates", True):
-            warnings.warn(f"{self.net!r} is channel-independent and ignores covariates {covs} "
-                          "(channel_independent=False uses them)", UserWarning, stacklevel=3)
+        if covs and not caps.covariates:
+            hint = " (channel_independent=False uses them)" if caps.channel_independent else ""
+            warnings.warn(f"{self.net!r} ignores covariates {covs}{hint}", UserWarning,
+                          stacklevel=3)
         result = train(net, train_ds, val_ds, TrainOptions(
             loss=loss, quantiles=self.quantiles_ if loss == "quantile" else None,
             optimizer=self.optimizer, learning_rate=self.learning_rate,
@@ -268,7 +264,7 @@ class NeuralForecaster(BaseForecaster):
             batch_size=self.batch_size, max_epochs=self.max_epochs, max_steps=self.max_steps,
             max_time=_max_time(self.max_time),
             early_stopping_patience=self.early_stopping_patience,
-            keep_initial=bool(getattr(self, "zero_init", False)), accelerator=self.accelerator,
+            keep_initial=caps.start_test, accelerator=self.accelerator,
             devices=self.devices, precision=self.precision, strategy=self.strategy,
             num_workers=self.num_workers, seed=self.random_state,
             verbose=default_verbose(self.verbose), trainer_kwargs=dict(self.trainer_kwargs or {}),
@@ -317,7 +313,7 @@ class NeuralForecaster(BaseForecaster):
         self.scaler_ = SeriesScaler.from_dict(state["scaler"])
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
         self.dims_ = Dims(**state["dims"])
-        net = build_net(self.net, self.dims_, normalization=self._normalization(),
+        net = build_net(self.net, self.dims_, normalization=self.normalization,
                         masked=self._padded(), **self._net_kwargs())
         weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
         try:
