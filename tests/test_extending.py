@@ -72,3 +72,18 @@ def test_registration_makes_a_forecaster_with_explicit_hyperparameters(toy):
     from tsforecast.forecasters.neural import ToyForecaster
 
     assert ToyForecaster is type(f)
+
+
+def test_registration_makes_a_public_name(toy):
+    """The public name comes from the registry: no list to edit."""
+    assert tsf.ToyForecaster is tsf.get_forecaster("toy")
+    assert tsf.forecasters.ToyForecaster is tsf.ToyForecaster
+    assert "ToyForecaster" in dir(tsf) and "ToyForecaster" in tsf.__all__
+
+
+def test_declared_capabilities_are_what_the_forecaster_reads(toy, sine, quiet):
+    f = tsf.ToyForecaster(lookback=24, horizon=6, target="y", past_covariates="x",
+                          max_epochs=1, **quiet)
+    assert f.net_capabilities is CAPABILITIES
+    with pytest.warns(UserWarning, match=r"'toy' ignores covariates \['x'\]$"):
+        f.fit(sine)
