@@ -141,7 +141,6 @@ def test_forecaster_max_time_honoured(quiet, sine):
         ({"lr_scheduler": "linear"}, "lr_scheduler must be one of"),
         ({"trainer_kwargs": {"max_steps": 3}}, "trainer_kwargs must not set 'max_steps'"),
         ({"normalization": "minmax"}, "normalization must be one of"),
-        ({"revin": "yes"}, "revin must be True, False or None"),
         ({"loss": "smape"}, "loss='smape'.*scaler='standard'.*'maxabs'"),
         ({"loss": "smape", "scaler": "robust"}, "scaler='robust'"),
     ],
