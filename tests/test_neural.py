@@ -143,7 +143,7 @@ def test_sklearn_conventions(quiet):
         ({"model_kwargs": {"dropout": -0.1}}, "dropout"),
         ({"model_kwargs": {"hiden_size": 8}}, "hiden_size"),
         ({"precision": "8-bit"}, "precision must be one of"),
-        ({"hidden_size": 0}, "hidden_size must be >= 1"),
+        ({"hidden_size": 0}, "hidden_size must be an integer >= 1"),
         ({"scaler": "minmax"}, "scaler must be one of"),
         ({"quantiles": [0.1, 1.5]}, "quantiles must be numbers strictly between 0 and 1"),
     ],

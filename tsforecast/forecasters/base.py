@@ -64,6 +64,7 @@ from .params import (
     HORIZON,
     INTERVAL_PARAMS,
     Param,
+    check_declared,
     insert_section,
     make_init,
 )
@@ -88,15 +89,6 @@ def check_quantiles(quantiles) -> tuple[float, ...] | None:
     ):
         raise ValueError(f"quantiles must be numbers strictly between 0 and 1, got {quantiles!r}")
     return tuple(sorted(set(float(q) for q in qs) | {0.5}))
-
-
-def check_int(name: str, value, minimum: int, allow_none: bool = False) -> None:
-    """Raise a ValueError naming ``name`` unless ``value`` is an integer >= ``minimum``."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}")
 
 
 def check_n_jobs(value) -> None:
@@ -165,7 +157,7 @@ class BaseForecaster(BaseEstimator):
 
     # -- hooks (see the module docstring) ------------------------------------------------------
     def _check_params(self) -> None:
-        check_int("horizon", self.horizon, 1)
+        check_declared(self, self.all_params())
         DataSpec.from_params(self.get_params(deep=False))
         check_levels(self.level)
         if self.level is not None:

@@ -24,9 +24,10 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 
+from ..constraints import check_int
 from ..data import Layout, SeriesData
 from ..data.timeindex import season_length, seasonal_periods
-from .base import BaseForecaster, check_int, check_n_jobs, check_quantiles
+from .base import BaseForecaster, check_n_jobs, check_quantiles
 from .naive import QUANTILES, gaussian_quantiles, naive_forecast, seasonal_naive_forecast
 from .params import Param
 from .registry import register
