@@ -244,7 +244,7 @@ def test_too_short_series_are_named(quiet):
 
 
 @pytest.mark.parametrize("bad, match", [
-    (0, "got 0"), (25, r"lookback \(24\), got 25"), (2.5, "got 2.5"), (True, "got True"),
+    (0, "got 0"), (25, r"in \[1, 24\], got 25"), (2.5, "got 2.5"), (True, "got True"),
     ("4", "got '4'"),
 ])
 def test_bad_min_context_is_a_clear_value_error(bad, match, quiet):
