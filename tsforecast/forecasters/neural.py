@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -24,7 +24,13 @@ from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
 from ..data.windows import WindowDataset, gather_windows
 from ..nets import NETS, NORMALIZATIONS, Dims, build_net, count_parameters
 from ..training import TrainOptions, seed, train
-from ..training.options import ACCELERATORS, PRECISIONS, TRAIN_PARAMS, check_devices
+from ..training.options import (
+    ACCELERATORS,
+    PRECISIONS,
+    TRAIN_PARAMS,
+    WINDOW_PARAMS,
+    check_devices,
+)
 from .base import BaseForecaster, check_quantiles
 from .params import Check, Interval, Options, Param, params_from_config
 from .registry import register
@@ -40,8 +46,9 @@ MIN_CONTEXT = Param("min_context", None, "fewest observed steps a window needs (
                     "one with min_context rows can be forecast.")
 
 #: The neural forecasters' training parameters: their own (data scaling, normalisation,
-#: the net's keyword arguments, validation tail, window stride), then the training call's
-#: (declared in :mod:`tsforecast.training.options`, passed on to :func:`train` by name).
+#: the net's keyword arguments), the training call's (declared in
+#: :mod:`tsforecast.training.options`, passed on to :func:`train` by name), and the
+#: windows' (validation tail, stride; declared there too).
 TRAINING_PARAMS = (
     Param("scaler", "standard", 'per-series scaler fitted on the training rows: "standard", '
           '"robust", "maxabs" (by the largest absolute value, no centring: the loss weighs '
@@ -56,11 +63,7 @@ TRAINING_PARAMS = (
     Param("model_kwargs", None, "net hyperparameters as a dict (pass-through; overrides the "
           "arguments above).", (Check(lambda v: isinstance(v, dict), "a dict"), None)),
     *TRAIN_PARAMS,
-    Param("val_fraction", 0.1, "last fraction of each series' windows used for early stopping "
-          "and to pick the best weights (0 disables validation); a zero-initialised net keeps "
-          "its untrained start (the last value) unless training beats it there beyond chance "
-          "(one-sided Diebold-Mariano test at 5%).", (Interval(Real, 0, 1),)),
-    Param("stride", 1, "step between training windows.", (Interval(Integral, 1),)),
+    *WINDOW_PARAMS,
 )
 
 

@@ -28,7 +28,8 @@ from ..constraints import Check, Interval, Options, Param, check_param
 
 __all__ = [
     "ACCELERATORS", "DEVICES", "KEEP_INITIAL", "LOSSES", "MODULE_PARAMS", "OPTIMIZERS",
-    "PRECISIONS", "SCHEDULERS", "TRAIN_PARAMS", "TRAINER_PARAMS", "check_devices",
+    "PRECISIONS", "SCHEDULERS", "TRAINER_PARAMS", "TRAINING_OPTIONS", "TRAIN_PARAMS",
+    "WINDOW_PARAMS", "check_devices",
     "lightning_max_time",
 ]
 
@@ -118,6 +119,18 @@ TRAINER_PARAMS = (
 
 #: What the training call takes from a forecaster's parameters.
 TRAIN_PARAMS = MODULE_PARAMS + TRAINER_PARAMS
+
+#: How a neural forecaster cuts its series into training and validation windows.
+WINDOW_PARAMS = (
+    Param("val_fraction", 0.1, "last fraction of each series' windows used for early stopping "
+          "and to pick the best weights (0 disables validation); a zero-initialised net keeps "
+          "its untrained start (the last value) unless training beats it there beyond chance "
+          "(one-sided Diebold-Mariano test at 5%).", (Interval(Real, 0, 1),)),
+    Param("stride", 1, "step between training windows.", (_COUNT,)),
+)
+
+#: Every training option by name (what the benchmark's training flags derive from).
+TRAINING_OPTIONS = {p.name: p for p in (*TRAIN_PARAMS, *WINDOW_PARAMS)}
 
 #: The training call's own option: set by the net's registration, not by the user.
 KEEP_INITIAL = Param(
