@@ -13,11 +13,11 @@ and ``tsforecast --help`` reads them.
 Examples
 --------
 >>> from numbers import Integral
->>> p = Param("batch_size", 256, "windows per batch.", (Interval(Integral, 1, None),))
->>> check_param(p.name, 0, p.constraints)
+>>> p = Param("stride", 1, "step between windows.", (Interval(Integral, 1, None),))
+>>> p.check(0)
 Traceback (most recent call last):
 ...
-ValueError: batch_size must be an integer >= 1, got 0
+ValueError: stride must be an integer >= 1, got 0
 """
 
 from __future__ import annotations

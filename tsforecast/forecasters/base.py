@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
+from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
 from . import output, persistence
@@ -334,8 +335,7 @@ class BaseForecaster(BaseEstimator):
         self._check_fitted()
         _check_format(format, ("tidy", "nixtla"))
         stride = self.horizon if stride is None else stride
-        if isinstance(stride, bool) or not isinstance(stride, int | np.integer) or stride < 1:
-            raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
+        check_int("stride", stride, 1)
         parts = []
         for s in self._series(data):
             origins = self._backtest_origins(s, start, stride)
