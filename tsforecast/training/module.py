@@ -14,9 +14,9 @@ import lightning as L
 import torch
 from torch import nn
 
-from .options import LOSSES, MODULE_PARAMS, OPTIMIZERS, SCHEDULERS
+from .options import MODULE_PARAMS
 
-__all__ = ["LOSSES", "OPTIMIZERS", "SCHEDULERS", "ForecastModule", "lr_factor", "pinball_loss"]
+__all__ = ["ForecastModule", "lr_factor", "pinball_loss"]
 
 #: Share of the optimiser steps that ``"warmup_cosine"`` spends warming up linearly.
 WARMUP_FRACTION = 0.1
