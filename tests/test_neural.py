@@ -144,7 +144,7 @@ def test_sklearn_conventions(quiet):
         ({"horizon": -2}, "horizon must be an integer >= 1"),
         ({"dropout": -0.1}, "dropout"),
         ({"precision": "8-bit"}, "precision must be one of"),
-        ({"hidden_size": 0}, "hidden_size must be >= 1"),
+        ({"hidden_size": 0}, "hidden_size must be an integer >= 1"),
         ({"scaler": "minmax"}, "scaler must be one of"),
         ({"quantiles": [0.1, 1.5]}, "quantiles must be numbers strictly between 0 and 1"),
     ],

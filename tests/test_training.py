@@ -33,7 +33,7 @@ def fit_windows(n_rows=400, lookback=24, horizon=6, **options):
     ds = WindowDataset([arr], lookback, horizon, n_targets=1)
     net = build_net("nlinear", Dims(lookback, horizon, 1, 1))
     recorder = LRRecorder()
-    opts = TrainOptions(accelerator="cpu", devices=1, seed=0, batch_size=32,
+    opts = TrainOptions(accelerator="cpu", devices=1, random_state=0, batch_size=32,
                         trainer_kwargs={"callbacks": [recorder], "logger": False}, **options)
     return train(net, ds, None, opts), recorder.lrs, len(ds)
 

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
+from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
 from . import output, persistence
@@ -68,6 +69,7 @@ from .params import (
     HORIZON,
     INTERVAL_PARAMS,
     Param,
+    check_declared,
     insert_section,
     make_init,
 )
@@ -92,15 +94,6 @@ def check_quantiles(quantiles) -> tuple[float, ...] | None:
     ):
         raise ValueError(f"quantiles must be numbers strictly between 0 and 1, got {quantiles!r}")
     return tuple(sorted(set(float(q) for q in qs) | {0.5}))
-
-
-def check_int(name: str, value, minimum: int, allow_none: bool = False) -> None:
-    """Raise a ValueError naming ``name`` unless ``value`` is an integer >= ``minimum``."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}")
 
 
 def check_n_jobs(value) -> None:
@@ -169,7 +162,7 @@ class BaseForecaster(BaseEstimator):
 
     # -- hooks (see the module docstring) ------------------------------------------------------
     def _check_params(self) -> None:
-        check_int("horizon", self.horizon, 1)
+        check_declared(self, self.all_params())
         DataSpec.from_params(self.get_params(deep=False))
         check_levels(self.level)
         if self.level is not None:
@@ -359,8 +352,7 @@ class BaseForecaster(BaseEstimator):
         self._check_fitted()
         _check_format(format, ("tidy", "nixtla"))
         stride = self.horizon if stride is None else stride
-        if isinstance(stride, bool) or not isinstance(stride, int | np.integer) or stride < 1:
-            raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
+        check_int("stride", stride, 1)
         parts = []
         for s in self._series(data):
             origins = self._backtest_origins(s, start, stride)

@@ -24,11 +24,12 @@ turns the per-series output back into ``[B, H, T, Q]``.
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import dataclass, fields
 
 import torch
 from torch import Tensor, nn
+
+from ..constraints import check_int as _check_int
 
 __all__ = [
     "INDEPENDENT_DOC",
@@ -56,16 +57,9 @@ __all__ = [
 
 
 def check_int(owner: str, name: str, value: object, minimum: int) -> int:
-    """Return ``value`` as a Python int, or raise ``ValueError`` naming ``owner.name`` and value."""
-    if isinstance(value, bool):
-        raise ValueError(f"{owner}.{name} must be an integer >= {minimum}, got {value!r}")
-    try:
-        as_int = operator.index(value)  # accepts int and numpy integers, rejects floats/str
-    except TypeError:
-        raise ValueError(f"{owner}.{name} must be an integer >= {minimum}, got {value!r}") from None
-    if as_int < minimum:
-        raise ValueError(f"{owner}.{name} must be >= {minimum}, got {value!r}")
-    return as_int
+    """Return ``value`` as a Python int, or raise ``ValueError`` naming ``owner.name`` and value
+    (:func:`tsforecast.constraints.check_int`)."""
+    return _check_int(f"{owner}.{name}", value, minimum)
 
 
 def check_bool(owner: str, name: str, value: object) -> bool:
