@@ -436,9 +436,19 @@ def test_patch_count(lookback, patch_len, stride):
     assert patches.max() == lookback - 1
 
 
-def test_patch_transformer_lookback_shorter_than_patch():
-    with pytest.raises(ValueError, match="lookback=8.*patch_len=16"):
-        build_net("patch_transformer", Dims(8, 2, 1, 1))
+@pytest.mark.parametrize("lookback", [1, 2, 8, 12, 15])
+def test_patch_transformer_lookback_shorter_than_patch(lookback):
+    """A lookback shorter than patch_len (M3 yearly: 12 < 16) is cut into half-lookback
+    patches at the configured stride ratio; every step is still seen and the net runs."""
+    net = build_net("patch_transformer", Dims(lookback, 2, 1, 1), normalization="none")
+    half = max(1, lookback // 2)
+    assert (net.patch_len, net.patch_stride) == (half, max(1, half // 2))
+    series = torch.arange(lookback, dtype=torch.float32).expand(2, -1)  # [N, L]
+    patches = net.patchify(series)  # [N, P#, P]
+    assert patches.shape == (2, n_patches(lookback, half, net.patch_stride), half)
+    assert set(patches.unique().tolist()) == set(range(lookback))
+    out = net({"x": torch.randn(3, lookback, 1), "x_future": torch.zeros(3, 2, 0)})
+    assert out.shape == (3, 2, 1)
 
 
 def test_dlinear_decomposition():

@@ -6,7 +6,9 @@ every channel, covariates included (``C_in * patch_len -> d_model``), and the he
 ``H * T * Q`` outputs: channels mix.
 The lookback window is padded at the end by repeating its last value ``patch_stride`` times and cut into
 overlapping patches of ``patch_len`` steps every ``patch_stride`` steps, so there are
-``(L - patch_len) // patch_stride + 2`` patches. Patches are linearly embedded, get a learnable
+``(L - patch_len) // patch_stride + 2`` patches. A lookback shorter than ``patch_len`` (M3's
+yearly series: 12 steps) is cut into patches of ``L // 2`` steps at the same stride-to-length
+ratio (:func:`patch_sizes`), so the net runs on every window length. Patches are linearly embedded, get a learnable
 positional embedding, go through a pre-norm ``nn.TransformerEncoder``, and a flatten head maps all
 patch tokens to the ``H * Q`` outputs of that channel.
 """
@@ -30,12 +32,26 @@ from .common import (
 )
 from .registry import register_net
 
-__all__ = ["PatchTransformerConfig", "PatchTransformerNet", "n_patches"]
+__all__ = ["PatchTransformerConfig", "PatchTransformerNet", "n_patches", "patch_sizes"]
 
 
 def n_patches(lookback: int, patch_len: int, stride: int) -> int:
     """Number of patches after end-padding by ``stride`` repeats: ``(L - P) // S + 2``."""
     return (lookback - patch_len) // stride + 2
+
+
+def patch_sizes(lookback: int, patch_len: int, stride: int) -> tuple[int, int]:
+    """The ``(patch_len, patch_stride)`` a net of this lookback uses: the configured ones when
+    the lookback holds a patch, else patches of ``max(1, lookback // 2)`` steps at the same
+    stride-to-length ratio (at least 1).
+
+    >>> patch_sizes(96, 16, 8), patch_sizes(12, 16, 8), patch_sizes(1, 16, 8)
+    ((16, 8), (6, 3), (1, 1))
+    """
+    if lookback >= patch_len:
+        return patch_len, stride
+    short = max(1, lookback // 2)
+    return short, max(1, short * stride // patch_len)
 
 
 @dataclass(frozen=True)
@@ -78,20 +94,18 @@ class PatchTransformerNet(nn.Module):
     def __init__(self, dims: Dims, config: PatchTransformerConfig | None = None) -> None:
         super().__init__()
         config = config if config is not None else PatchTransformerConfig()
-        if dims.lookback < config.patch_len:
-            raise ValueError(
-                f"PatchTransformerNet needs lookback >= patch_len, got lookback={dims.lookback} "
-                f"and patch_len={config.patch_len}"
-            )
         self.dims = dims
         self.config = config
-        self.n_patches = n_patches(dims.lookback, config.patch_len, config.patch_stride)
+        #: the patch length and stride used (adapted when the lookback is shorter than a patch)
+        self.patch_len, self.patch_stride = patch_sizes(dims.lookback, config.patch_len,
+                                                        config.patch_stride)
+        self.n_patches = n_patches(dims.lookback, self.patch_len, self.patch_stride)
 
         independent = config.channel_independent
         #: channels per token and outputs per sequence (one sequence per target, or per window)
         self.token_channels = 1 if independent else dims.n_inputs
         n_out = dims.horizon * dims.n_outputs * (1 if independent else dims.n_targets)
-        self.patch_embed = nn.Linear(config.patch_len * self.token_channels, config.d_model)
+        self.patch_embed = nn.Linear(self.patch_len * self.token_channels, config.d_model)
         self.pos_embed = nn.Parameter(torch.randn(self.n_patches, config.d_model) * 0.02)
         self.embed_dropout = nn.Dropout(config.dropout)
         layer = nn.TransformerEncoderLayer(
@@ -120,9 +134,9 @@ class PatchTransformerNet(nn.Module):
 
     def patchify(self, series: Tensor) -> Tensor:
         """``[N, L] -> [N, n_patches, patch_len]`` (end padded by repeating the last value)."""
-        stride = self.config.patch_stride
+        stride = self.patch_stride
         padded = F.pad(series.unsqueeze(1), (0, stride), mode="replicate")  # [N, 1, L + S]
-        return padded.squeeze(1).unfold(-1, self.config.patch_len, stride)  # [N, P#, P]
+        return padded.squeeze(1).unfold(-1, self.patch_len, stride)  # [N, P#, P]
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         dims = self.dims
