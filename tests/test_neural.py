@@ -207,7 +207,7 @@ def test_ddp_on_two_cpu_processes(tmp_path):
     assert len(result["y"]) == 6 and np.isfinite(result["y"]).all()
 
 
-@pytest.mark.parametrize("normalization", ["revin", "last_value", "none"])
+@pytest.mark.parametrize("normalization", ["revin", "last_value", "level", "none"])
 def test_normalizations_fit_and_predict(normalization, quiet, sine):
     f = small("lstm", quiet, target="y", normalization=normalization, max_epochs=1)
     fc = f.fit(sine).predict()
@@ -320,3 +320,65 @@ def test_missing_series_id_is_named(sine):
     long.iloc[3, long.columns.get_loc("id")] = None
     with pytest.raises(ValueError, match="id column 'id' is missing at row 3"):
         tsf.NaiveForecaster(target="y", id_col="id").fit(long)
+
+
+# -- ensembles ---------------------------------------------------------------------------
+
+
+def test_ensemble_members_cycle_seeds_lookbacks_and_losses(quiet, sine, tmp_path):
+    f = small("nlinear", quiet, target="y", scaler="maxabs", n_ensemble=4,
+              ensemble_lookbacks=(1, 1.5), ensemble_losses=("mae", "smape"), max_epochs=1)
+    fc = f.fit(sine).predict()
+    assert [(m.lookback, m.loss, m.random_state) for m in f.members_] == [
+        (48, "mae", 0), (72, "mae", 1), (48, "smape", 2), (72, "smape", 3)]
+    assert f.history_rows == 72 and f.min_history == 72
+    # the forecast is the per-step median of the members' forecasts
+    members = np.stack([m.predict()["y"].to_numpy() for m in f.members_])
+    np.testing.assert_allclose(fc["y"], np.median(members, axis=0), rtol=1e-6)
+    assert f.n_parameters_ == sum(m.n_parameters_ for m in f.members_)
+    f.save(tmp_path / "ens")
+    g = tsf.NLinearForecaster.load(tmp_path / "ens")
+    pd.testing.assert_frame_equal(fc, g.predict())
+    pd.testing.assert_frame_equal(f.predict(history=sine.iloc[:700]),
+                                  g.predict(history=sine.iloc[:700]))
+
+
+def test_ensemble_mean_intervals_and_quantiles(quiet, sine):
+    f = small("nlinear", quiet, target="y", n_ensemble=2, ensemble_combine="mean",
+              max_epochs=1, level=[80])
+    fc = f.fit(sine).predict()
+    assert (fc["y_lo80"] <= fc["y"]).all() and (fc["y"] <= fc["y_hi80"]).all()
+    q = small("nlinear", quiet, target="y", n_ensemble=3, quantiles=[0.1, 0.9], max_epochs=1)
+    cols = ["y_q0.1", "y_q0.5", "y_q0.9"]
+    assert (np.diff(q.fit(sine).predict()[cols].to_numpy(), axis=1) >= 0).all()
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"n_ensemble": 0}, "n_ensemble must be an integer >= 1, got 0"),
+    ({"ensemble_lookbacks": ()}, "ensemble_lookbacks must be a non-empty tuple"),
+    ({"ensemble_lookbacks": (1, -2)}, "ensemble_lookbacks must be"),
+    ({"ensemble_losses": ("quantile",)}, "ensemble_losses must be"),
+    ({"ensemble_combine": "max"}, "ensemble_combine must be one of"),
+    ({"n_ensemble": 2, "ensemble_losses": ("smape",)}, "loss='smape'"),
+])
+def test_bad_ensemble_parameters_are_named(params, match, quiet, sine):
+    with pytest.raises(ValueError, match=match):
+        small("nlinear", quiet, target="y", **params).fit(sine)
+
+
+def test_level_normalization_is_scale_equivariant():
+    from tsforecast.nets import Dims, build_net
+
+    for masked in (False, True):
+        net = build_net("lstm", Dims(24, 6, 1, 1), normalization="level", masked=masked).eval()
+        x = torch.rand(4, 24, 1) + 0.5  # [B, L, 1]
+        batch = {"x": x, "x_future": torch.zeros(4, 6, 0)}
+        if masked:
+            mask = torch.ones(4, 24)
+            mask[:, :7] = 0
+            batch["mask"] = mask
+        with torch.no_grad():
+            torch.testing.assert_close(net({**batch, "x": 7.0 * x}), 7.0 * net(batch),
+                                       rtol=1e-4, atol=1e-5)
+        zeros = {**batch, "x": torch.zeros_like(x)}
+        assert torch.isfinite(net(zeros)).all()  # a window of zeros keeps a finite level

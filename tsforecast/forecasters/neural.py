@@ -32,7 +32,7 @@ from ..training.options import (
     check_devices,
 )
 from .base import BaseForecaster, check_quantiles
-from .params import Interval, Options, Param, params_from_config
+from .params import Check, Interval, Options, Param, params_from_config
 from .registry import register
 
 __all__ = ["ACCELERATORS", "PRECISIONS", "NeuralForecaster", "neural_forecaster", "register_all"]
@@ -63,11 +63,41 @@ TRAINING_PARAMS = (
 )
 
 
+def _positive_numbers(value) -> bool:
+    return (isinstance(value, tuple | list) and len(value) > 0 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in value))
+
+
+def _losses(value) -> bool:
+    from ..training.options import LOSSES
+
+    return (isinstance(value, tuple | list) and len(value) > 0
+            and all(v in LOSSES and v != "quantile" for v in value))
+
+
+#: Ensembling (the N-BEATS recipe from one class): members over seeds, lookbacks and losses.
+ENSEMBLE_PARAMS = (
+    Param("n_ensemble", 1, "nets trained and combined (1: a single net). Member k trains "
+          "from seed random_state + k, with the k-th lookback factor and loss of the cycles "
+          "below (lookbacks vary fastest).", (Interval(Integral, 1),)),
+    Param("ensemble_lookbacks", (1.0,), "factors of lookback the members cycle through, "
+          "e.g. (1, 1.5, 2); a member's lookback is round(factor * lookback), at least 1.",
+          (Check(_positive_numbers, "a non-empty tuple of numbers > 0"),)),
+    Param("ensemble_losses", None, 'losses the members cycle through, e.g. ("smape", "mae"); '
+          "None: every member trains with loss.",
+          (Check(_losses, "a non-empty tuple of losses other than quantile"), None)),
+    Param("ensemble_combine", "median", '"median" or "mean" of the members\' forecasts '
+          "(per step, and per quantile).", (Options(("median", "mean")),)),
+)
+
+
 class NeuralForecaster(BaseForecaster):
     """A registered net trained with Lightning behind the fit/predict API.
 
     ``model`` names the net, built with its default hyperparameters; the per-net classes
     (``LSTMForecaster``, ...) fix it and take its hyperparameters as arguments.
+    ``n_ensemble > 1`` trains that many nets (seeds, lookbacks and losses varied as the
+    ``ensemble_*`` parameters say) and forecasts their median: one class, one flag.
 
     Examples
     --------
@@ -81,7 +111,7 @@ class NeuralForecaster(BaseForecaster):
 
     tags = {"scope": "global", "neural": True, "quantiles": True, "covariates": True}
     params = (Param("model", "lstm", "registered net name."), LOOKBACK, MIN_CONTEXT,
-              *TRAINING_PARAMS)
+              *TRAINING_PARAMS, *ENSEMBLE_PARAMS)
     history_name = "lookback"
     #: The net this class trains (None: the ``model`` argument).
     net_name: str | None = None
@@ -127,12 +157,35 @@ class NeuralForecaster(BaseForecaster):
         if self.loss not in (None, "quantile") and self.quantiles is not None:
             raise ValueError(f"quantiles need loss='quantile' (or loss=None), got {self.loss!r}")
         check_quantiles(self.quantiles)
+        if self._ensembled():
+            for member in self._members():
+                member._check_params()
         # the net's own validation (ValueError naming the field), before any data is read
         build_net(self.net, Dims(max(self.lookback, 1), 1, 1, 1), normalization="none",
                   **self._net_kwargs())
         if self._padded() and not self.net_capabilities.masks:
             raise ValueError(f"net {self.net!r} does not take left-padded windows: "
                              f"min_context={self.min_context} needs min_context=None")
+
+    # -- ensembles -------------------------------------------------------------------------
+    def _ensembled(self) -> bool:
+        return self.n_ensemble > 1
+
+    def _member_params(self, k: int) -> dict:
+        """Parameters of ensemble member ``k``: this forecaster's, one net, its own seed,
+        lookback (and ``min_context``, capped at it) and loss."""
+        factors = tuple(self.ensemble_lookbacks)
+        losses = tuple(self.ensemble_losses or (self.loss,))
+        lookback = max(1, round(factors[k % len(factors)] * self.lookback))
+        min_context = None if self.min_context is None else min(self.min_context, lookback)
+        return {**self.get_params(deep=False), "n_ensemble": 1, "lookback": lookback,
+                "min_context": min_context, "loss": losses[(k // len(factors)) % len(losses)],
+                "random_state": None if self.random_state is None else self.random_state + k,
+                "level": None}
+
+    def _members(self) -> list[NeuralForecaster]:
+        """The unfitted ensemble members."""
+        return [type(self)(**self._member_params(k)) for k in range(self.n_ensemble)]
 
     def _context(self) -> int:
         """The fewest observed rows before an origin: ``min_context``, else ``lookback``."""
@@ -144,10 +197,14 @@ class NeuralForecaster(BaseForecaster):
 
     @property
     def min_history(self) -> int:
+        if self._ensembled():
+            return max(m._context() for m in self._members())
         return self._context()
 
     @property
     def history_rows(self) -> int:
+        if self._ensembled():
+            return max(m.lookback for m in self._members())
         return self.lookback  # a full window where the series has it
 
     def _need_text(self) -> str:
@@ -157,6 +214,8 @@ class NeuralForecaster(BaseForecaster):
 
     # -- fit -------------------------------------------------------------------------------
     def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
+        if self._ensembled():
+            return self._fit_members(layout, series)
         seed(self.random_state)  # before anything draws random numbers (weights, windows)
         loss = self.loss or ("quantile" if self.quantiles is not None else "mse")
         self.quantiles_ = check_quantiles(
@@ -207,9 +266,35 @@ class NeuralForecaster(BaseForecaster):
         self.is_global_zero_, self.world_size_ = result.is_global_zero, result.world_size
         self.kept_initial_ = result.kept_initial
 
+    def _fit_members(self, layout: Layout, series: list[SeriesData]) -> None:
+        """Fit every ensemble member on the same validated series, one after the other."""
+        self.members_ = self._members()
+        for m in self.members_:
+            m._fit_validated(self.spec_, layout, series, self.multi_series_, self.freq_)
+            m.state_ = m._freeze()  # each member forecasts on its own too
+        self.quantiles_ = self.members_[0].quantiles_
+        self._member_stats()
+
+    def _member_stats(self) -> None:
+        """The fitted attributes of a single net, summed (or averaged) over the members."""
+        ms = self.members_
+        self.n_parameters_ = sum(m.n_parameters_ for m in ms)
+        if all(hasattr(m, "fit_seconds_") for m in ms):  # fitted here, not loaded
+            self.epochs_ = sum(m.epochs_ for m in ms)
+            self.steps_ = sum(m.steps_ for m in ms)
+            self.fit_seconds_ = sum(m.fit_seconds_ for m in ms)
+            self.train_windows_ = sum(m.train_windows_ for m in ms)
+            self.windows_per_second_ = sum(m.steps_ * m.batch_size for m in ms) / max(
+                self.fit_seconds_, 1e-9)
+            self.kept_initial_ = all(m.kept_initial_ for m in ms)
+
     # -- forecast --------------------------------------------------------------------------
     @torch.no_grad()
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
+        if self._ensembled():
+            out = np.stack([m._forecast(values, sid, origins) for m in self.members_])
+            combine = np.median if self.ensemble_combine == "median" else np.mean
+            return combine(out, axis=0)  # [M, n, H, T(, Q)] -> [n, H, T(, Q)]
         loc, scale = self._scaling(sid, values, origins)
         L_, H, F = self.lookback, self.horizon, self.layout_.n_future
         steps = np.arange(-L_, H)
@@ -233,12 +318,33 @@ class NeuralForecaster(BaseForecaster):
 
     # -- state -----------------------------------------------------------------------------
     def _get_state(self):
+        if self._ensembled():
+            state, arrays = {"members": []}, {}
+            for i, m in enumerate(self.members_):
+                st, a = m._get_state()
+                state["members"].append(st)
+                arrays.update({f"member{i}/{k}": v for k, v in a.items()})
+            return state, arrays
         state = {"scaler": self.scaler_.to_dict(), "dims": self.dims_.__dict__,
                  "quantiles": self.quantiles_}
         weights = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.net_.state_dict().items()}
         return state, weights
 
     def _set_state(self, state: dict, arrays: dict) -> None:
+        if self._ensembled():
+            self.members_ = self._members()
+            for i, (m, st) in enumerate(zip(self.members_, state["members"], strict=True)):
+                m.spec_, m.layout_, m.freq_ = self.spec_, self.layout_, self.freq_
+                m.multi_series_ = self.multi_series_
+                m.history_ = [SeriesData(h.id, h.index[-m.lookback:], h.values[-m.lookback:])
+                              for h in self.history_]
+                prefix = f"member{i}/"
+                m._set_state(st, {k[len(prefix):]: v for k, v in arrays.items()
+                                  if k.startswith(prefix)})
+                m.state_ = m._freeze()
+            self.quantiles_ = self.members_[0].quantiles_
+            self._member_stats()
+            return
         self.scaler_ = SeriesScaler.from_dict(state["scaler"])
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
         self.dims_ = Dims(**state["dims"])
@@ -281,7 +387,7 @@ def neural_forecaster(name: str) -> type:
         "__qualname__": spec.forecaster,
         "net_name": name,
         "net_spec": spec,
-        "params": (LOOKBACK, MIN_CONTEXT, *own, *training),
+        "params": (LOOKBACK, MIN_CONTEXT, *own, *training, *ENSEMBLE_PARAMS),
     })
     _CLASSES[name] = register(name)(cls)
     return cls

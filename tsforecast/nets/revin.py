@@ -39,7 +39,7 @@ from torch import Tensor, nn
 __all__ = ["NORMALIZATIONS", "RevIN", "InstanceNormWrapper", "observed_mask"]
 
 #: Per-window normalisations :func:`~.registry.build_net` can wrap a net in.
-NORMALIZATIONS = ("revin", "last_value", "none")
+NORMALIZATIONS = ("revin", "last_value", "level", "none")
 
 
 class RevIN(nn.Module):
@@ -125,6 +125,19 @@ def observed_mask(batch: dict[str, Tensor], x: Tensor) -> Tensor:
     return mask.to(x.dtype)
 
 
+def window_level(x: Tensor, mask: Tensor | None = None, eps: float = 1e-6) -> Tensor:
+    """Each window's level: the mean absolute value over its (observed) steps, at least
+    ``eps`` (a window of zeros): ``[B, L, C] -> [B, 1, C]``. Inputs with a level are at
+    most ``2 L`` in absolute value after ``(x - last) / level``."""
+    a = x.abs()  # [B, L, C]
+    if mask is None:
+        level = a.mean(dim=1, keepdim=True)  # [B, 1, C]
+    else:
+        w = mask.to(x.dtype).unsqueeze(-1)  # [B, L, 1]
+        level = (a * w).sum(dim=1, keepdim=True) / w.sum(dim=1, keepdim=True).clamp_min(1.0)
+    return level.clamp_min(eps)  # [B, 1, C]
+
+
 class InstanceNormWrapper(nn.Module):
     """Wrap a net so it sees per-window normalised inputs and returns forecasts in the input scale.
 
@@ -180,6 +193,10 @@ class InstanceNormWrapper(nn.Module):
         elif self.method == "last_value":
             last = targets[:, -1:].detach()  # [B, 1, T] (always observed: padding is left)
             x_norm = targets - last  # [B, L, T]
+        elif self.method == "level":
+            last = targets[:, -1:].detach()  # [B, 1, T]
+            level = window_level(targets.detach(), mask)  # [B, 1, T]
+            x_norm = (targets - last) / level  # [B, L, T]
         else:
             x_norm = targets
         inner = dict(batch)  # shallow copy: the caller's dict stays untouched
@@ -195,4 +212,8 @@ class InstanceNormWrapper(nn.Module):
             return self.revin.denormalize(out, mean, std)  # same shape, original scale
         if self.method == "none":
             return out
-        return out + (last.unsqueeze(-1) if out.dim() == 4 else last)  # + [B, 1, T(, 1)]
+        if out.dim() == 4:
+            last = last.unsqueeze(-1)  # [B, 1, T, 1]
+        if self.method == "level":
+            out = out * (level.unsqueeze(-1) if out.dim() == 4 else level)  # [B, H, T(, Q)]
+        return out + last  # + [B, 1, T(, 1)]
