@@ -17,7 +17,8 @@ from tsforecast.benchmark import (
     store,
 )
 from tsforecast.benchmark.datasets import load_datasets
-from tsforecast.benchmark.protocol import ltsf_borders, prepare_task
+from tsforecast.benchmark.protocols import prepare_task
+from tsforecast.benchmark.protocols.ltsf import ltsf_borders
 from tsforecast.benchmark.runner import model_params
 from tsforecast.forecasters import (
     MeanForecaster,

@@ -109,7 +109,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     from .benchmark.report import format_leaderboard
 
     print(format_leaderboard(result.leaderboard))
-    if result.config.protocol == "holdout" and len(result.tasks) > 1:
+    if len(result.tasks) > 1 and result.tasks[0].protocol.overall_summary:
         from .benchmark.summary import format_summary
 
         print("\n" + format_summary(result.leaderboard, published=result.config.suite == "m3"))

@@ -54,13 +54,13 @@ from .kinds import (
     Split,
     Text,
 )
-from .rules import add_reference_models, check_holdout, default_models
+from .protocols import get_protocol, protocol_names
+from .rules import add_reference_models, default_models
 from .suites import SUITES
 
 __all__ = [
     "ONCE",
     "OPTIONS",
-    "PROTOCOLS",
     "QUICK",
     "BenchmarkConfig",
     "BenchmarkInputError",
@@ -71,15 +71,11 @@ __all__ = [
     "resolve_config",
 ]
 
-PROTOCOLS = ("rolling", "ltsf", "holdout")
 FEATURES = ("S", "M")
 BORDERS = ("fractions", "ett")
 SAVE_FORECASTS = ("auto", "all", "none")
 BACKENDS = ("local", "ray")
 GROUPS = ("data", "protocol", "models", "run")  # command-line groups, in --help order
-
-#: Columns of the holdout protocol's long files when not set (the Nixtla layout).
-HOLDOUT_COLUMNS = {"id_col": "unique_id", "time_col": "ds", "target": "y"}
 
 #: What ``quick`` changes (only options the user did not set explicitly; with ``--quick`` on
 #: the command line these keys of a config file are ignored too).
@@ -88,7 +84,6 @@ QUICK = {
     # (3 epochs of the quick weather data were ~40 steps: too few for any net)
     "max_steps": 300,
     "history": {"stocks": 750, "weather": 4380, None: 5000},  # last rows (timestamps) kept
-    "train_stride": {"ltsf": 4},  # neural training-window stride in ltsf quick runs
 }
 
 
@@ -190,7 +185,8 @@ class BenchmarkConfig:
     protocol: str | None = _option(
         "rolling: rolling-origin, original units; ltsf: the long-horizon papers' protocol, "
         "z-scored metrics; holdout: the competitions' last-horizon-rows hold-out of a long "
-        "file (unique_id, ds, y), sMAPE and MASE", "protocol", Choice(PROTOCOLS), "rolling")
+        "file (unique_id, ds, y), sMAPE and MASE; or a protocol registered with "
+        "register_protocol", "protocol", Choice(protocol_names), "rolling")
     features: str | None = _option(
         "ltsf only: S (the target alone) or M (every numeric column)", "protocol",
         Choice(FEATURES, normalise=lambda v: str(v).upper()), "S")
@@ -257,7 +253,8 @@ class BenchmarkConfig:
     mase_season: int | None = _option(
         "season of the naive forecast that scales MASE", "protocol", Integer(), 1)
     train_stride: int | None = _option(
-        "step between neural training windows", "models", Integer(), 1)
+        "step between neural training windows; quick runs: the protocol's own when it "
+        "declares one (ltsf 4)", "models", Integer(), 1)
     source: str | None = _option(
         "stocks only: where load_stocks reads prices: auto, bundled or yfinance", "data",
         Text())
@@ -406,14 +403,13 @@ def config_from_cli(values: Mapping[str, Any], config_file: str | Path | None = 
 
 
 # -- resolve -------------------------------------------------------------------------------
-def _quick_defaults(suite: str | None, protocol: str) -> dict[str, Any]:
+def _quick_defaults(suite: str | None, protocol) -> dict[str, Any]:
     """The values quick mode gives options that are not set (``None``: leave unset)."""
     return {
         "max_steps": QUICK["max_steps"],
-        # the ltsf borders are fixed; quick uses fewer epochs/windows instead
-        "history": None if protocol in ("ltsf", "holdout")
-        else QUICK["history"].get(suite, QUICK["history"][None]),
-        "train_stride": QUICK["train_stride"].get(protocol),
+        "history": QUICK["history"].get(suite, QUICK["history"][None])
+        if protocol.quick_history else None,
+        "train_stride": protocol.quick_train_stride,
     }
 
 
@@ -434,24 +430,23 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
     preset = SUITES.get(suite, {})
     raw = {name: preset.get(name) if getattr(cfg, name) is None else getattr(cfg, name)
            for name in OPTIONS}
-    protocol = OPTIONS["protocol"].parse(raw["protocol"])
+    protocol = get_protocol(OPTIONS["protocol"].parse(raw["protocol"]))
     quick_set = []
     if OPTIONS["quick"].parse(raw["quick"]):
         for name, value in _quick_defaults(suite, protocol).items():
             if raw[name] is None and value is not None:
                 raw[name] = value
                 quick_set.append(name)
-    if protocol == "holdout":  # the Nixtla long layout unless told otherwise
-        for name, value in HOLDOUT_COLUMNS.items():
-            raw[name] = value if raw[name] is None else raw[name]
+    for name, value in protocol.column_defaults.items():
+        raw[name] = value if raw[name] is None else raw[name]
     values = {name: opt.parse(raw[name]) for name, opt in OPTIONS.items()}
     # a budget set alone is the whole budget: the other limit's default is lifted
     if raw["max_steps"] is not None and raw["max_epochs"] is None:
         values["max_epochs"] = None
     elif raw["max_epochs"] is not None and raw["max_steps"] is None:
         values["max_steps"] = None
-    if protocol == "holdout" and raw["lookback"] is None:
-        values["lookback"] = None  # per data set, from its horizon (holdout._lookback)
+    if protocol.lookback_per_dataset and raw["lookback"] is None:
+        values["lookback"] = None  # per data set, e.g. from its horizon (holdout._lookback)
 
     # -- rules that tie options together
     if suite is not None and values["data"] is not None:
@@ -459,12 +454,14 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
             f"give either a suite ({suite!r}) or data files ({values['data']}), not both")
     if suite is None and values["data"] is None:
         raise BenchmarkInputError("nothing to benchmark: give a suite (stocks, weather) or --data FILE")
-    if values["features"] == "M" and protocol != "ltsf":
-        raise BenchmarkInputError("features 'M' is only supported by the ltsf protocol")
+    if values["features"] == "M" and not protocol.multivariate:
+        raise BenchmarkInputError(
+            "features 'M' is only supported by the "
+            + " or ".join(n for n in protocol_names() if get_protocol(n).multivariate)
+            + " protocol")
     if suite != "stocks" and (values["source"] is not None or values["tickers"] is not None):
         raise BenchmarkInputError("source and tickers only apply to the stocks suite")
-    if protocol == "holdout":
-        check_holdout(values, suite, cfg)
+    protocol.check(values, suite, cfg)
     if values["address"] is not None and values["backend"] != "ray":
         raise BenchmarkInputError("address is the Ray cluster of backend 'ray'; set backend ray")
     if values["resume"] and values["overwrite"]:
@@ -474,7 +471,7 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
     if values["resume"] and values["output"] is None:
         raise BenchmarkInputError("resume needs output: the directory of the run to finish")
     if values["models"] is None:
-        values["models"] = default_models(protocol)
+        values["models"] = default_models(protocol.name)
     required = add_reference_models(values, suite, notes)
     if values["quick"]:
         changed = [f"max_steps={values['max_steps']}"] if "max_steps" in quick_set else []
@@ -482,7 +479,7 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
             changed.append(f"history shortened to the last {values['history']} timestamps")
         if "train_stride" in quick_set and values["train_stride"] > 1:
             changed.append(f"neural training windows every {values['train_stride']} steps")
-        if protocol == "ltsf":
-            changed.append("the ltsf borders and test windows are unchanged")
+        if protocol.quick_note:
+            changed.append(protocol.quick_note)
         notes.append("quick mode: " + (", ".join(changed) or "all budgets set explicitly"))
     return BenchmarkConfig(**values, required_models=required, notes=notes)
