@@ -274,8 +274,8 @@ class BenchmarkConfig:
     progress: bool | None = _option("progress bar on stderr", "run", Flag(), True)
     jobs: int | None = _option(
         "run the (data set, model, seed) units on N processes (at most the CPU count); "
-        "holdout runs split the local models' series over them instead; results equal "
-        "the serial run's", "run", Jobs(), 1)
+        "a local model's series are split into N chunks, one piece of work each; results "
+        "equal the serial run's", "run", Jobs(), 1)
     backend: str | None = _option(
         "where the units run: local (serial, or joblib/loky processes with --jobs) or ray "
         '(Ray tasks; pip install "tsforecast[ray]")', "run", Choice(BACKENDS), "local")

@@ -99,13 +99,6 @@ def check_int(name: str, value, minimum: int, allow_none: bool = False) -> None:
         raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}")
 
 
-def check_n_jobs(value) -> None:
-    """Raise a ValueError unless ``value`` is a joblib job count: a non-zero integer or None."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                              or value == 0):
-        raise ValueError(f"n_jobs must be a non-zero integer or None, got {value!r}")
-
-
 class BaseForecaster(BaseEstimator):
     """Shared behaviour of all forecasters; the module docstring states the contract."""
 
