@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 import tsforecast as tsf
-from tsforecast.metrics import evaluate
+from tsforecast.evaluation import evaluate
 
 
 def run(name, data, cut, kw, epochs, season):

@@ -39,7 +39,6 @@ import torch
 
 import tsforecast as tsf
 from tsforecast.data import SeriesScaler, WindowDataset, make_loader, to_series
-from tsforecast.forecasters import NEURAL
 from tsforecast.nets import NETS, Dims, build_net, count_parameters
 
 #: Variants of registered nets, by name: (net, constructor arguments).
@@ -144,7 +143,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=None,
                    help="default: each forecaster's own default batch size")
     p.add_argument("--target", default="TEMP")
-    p.add_argument("--models", default=",".join([*NEURAL, *VARIANTS]))
+    p.add_argument("--models", default=",".join([*tsf.list_forecasters(tag="neural"), *VARIANTS]))
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--accelerator", default="cpu")
     p.add_argument("--precision", default="32-true")

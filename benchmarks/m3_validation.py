@@ -70,7 +70,7 @@ def _ensemble(members: list) -> tuple:
 #: name -> (per-group options, options for every group); lookbacks in horizons unless said
 VARIANTS = {
     "main_rule": ("main_rule", {"model_params": {
-        "patch_transformer": {"model_kwargs": {"patch_len": 2, "patch_stride": 1}}}}),
+        "patch_transformer": {"patch_len": 2, "patch_stride": 1}}}),
     "1h": (1, {}),
     "2h": (2, {}),
     "3h": (3, {}),

@@ -37,6 +37,26 @@ def test_classical_models_run_without_torch():
     assert loaded == "False False"
 
 
+def test_public_names_match_the_registry():
+    """``tsf.<Name>Forecaster`` is every registered forecaster by its class name, and the
+    package lists no other model: the names are derived, not kept by hand."""
+    import tsforecast as tsf
+
+    registered = {tsf.get_forecaster(n).__name__: tsf.get_forecaster(n)
+                  for n in tsf.list_forecasters()}
+    assert len(registered) == len(tsf.list_forecasters())  # class names are unique
+    for class_name, cls in registered.items():
+        assert getattr(tsf, class_name) is cls
+        assert getattr(tsf.forecasters, class_name) is cls
+    bases = {"BaseForecaster", "NeuralForecaster"}
+    for names in (dir(tsf), tsf.__all__, tsf.forecasters.__all__):
+        assert {n for n in names if n.endswith("Forecaster")} == {*registered, *bases}
+    with pytest.raises(AttributeError, match="has no attribute 'ProphetForecaster'"):
+        tsf.ProphetForecaster  # noqa: B018
+    for removed in ("metrics", "NEURAL", "BASELINES"):  # 0.1.0's shims (CHANGELOG.md)
+        assert not hasattr(tsf, removed) and not hasattr(tsf.forecasters, removed)
+
+
 def test_cli_help_is_fast_and_light():
     code = ("import sys, time; t = time.perf_counter(); from tsforecast.cli import main\n"
             "for argv in (['--help'], ['benchmark', '--help']):\n"

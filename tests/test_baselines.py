@@ -14,7 +14,6 @@ from sklearn.neighbors import KNeighborsRegressor
 
 import tsforecast as tsf
 from tsforecast.forecasters import (
-    BASELINES,
     FORECASTERS,
     ARIMAForecaster,
     DriftForecaster,
@@ -26,6 +25,8 @@ from tsforecast.forecasters import (
     SeasonalNaiveForecaster,
 )
 from tsforecast.forecasters.base import BaseForecaster
+
+BASELINES = tsf.list_forecasters(tag="neural", value=False)
 
 BACKTEST_COLUMNS = ["series", "target", "cutoff", "timestamp", "step", "y", "y_hat"]
 Y = np.array([1.0, 2.0, 4.0, 3.0, 5.0, 6.0, 8.0, 7.0, 9.0, 12.0])

@@ -229,7 +229,7 @@ def test_keyboard_interrupt_keeps_finished_results(monkeypatch, csv_path, tmp_pa
 def test_same_seed_same_leaderboard(csv_path, tmp_path):
     cfg = {"data": str(csv_path), "lookback": 24, "horizon": 12, "max_epochs": 2,
            "models": ["lstm", "nlinear"], "seed": 7, "progress": False, "accelerator": "cpu",
-           "model_params": {"lstm": {"model_kwargs": {"hidden_size": 8, "num_layers": 1}}}}
+           "model_params": {"lstm": {"hidden_size": 8, "num_layers": 1}}}
     a = run_benchmark({**cfg, "output": str(tmp_path / "a")}).leaderboard
     b = run_benchmark({**cfg, "output": str(tmp_path / "b")}).leaderboard
     cols = ["model", "rank", "mase", "mae", "rmse", "smape", "skill", "dm_pvalue"]

@@ -17,7 +17,7 @@ from torch import nn
 
 import tsforecast as tsf
 from tsforecast.forecasters import list_forecasters, registry
-from tsforecast.nets import NETS, Dims, register_net
+from tsforecast.nets import NETS, Dims, NetCapabilities, register_net
 from tsforecast.nets.common import get_inputs, shape_output
 
 
@@ -28,8 +28,6 @@ class ToyConfig:
 
 class ToyNet(nn.Module):
     """Last value plus a learned offset per horizon step (a test net)."""
-
-    uses_covariates = False
 
     def __init__(self, dims: Dims, config: ToyConfig):
         super().__init__()
@@ -44,10 +42,16 @@ class ToyNet(nn.Module):
         return shape_output(out, self.dims)  # [B, H, T] or [B, H, T, Q]
 
 
+#: what the toy net does, declared once at registration (it reads the targets only)
+CAPABILITIES = NetCapabilities(covariates=False, future_covariates=False,
+                               channel_independent=False, masks=True, start_test=False)
+
+
 @pytest.fixture(scope="module")
 def toy():
     """The one line that registers the net, for this module's duration only."""
-    register_net("toy", forecaster="ToyForecaster", config=ToyConfig)(ToyNet)
+    register_net("toy", forecaster="ToyForecaster", config=ToyConfig, capabilities=CAPABILITIES)(
+        ToyNet)
     yield "toy"
     NETS.pop("toy")
     registry.unregister("toy")
@@ -68,3 +72,18 @@ def test_registration_makes_a_forecaster_with_explicit_hyperparameters(toy):
     from tsforecast.forecasters.neural import ToyForecaster
 
     assert ToyForecaster is type(f)
+
+
+def test_registration_makes_a_public_name(toy):
+    """The public name comes from the registry: no list to edit."""
+    assert tsf.ToyForecaster is tsf.get_forecaster("toy")
+    assert tsf.forecasters.ToyForecaster is tsf.ToyForecaster
+    assert "ToyForecaster" in dir(tsf) and "ToyForecaster" in tsf.__all__
+
+
+def test_declared_capabilities_are_what_the_forecaster_reads(toy, sine, quiet):
+    f = tsf.ToyForecaster(lookback=24, horizon=6, target="y", past_covariates="x",
+                          max_epochs=1, **quiet)
+    assert f.net_capabilities is CAPABILITIES
+    with pytest.warns(UserWarning, match=r"'toy' ignores covariates \['x'\]$"):
+        f.fit(sine)

@@ -1,4 +1,4 @@
-"""Tests for tsforecast.metrics: hand-computed values, NaN/shape handling, DM test, evaluate()."""
+"""Tests for tsforecast.evaluation: hand-computed values, NaN/shape handling, DM test, evaluate()."""
 
 import doctest
 import math
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from tsforecast import metrics as M
-from tsforecast.metrics import (
+from tsforecast import evaluation as M
+from tsforecast.evaluation import (
     METRICS,
     VALID_METRICS,
     coverage,
@@ -447,7 +447,7 @@ def test_dm_long_run_variance_is_never_negative_at_long_horizons():
 
 
 def test_winkler_width_and_crps_hand_computed():
-    from tsforecast.metrics import crps_from_quantiles, interval_width, winkler_score
+    from tsforecast.evaluation import crps_from_quantiles, interval_width, winkler_score
 
     y, lo, hi = [1.0, 5.0, -1.0], [0.0, 0.0, 0.0], [2.0, 4.0, 1.0]
     assert interval_width(lo, hi) == pytest.approx((2 + 4 + 1) / 3)

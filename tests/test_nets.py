@@ -18,6 +18,7 @@ from tsforecast.nets import (
     DLinearConfig,
     DLinearNet,
     InstanceNormWrapper,
+    NetCapabilities,
     NLinearConfig,
     NLinearNet,
     PatchTransformerConfig,
@@ -81,6 +82,15 @@ def test_cases_cover_registry():
     assert {name for name, _ in CASES.values()} == set(NETS)
 
 
+def test_capabilities_are_declared_at_registration_not_on_the_net():
+    for spec in NETS.values():
+        assert isinstance(spec.capabilities_of(spec.config()), NetCapabilities)
+        assert not hasattr(spec.net, "uses_covariates")
+    with pytest.raises(TypeError, match="NetCapabilities.masks must be a bool"):
+        NetCapabilities(covariates=True, future_covariates=False, channel_independent=False,
+                        masks=None, start_test=False)
+
+
 def make_dims(n_future=0, n_quantiles=0, n_targets=N_TARGETS, n_inputs=N_INPUTS):
     return Dims(LOOKBACK, HORIZON, n_targets, n_inputs, n_future, n_quantiles)
 
@@ -129,10 +139,14 @@ def test_shape_and_gradients(case, normalization, n_quantiles, n_future):
     assert not missing, f"parameters without gradient: {missing}"
     assert isinstance(net, InstanceNormWrapper) == (normalization != "none")
     inner = net.net if isinstance(net, InstanceNormWrapper) else net
-    assert net.uses_covariates == inner.uses_covariates
-    assert net.uses_covariates == (
-        CASES[case][0].startswith("lstm") or not inner.config.channel_independent
-    )
+    caps = capabilities(case)
+    assert caps.channel_independent == inner.config.channel_independent
+
+
+def capabilities(case):
+    """The declared capabilities of a case's net (read from its registration)."""
+    name, kwargs = CASES[case]
+    return NETS[name].capabilities_of(NETS[name].config(**kwargs))
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -169,7 +183,8 @@ def test_ignores_y_and_does_not_mutate_batch(case, normalization, n_future):
 @pytest.mark.parametrize("normalization", NORMALIZATIONS)
 @pytest.mark.parametrize("case", list(CASES))
 def test_covariate_usage_matches_flag(case, normalization):
-    """Nets with uses_covariates=False ignore non-target channels and x_future; others use them."""
+    """The declared capabilities hold: a net that does not read covariates (or x_future)
+    gives the same forecast when they change; one that reads them does not."""
     dims = make_dims(n_future=2)
     net = make_net(case, dims, normalization).eval()
     batch = make_batch(dims)
@@ -180,11 +195,9 @@ def test_covariate_usage_matches_flag(case, normalization):
         out = net(batch)
         same_past = torch.equal(net(changed_past), out)
         same_future = torch.equal(net(changed_future), out)
-    uses = net.uses_covariates
-    assert same_past == (not uses)
-    # known-future covariates: the recurrent nets read x_future; the linear and patch nets
-    # never do (mixed, they read the covariates' lookback part with the targets)
-    assert same_future == (not CASES[case][0].startswith("lstm"))
+    caps = capabilities(case)
+    assert same_past == (not caps.covariates)
+    assert same_future == (not caps.future_covariates)
 
 
 def test_wrong_input_shape_raises():

@@ -14,7 +14,9 @@ import torch
 from sklearn.base import clone
 
 import tsforecast as tsf
-from tsforecast.forecasters import NEURAL, NotFittedError
+from tsforecast.forecasters import NotFittedError, list_forecasters
+
+NEURAL = list_forecasters(tag="neural")
 
 SMALL = {
     "lstm": {"hidden_size": 16, "num_layers": 1},
@@ -27,7 +29,7 @@ SMALL = {
 
 
 def small(name, quiet, **kw):
-    params = dict(lookback=48, horizon=12, max_epochs=2, batch_size=64, model_kwargs=SMALL[name])
+    params = dict(lookback=48, horizon=12, max_epochs=2, batch_size=64, **SMALL[name])
     params.update(quiet)
     params.update(kw)
     return tsf.make_forecaster(name, **params)
@@ -125,7 +127,7 @@ def test_bf16_mixed_precision_on_cpu(quiet, sine):
 
 
 def test_sklearn_conventions(quiet):
-    f = tsf.LSTMForecaster(lookback=24, horizon=6, model_kwargs={"hidden_size": 8}, **quiet)
+    f = tsf.LSTMForecaster(lookback=24, horizon=6, hidden_size=8, **quiet)
     g = clone(f)
     assert g.get_params() == f.get_params() and g is not f
     g.set_params(lookback=12)
@@ -140,10 +142,9 @@ def test_sklearn_conventions(quiet):
     [
         ({"lookback": 0}, "lookback must be an integer >= 1"),
         ({"horizon": -2}, "horizon must be an integer >= 1"),
-        ({"model_kwargs": {"dropout": -0.1}}, "dropout"),
-        ({"model_kwargs": {"hiden_size": 8}}, "hiden_size"),
+        ({"dropout": -0.1}, "dropout"),
         ({"precision": "8-bit"}, "precision must be one of"),
-        ({"hidden_size": 0}, "hidden_size must be >= 1"),
+        ({"hidden_size": 0}, "hidden_size must be an integer >= 1"),
         ({"scaler": "minmax"}, "scaler must be one of"),
         ({"quantiles": [0.1, 1.5]}, "quantiles must be numbers strictly between 0 and 1"),
     ],
@@ -239,18 +240,12 @@ def test_linear_and_patch_nets_start_from_the_random_walk(name):
     assert not torch.allclose(uniform, out)  # the old init does not
 
 
-def test_revin_is_a_deprecated_alias(quiet, sine, tmp_path):
-    with pytest.warns(FutureWarning, match='revin=True is deprecated; use normalization="revin"'):
-        a = small("nlinear", quiet, target="y", revin=True, normalization="none").fit(sine)
-    b = small("nlinear", quiet, target="y", normalization="revin").fit(sine)
-    pd.testing.assert_frame_equal(a.predict(), b.predict())
-    with pytest.warns(FutureWarning, match='normalization="none"'):
-        c = small("nlinear", quiet, target="y", revin=False).fit(sine)
-    assert type(c.net_).__name__ == "NLinearNet"
-    a.save(tmp_path / "m")  # a save made with the alias loads with it
-    with pytest.warns(FutureWarning, match="deprecated"):
-        loaded = tsf.NLinearForecaster.load(tmp_path / "m")
-    pd.testing.assert_frame_equal(loaded.predict(), a.predict())
+def test_removed_shims_are_unknown_arguments():
+    """0.1.0's ``revin=`` and ``model_kwargs=`` are gone (CHANGELOG.md): the net's
+    hyperparameters are the per-net class's own arguments, ``normalization`` says the rest."""
+    for removed in ({"revin": True}, {"model_kwargs": {"hidden_size": 8}}, {"hiden_size": 8}):
+        with pytest.raises(TypeError, match=f"unexpected argument.*{next(iter(removed))}"):
+            tsf.LSTMForecaster(**removed)
 
 
 @pytest.mark.parametrize("name", ["lstm", "lstm_attention"])
@@ -258,13 +253,14 @@ def test_channel_independent_with_several_targets_and_covariates(name, quiet, si
     data = sine.assign(z=np.cos(np.arange(len(sine)) / 7.0), w=np.arange(len(sine)) % 24 / 24)
     for independent in (True, False):
         f = small(name, quiet, target=["y", "z"], past_covariates="w", future_covariates="x",
-                  model_kwargs={"hidden_size": 8, "segment_length": 6,
-                                "channel_independent": independent}, max_epochs=1)
+                  hidden_size=8, segment_length=6, channel_independent=independent,
+                  max_epochs=1)
         fut = data[["x"]].iloc[:12].set_axis(
             pd.date_range(data.index[-1], periods=13, freq="h")[1:])
         fc = f.fit(data).predict(future_covariates=fut)
         assert list(fc.columns) == ["y", "z"] and np.isfinite(fc.to_numpy()).all()
-        assert f.net_.uses_covariates
+        assert f.net_capabilities.covariates
+        assert f.net_capabilities.channel_independent == independent
 
 
 def test_gru_cell_fits_predicts_and_saves(quiet, sine, tmp_path):
@@ -283,7 +279,7 @@ def test_mixed_linear_net_uses_covariates_without_a_warning(quiet, sine):
         warnings.simplefilter("error", UserWarning)
         f = small("dlinear", quiet, target="y", past_covariates="x", channel_independent=False)
         f.fit(sine)
-    assert f.net_.uses_covariates
+    assert f.net_capabilities.covariates
 
 
 def test_filled_gaps_never_use_values_after_the_origin():

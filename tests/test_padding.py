@@ -73,7 +73,7 @@ def test_without_padding_there_is_no_mask_and_nothing_changes():
 
 @pytest.mark.parametrize("bad", [0, -1, 5, 1.5, True, "2"])
 def test_bad_min_context_in_the_dataset_is_a_value_error(bad):
-    with pytest.raises(ValueError, match=rf"min_context .*lookback \(4\), got {bad!r}"):
+    with pytest.raises(ValueError, match=rf"min_context must be None or an integer in \[1, 4\], got {bad!r}"):
         WindowDataset([np.zeros((10, 1), np.float32)], 4, 2, n_targets=1, min_context=bad)
 
 
@@ -175,8 +175,7 @@ def padded_model(name="nlinear", quiet=None, **kw):
     params = dict(lookback=24, min_context=4, horizon=4, target="y", id_col="unique_id",
                   max_epochs=3, batch_size=32, **(quiet or {}))
     if name == "patch_transformer":
-        params["model_kwargs"] = {"patch_len": 8, "patch_stride": 4, "d_model": 16,
-                                  "n_heads": 2, "n_layers": 1, "d_ff": 32}
+        params.update(patch_len=8, patch_stride=4, d_model=16, n_heads=2, n_layers=1, d_ff=32)
     return tsf.make_forecaster(name, **{**params, **kw})
 
 
@@ -224,7 +223,7 @@ def test_the_mask_reaches_the_wrapper_in_training_and_prediction(quiet):
 
 
 def test_padded_save_load_gives_identical_predictions(quiet, tmp_path):
-    f = padded_model("lstm", quiet, model_kwargs={"hidden_size": 8, "segment_length": 4})
+    f = padded_model("lstm", quiet, hidden_size=8, segment_length=4)
     f.fit(short_and_long_panel())
     f.save(tmp_path / "m")
     loaded = type(f).load(tmp_path / "m")
@@ -244,7 +243,7 @@ def test_too_short_series_are_named(quiet):
 
 
 @pytest.mark.parametrize("bad, match", [
-    (0, "got 0"), (25, r"lookback \(24\), got 25"), (2.5, "got 2.5"), (True, "got True"),
+    (0, "got 0"), (25, r"in \[1, 24\], got 25"), (2.5, "got 2.5"), (True, "got True"),
     ("4", "got '4'"),
 ])
 def test_bad_min_context_is_a_clear_value_error(bad, match, quiet):

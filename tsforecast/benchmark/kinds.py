@@ -2,7 +2,9 @@
 
 A :class:`Kind` turns a config-file value or a command-line string into the value a run
 uses, or raises :class:`BenchmarkInputError` naming the option and the bad value. Every
-option of :class:`~tsforecast.benchmark.options.BenchmarkConfig` declares its kind.
+option of :class:`~tsforecast.benchmark.options.BenchmarkConfig` declares its kind. The
+rules are :mod:`tsforecast.constraints`' (one checker, one error style); a training
+option's kind is :class:`Declared`: its rule is the option's own declaration.
 Light to import: no pandas, numpy or torch (the model registry is imported only to
 check model names).
 """
@@ -15,13 +17,17 @@ import numbers
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
+
+from ..constraints import Interval, Options, Param, check_param
+from ..training.options import DEVICES
 
 __all__ = [
     "BenchmarkInputError",
     "Choice",
-    "Devices",
+    "Declared",
     "Directory",
     "Flag",
     "Fraction",
@@ -62,18 +68,32 @@ class Kind:
         return ()
 
 
+def checked(name: str, value: Any, constraints: tuple) -> Any:
+    """``value`` if it satisfies ``constraints`` (:func:`tsforecast.constraints.check_param`,
+    the one checker), else its error as a :class:`BenchmarkInputError`."""
+    try:
+        return check_param(name, value, constraints)
+    except ValueError as exc:
+        raise BenchmarkInputError(str(exc)) from None
+
+
+def _number(value: Any, kind: type) -> Any:
+    """A command-line string as ``kind`` (int or float) where it reads as one."""
+    if isinstance(value, str):
+        try:
+            return kind(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
 @dataclass(frozen=True)
 class Integer(Kind):
     minimum: int = 1
     cli = {"type": int, "metavar": "N"}
 
     def parse(self, value, name):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value)
-        if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
-                or value < self.minimum):
-            raise BenchmarkInputError(f"{name} must be an integer >= {self.minimum}, got {value!r}")
-        return int(value)
+        return int(checked(name, _number(value, int), (Interval(Integral, self.minimum),)))
 
 
 @dataclass(frozen=True)
@@ -116,14 +136,8 @@ class Fraction(Kind):
     cli = {"type": float, "metavar": "F"}
 
     def parse(self, value, name):
-        where = "in [0, 1)" if self.zero_ok else "strictly between 0 and 1"
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise BenchmarkInputError(f"{name} must be a number {where}, got {value!r}") from None
-        if isinstance(value, bool) or not (0 <= v < 1 if self.zero_ok else 0 < v < 1):
-            raise BenchmarkInputError(f"{name} must be {where}, got {value!r}")
-        return v
+        rule = Interval(Real, 0, 1, closed="left" if self.zero_ok else "neither")
+        return float(checked(name, _number(value, float), (rule,)))
 
 
 @dataclass(frozen=True)
@@ -137,12 +151,38 @@ class Choice(Kind):
         return () if callable(self.values) else self.values
 
     def parse(self, value, name):
-        valid = self.values() if callable(self.values) else self.values
-        if self.normalise is not None:
-            value = self.normalise(value)
-        if value not in valid:
-            raise BenchmarkInputError(f"unknown {name} {value!r}; valid: {list(valid)}")
-        return value
+        checked(name, value, (Options(self.values, self.normalise),))
+        return value if self.normalise is None else self.normalise(value)
+
+
+@dataclass(frozen=True)
+class Declared(Kind):
+    """The value of a declared option (:class:`~tsforecast.constraints.Param`: a training
+    option), checked against its constraints; command-line strings are read as its type
+    (and devices as ``0,1``)."""
+
+    param: Param
+
+    @property
+    def cli(self) -> Mapping[str, Any]:
+        kind = self.param.type
+        if kind in (int, float):
+            return {"type": kind, "metavar": "N" if kind is int else "F"}
+        return {}
+
+    def choices(self) -> tuple:
+        return next((c.choices() for c in self.param.constraints
+                     if isinstance(c, Options) and not callable(c.values)), ())
+
+    def parse(self, value, name):
+        if self.param.type in (int, float):
+            value = _number(value, self.param.type)
+        elif DEVICES in self.param.constraints:
+            value = _devices(value)
+        value = checked(name, value, self.param.constraints)
+        normalise = next((c.normalise for c in self.param.constraints
+                          if isinstance(c, Options) and c.normalise is not None), None)
+        return value if normalise is None else normalise(value)
 
 
 @dataclass(frozen=True)
@@ -266,26 +306,16 @@ class Flag(Kind):
         raise BenchmarkInputError(f"{name} must be true or false, got {value!r}")
 
 
-@dataclass(frozen=True)
-class Devices(Kind):
-    """``"auto"``, a device count or a list of device ids (``"0,1"`` on the command line)."""
-
-    def parse(self, value, name):
-        if isinstance(value, str):
-            v = value.strip()
-            if v.isdigit():
-                return int(v)
-            if re.fullmatch(r"\d+(,\d+)+,?", v):
-                return [int(x) for x in v.split(",") if x]
-            if v == "auto":
-                return v
-        elif isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
-            return int(value)
-        elif (isinstance(value, list | tuple) and value
-              and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-            return list(value)
-        raise BenchmarkInputError(
-            f"{name} must be 'auto', a count or a comma-separated list of ids, got {value!r}")
+def _devices(value: Any) -> Any:
+    """Devices as a command line writes them: ``"2"`` is a count, ``"0,1"`` ids."""
+    if isinstance(value, str):
+        v = value.strip()
+        if v.isdigit():
+            return int(v)
+        if re.fullmatch(r"\d+(,\d+)+,?", v):
+            return [int(x) for x in v.split(",") if x]
+        return v
+    return list(value) if isinstance(value, tuple) else value
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,16 @@ from __future__ import annotations
 import dataclasses
 import sys
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..training.options import TRAINING_OPTIONS
 from .kinds import (
     BenchmarkInputError,
     Choice,
-    Devices,
+    Declared,
     Directory,
     Flag,
     Fraction,
@@ -87,27 +88,18 @@ QUICK = {
 }
 
 
-def _lightning(attr: str) -> Callable[[], tuple]:
-    """The neural forecasters' valid accelerators or precisions (imported when needed)."""
-
-    def choices() -> tuple:
-        from ..training import choices
-
-        return tuple(getattr(choices, attr))
-
-    return choices
-
-
 # -- the options -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Option:
-    """One benchmark option: its help, command-line group, kind and generic default."""
+    """One benchmark option: its help, command-line group, kind and generic default;
+    ``param``: the neural forecasters' parameter it sets (a training option)."""
 
     help: str
     group: str
     kind: Kind
     default: Any = None
     name: str = ""  # set from the field name
+    param: str | None = None
 
     @property
     def flag(self) -> str:
@@ -154,6 +146,21 @@ def _option(help: str, group: str, kind: Kind, default: Any = None) -> Any:
     return field(default=None, metadata={"option": Option(help, group, kind, default)})
 
 
+_NO_DEFAULT = object()
+
+
+def _training(param: str, note: str = "", default: Any = _NO_DEFAULT) -> Any:
+    """An option that sets the neural forecasters' training option ``param``: its help,
+    constraints and default come from that declaration
+    (:data:`~tsforecast.training.options.TRAINING_OPTIONS`); ``note`` adds what the
+    benchmark does with it, ``default`` a benchmark default of its own."""
+    p = TRAINING_OPTIONS[param]
+    text = "neural training: " + p.doc.rstrip(".") + (f"; {note}" if note else "")
+    option = Option(text, "models", Declared(p), p.default if default is _NO_DEFAULT else default,
+                    param=param)
+    return field(default=None, metadata={"option": option})
+
+
 @dataclass
 class BenchmarkConfig:
     """Every option of a benchmark run (the CLI flags and the config-file keys).
@@ -198,25 +205,18 @@ class BenchmarkConfig:
         Fraction(), 0.2)
     ltsf_split: list[float] | None = _option(
         "ltsf only: train, val and test fractions", "protocol", Split(), (0.7, 0.1, 0.2))
-    max_epochs: int | None = _option(
-        "neural training epochs at most; set alone, it is the whole budget (no step limit)",
-        "models", Integer(), 20)
-    max_steps: int | None = _option(
-        "neural training: optimiser steps at most; set alone, it is the whole budget (no "
-        "epoch limit); by default both limits apply, whichever comes first", "models",
-        Integer(), 600)
-    batch_size: int | None = _option("neural training batch size", "models", Integer(), 256)
-    val_fraction: float | None = _option(
-        "rolling only: the neural nets' early-stopping tail of their training windows; ltsf "
-        "derives it from the borders", "models", Fraction(zero_ok=True), 0.1)
-    accelerator: str | None = _option(
-        "Lightning accelerator: auto, cpu, gpu, cuda, mps, ...", "models",
-        Choice(_lightning("ACCELERATORS"), normalise=str), "auto")
-    devices: int | str | list[int] | None = _option(
-        "device count, comma-separated device ids (0,1) or auto", "models", Devices(), 1)
-    precision: str | None = _option(
-        "Lightning precision: 32-true, bf16-mixed, 16-mixed, ...", "models",
-        Choice(_lightning("PRECISIONS"), normalise=str), "32-true")
+    max_epochs: int | None = _training(
+        "max_epochs", "set alone, it is the whole budget (no step limit)")
+    max_steps: int | None = _training(
+        "max_steps", "set alone, it is the whole budget (no epoch limit); by default both "
+        "limits apply", default=600)
+    batch_size: int | None = _training("batch_size")
+    val_fraction: float | None = _training(
+        "val_fraction", "rolling only; ltsf derives it from the borders")
+    accelerator: str | None = _training("accelerator")
+    devices: int | str | list[int] | None = _training(
+        "devices", "comma-separated on the command line (0,1)", default=1)
+    precision: str | None = _training("precision")
     seed: int | None = _option("random seed of every model", "models", Integer(minimum=0), 0)
     seeds: list[int] | None = _option(
         "train every neural model once per seed, e.g. 0,1,2 (classical models are "
@@ -252,9 +252,7 @@ class BenchmarkConfig:
         "hourly, 7 daily, 5 business days", "protocol", Integer())
     mase_season: int | None = _option(
         "season of the naive forecast that scales MASE", "protocol", Integer(), 1)
-    train_stride: int | None = _option(
-        "step between neural training windows; quick runs: the protocol's own when it "
-        "declares one (ltsf 4)", "models", Integer(), 1)
+    train_stride: int | None = _training("stride")
     source: str | None = _option(
         "stocks only: where load_stocks reads prices: auto, bundled or yfinance", "data",
         Text())
@@ -263,7 +261,7 @@ class BenchmarkConfig:
         Names())
     model_params: dict[str, dict[str, Any]] | None = _option(
         "extra constructor parameters per model, e.g. "
-        '\'{"lstm": {"model_kwargs": {"hidden_size": 32}}}\'; holdout runs: a net\'s '
+        '\'{"lstm": {"hidden_size": 32}}\'; holdout runs: a net\'s '
         '"lookback_horizons": k looks back k horizons of each data set (also in a '
         "combination's members)", "models", ModelParams(), {})
     save_forecasts: str | None = _option(
@@ -392,13 +390,14 @@ def config_from_cli(values: Mapping[str, Any], config_file: str | Path | None = 
     """The options of a command line: its flags (``values``) over the config file's.
 
     With ``quick`` set on the command line the file's training budget (the keys of
-    :data:`QUICK` and ``max_epochs``) is dropped too, so quick mode's small budget applies
-    unless a flag sets it.
+    :data:`QUICK`, ``train_stride`` (a protocol's quick stride) and ``max_epochs``) is
+    dropped too, so quick mode's small budget applies unless a flag sets it.
     """
     given = {k: v for k, v in values.items() if k in OPTIONS and v is not None}
     base = load_config_file(config_file) if config_file else BenchmarkConfig()
     if given.get("quick"):
-        base = dataclasses.replace(base, **dict.fromkeys([*QUICK, "max_epochs"]))
+        base = dataclasses.replace(base, **dict.fromkeys([*QUICK, "train_stride",
+                                                          "max_epochs"]))
     return base.merged(BenchmarkConfig(**given))
 
 

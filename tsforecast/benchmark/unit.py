@@ -21,7 +21,7 @@ from ..forecasters.combination import member_items
 from ..forecasters.registry import get_forecaster, make_forecaster
 from .datasets import Dataset
 from .holdout import horizons_lookback
-from .options import BenchmarkConfig, BenchmarkInputError
+from .options import OPTIONS, BenchmarkConfig, BenchmarkInputError
 from .protocols import get_protocol
 from .results import ModelResult
 from .task import Task
@@ -67,15 +67,11 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
         p["min_context"] = ds.min_context
     if neural and ds.scaler is not None:
         p["scaler"] = ds.scaler
-    if neural:
-        p.update(
-            max_epochs=cfg.max_epochs, max_steps=cfg.max_steps,
-            batch_size=cfg.batch_size,
-            accelerator=cfg.accelerator, devices=cfg.devices, precision=cfg.precision,
-            val_fraction=task.val_fraction if task is not None else cfg.val_fraction,
-            stride=cfg.train_stride, verbose=False,
-            trainer_kwargs={"logger": False, "default_root_dir": workdir},
-        )
+    if neural:  # the training options the run sets (declared as such in OPTIONS)
+        p.update({opt.param: getattr(cfg, name) for name, opt in OPTIONS.items() if opt.param})
+        if task is not None:
+            p["val_fraction"] = task.val_fraction
+        p.update(verbose=False, trainer_kwargs={"logger": False, "default_root_dir": workdir})
     p = {k: v for k, v in p.items() if k in accepted}
     if "members" in accepted:
         p["members"] = klass().members  # the defaults, each given the run's parameters

@@ -9,8 +9,11 @@ between segments.
 
 from __future__ import annotations
 
-import numpy as np
+from numbers import Integral
+
 import pandas as pd
+
+from ..constraints import Interval, check_int, check_param
 
 __all__ = [
     "SEGMENTS", "check_min_context", "check_sizes", "count_windows", "segment_bounds",
@@ -23,8 +26,7 @@ SEGMENTS = ("train", "val", "test")
 def check_sizes(lookback: int, horizon: int, stride: int = 1) -> None:
     """Raise a ValueError naming any of lookback / horizon / stride that is not >= 1."""
     for name, value in (("lookback", lookback), ("horizon", horizon), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        check_int(name, value, 1)
 
 
 def check_min_context(min_context, lookback: int) -> int:
@@ -32,10 +34,8 @@ def check_min_context(min_context, lookback: int) -> int:
     it unless it is an integer in ``[1, lookback]``."""
     if min_context is None:
         return int(lookback)
-    if (isinstance(min_context, bool) or not isinstance(min_context, int | np.integer)
-            or not 1 <= min_context <= lookback):
-        raise ValueError(f"min_context must be None or an integer from 1 to lookback "
-                         f"({lookback}), got {min_context!r}")
+    check_param("min_context", min_context,
+                (None, Interval(Integral, 1, lookback, closed="both")))
     return int(min_context)
 
 

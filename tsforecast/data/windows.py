@@ -197,7 +197,7 @@ class ShuffleSampler(Sampler[int]):
 
 def make_loader(
     dataset: WindowDataset,
-    batch_size: int = 256,
+    batch_size: int,
     shuffle: bool = False,
     num_workers: int = 0,
     pin_memory: bool = False,

@@ -1,7 +1,6 @@
 """Evaluation: accuracy metrics, the Diebold-Mariano test and the tidy-frame evaluator.
 
-Pure NumPy/pandas; nothing here knows about models. ``tsforecast.metrics`` is an alias of
-this package (the name the README has always used).
+Pure NumPy/pandas; nothing here knows about models.
 """
 
 from .dm import diebold_mariano

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..constraints import check_int
+
 __all__ = [
     "METRICS",
     "VALID_METRICS",
@@ -64,9 +66,7 @@ def _aligned(*named: tuple[str, ArrayLike]) -> list[np.ndarray]:
 
 
 def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return check_int(name, value, 1)
 
 
 def naive_scale(y_train: ArrayLike, season: int) -> float:

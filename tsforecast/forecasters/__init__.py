@@ -6,53 +6,44 @@
 * :mod:`.naive`, :mod:`.regression`, :mod:`.statistical` (statsforecast): classical
   families.
 
-Names are resolved lazily, so ``import tsforecast.forecasters`` imports neither torch nor
-statsforecast; ``tsforecast.forecasters.LSTMForecaster`` imports torch on first use.
+The model classes (``NaiveForecaster``, ``LSTMForecaster``, ...) are not listed here: each
+registered forecaster is reachable by its class name, found in the registry on first use
+(:func:`~.registry.get_forecaster_class`), so ``import tsforecast.forecasters`` imports
+neither torch nor statsforecast and a model registered at runtime gets its name too.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from .base import BaseForecaster, NotFittedError
-from .registry import FORECASTERS, get_forecaster, list_forecasters, make_forecaster
+# re-exported names; ``__all__`` is derived from the registry in ``__getattr__``
+from .base import BaseForecaster, NotFittedError  # noqa: F401
+from .registry import (  # noqa: F401
+    FORECASTERS,
+    get_forecaster,
+    get_forecaster_class,
+    list_forecasters,
+    make_forecaster,
+    public_names,
+)
 
-#: public class name -> module that defines it (neural ones are made from the net registry)
-_CLASSES = {
-    "NaiveForecaster": "naive",
-    "SeasonalNaiveForecaster": "naive",
-    "DriftForecaster": "naive",
-    "MeanForecaster": "naive",
-    "LagRegressionForecaster": "regression",
-    "ETSForecaster": "statistical",
-    "ARIMAForecaster": "statistical",
-    "ThetaForecaster": "statistical",
-    "MSTLForecaster": "statistical",
-    "CombinationForecaster": "combination",
-    "NeuralForecaster": "neural",
-    "LSTMForecaster": "neural",
-    "LSTMAttentionForecaster": "neural",
-    "PatchTransformerForecaster": "neural",
-    "DLinearForecaster": "neural",
-    "NLinearForecaster": "neural",
-    "MLPForecaster": "neural",
-}
+#: the public names that are not registered models
+_FIXED = ["FORECASTERS", "BaseForecaster", "NeuralForecaster", "NotFittedError",
+          "get_forecaster", "list_forecasters", "make_forecaster"]
 
 
 def __getattr__(name: str):
-    if name in _CLASSES:
-        return getattr(importlib.import_module(f"{__name__}.{_CLASSES[name]}"), name)
-    if name in ("NEURAL", "BASELINES"):  # the old tuples of names, now read from the tags
-        return tuple(list_forecasters(tag="neural", value=name == "NEURAL"))
+    if name == "NeuralForecaster":  # the generic neural class (``model=`` names the net)
+        return importlib.import_module(f"{__name__}.neural").NeuralForecaster
+    if name == "__all__":  # derived: importing every model family
+        return [*_FIXED, *public_names()]
+    if name.endswith("Forecaster"):
+        try:
+            return get_forecaster_class(name)
+        except KeyError:
+            pass
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
-    "FORECASTERS",
-    "BaseForecaster",
-    "NotFittedError",
-    "get_forecaster",
-    "list_forecasters",
-    "make_forecaster",
-    *_CLASSES,
-]
+def __dir__():
+    return sorted({*globals(), *_FIXED, *public_names()})

@@ -40,7 +40,10 @@ Everything else lives here, once: validation of the input through ``DataSpec``, 
 output frames with real future timestamps, ``backtest``, scaling helpers, ``save`` and
 ``load``. Conventions follow scikit-learn: ``__init__`` stores its arguments unchanged,
 ``fit`` validates and always starts from the constructor arguments (never from a
-previous fit) and returns ``self``, learned state ends in ``_``.
+previous fit) and returns ``self``, learned state ends in ``_``. ``fit`` and ``load`` end
+by freezing what every model learns (schema, layout, frequency, kept history, quantile
+and interval levels) into ``state_``, a :class:`~.fitted.FittedState`; the output
+frames and the saved files are written from it, never from the model's attributes.
 """
 
 from __future__ import annotations
@@ -54,16 +57,19 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
+from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
 from . import output, persistence
 from .conformal import check_levels, conformal_scores
+from .fitted import FittedState
 from .params import (
     COVARIATE_PARAMS,
     DATA_PARAMS,
     HORIZON,
     INTERVAL_PARAMS,
     Param,
+    check_declared,
     insert_section,
     make_init,
 )
@@ -88,15 +94,6 @@ def check_quantiles(quantiles) -> tuple[float, ...] | None:
     ):
         raise ValueError(f"quantiles must be numbers strictly between 0 and 1, got {quantiles!r}")
     return tuple(sorted(set(float(q) for q in qs) | {0.5}))
-
-
-def check_int(name: str, value, minimum: int, allow_none: bool = False) -> None:
-    """Raise a ValueError naming ``name`` unless ``value`` is an integer >= ``minimum``."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}")
 
 
 class BaseForecaster(BaseEstimator):
@@ -158,7 +155,7 @@ class BaseForecaster(BaseEstimator):
 
     # -- hooks (see the module docstring) ------------------------------------------------------
     def _check_params(self) -> None:
-        check_int("horizon", self.horizon, 1)
+        check_declared(self, self.all_params())
         DataSpec.from_params(self.get_params(deep=False))
         check_levels(self.level)
         if self.level is not None:
@@ -202,7 +199,7 @@ class BaseForecaster(BaseEstimator):
         layout, series = spec.to_series(data)
         multi = isinstance(data, Mapping) or spec.id_col is not None
         freq = _check_freq(self.freq, series[0])
-        levels = check_levels(self.level)
+        levels, scores = check_levels(self.level), None
         if levels is not None:
             # a copy fitted without the end of each series forecasts that end: its errors
             # calibrate the intervals of the model fitted on everything below
@@ -212,9 +209,19 @@ class BaseForecaster(BaseEstimator):
             calibrated._fit_validated(spec, layout, held_out, multi, freq)
             scores = conformal_scores(calibrated, series, levels)
         self._fit_validated(spec, layout, series, multi, freq)
-        if levels is not None:
-            self.levels_, self.conformal_scores_ = levels, scores
+        self.state_ = self._freeze(levels, scores)
         return self
+
+    def _freeze(self, levels=None, scores=None) -> FittedState:
+        """The fitted state output and persistence read, built once at the end of ``fit``
+        (and of ``load``); ``quantiles_`` is set by ``_fit`` of models with that tag."""
+        return FittedState(
+            spec=self.spec_, layout=self.layout_, freq=self.freq_,
+            multi_series=self.multi_series_, horizon=self.horizon,
+            history=tuple(self.history_),
+            quantiles=self.quantiles_ if self.get_tag("quantiles") else None,
+            levels=levels, conformal_scores=scores,
+        )
 
     def _held_out(self, series: list[SeriesData]) -> list[SeriesData]:
         """The training series without the rows that calibrate the intervals."""
@@ -258,7 +265,7 @@ class BaseForecaster(BaseEstimator):
                 raise ValueError(f"series {s.id!r} has {len(s)} rows; {what} needs at least {need}")
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "layout_"):
+        if not hasattr(self, "state_"):
             raise NotFittedError(
                 f"this {type(self).__name__} is not fitted yet; call fit(data) first"
             )
@@ -305,16 +312,19 @@ class BaseForecaster(BaseEstimator):
         """
         self._check_fitted()
         _check_format(format, ("wide", "nixtla"))
-        series = self.history_ if history is None else self._series(history)
+        state = self.state_
+        series = state.history if history is None else self._series(history)
         self._check_length(series, self.min_history, "forecasting from it")
         frames = []
         for s in series:
-            fidx = future_index(s.index, self.horizon, self.freq_)
-            ext = output.extend_history(self, s, fidx, future_covariates)
+            fidx = future_index(s.index, state.horizon, state.freq)
+            ext = output.extend_history(state, s, fidx, future_covariates)
             fc = self._forecast(ext, s.id, np.array([len(s)], dtype=np.int64))[0]
-            frames.append(output.forecast_frame(self, fc, fidx, s.id, s.values))
+            frames.append(output.forecast_frame(state, fc, fidx, s.id, s.values))
         out = pd.concat(frames) if len(frames) > 1 else frames[0]
-        return output.to_nixtla(self, out, "forecast") if format == "nixtla" else out
+        if format == "nixtla":
+            return output.to_nixtla(state, out, "forecast", output.model_alias(type(self)))
+        return out
 
     # -- backtest --------------------------------------------------------------------------------
     def backtest(self, data, start=0.8, stride: int | None = None, format: str = "tidy"
@@ -335,14 +345,15 @@ class BaseForecaster(BaseEstimator):
         self._check_fitted()
         _check_format(format, ("tidy", "nixtla"))
         stride = self.horizon if stride is None else stride
-        if isinstance(stride, bool) or not isinstance(stride, int | np.integer) or stride < 1:
-            raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
+        check_int("stride", stride, 1)
         parts = []
         for s in self._series(data):
             origins = self._backtest_origins(s, start, stride)
             parts.append((s, origins, self._forecast(s.values, s.id, origins)))
-        out = output.tidy_frame(self, parts)
-        return output.to_nixtla(self, out, "backtest") if format == "nixtla" else out
+        out = output.tidy_frame(self.state_, parts)
+        if format == "nixtla":
+            return output.to_nixtla(self.state_, out, "backtest", output.model_alias(type(self)))
+        return out
 
     def _backtest_origins(self, s: SeriesData, start, stride: int) -> np.ndarray:
         n = len(s)
@@ -378,7 +389,7 @@ class BaseForecaster(BaseEstimator):
         from .plotting import plot_forecast
 
         fc = self.predict(history)
-        series_list = self.history_ if history is None else self._series(history)
+        series_list = self.state_.history if history is None else self._series(history)
         sid = series if series is not None else series_list[0].id
         s = next((x for x in series_list if x.id == str(sid)), None)
         if s is None:
@@ -401,18 +412,17 @@ class BaseForecaster(BaseEstimator):
         """
         self._check_fitted()
         state, arrays = self._get_state()
-        if hasattr(self, "conformal_scores_"):
-            arrays = {**arrays, "_conformal_scores": self.conformal_scores_}
-        persistence.save(self, Path(path), state, arrays, overwrite=overwrite)
+        persistence.save(Path(path), self.state_, type(self), self.get_params(deep=False),
+                         state, arrays, overwrite=overwrite)
 
     @classmethod
     def load(cls, path) -> BaseForecaster:
         """Load a forecaster saved with :meth:`save`; predictions are identical."""
-        model, state, arrays = persistence.load(Path(path), cls)
-        scores = arrays.pop("_conformal_scores", None)
+        model, fitted, state, arrays = persistence.load(Path(path), cls)
+        model.spec_, model.layout_, model.freq_ = fitted.spec, fitted.layout, fitted.freq
+        model.multi_series_, model.history_ = fitted.multi_series, list(fitted.history)
         model._set_state(state, arrays)
-        if scores is not None:
-            model.levels_, model.conformal_scores_ = check_levels(model.level), scores
+        model.state_ = model._freeze(fitted.levels, fitted.conformal_scores)
         return model
 
 

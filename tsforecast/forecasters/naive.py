@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
+from ..constraints import check_int
 from ..data import Layout, SeriesData
 from ..data.timeindex import season_length
-from .base import BaseForecaster, check_int, check_quantiles
+from .base import BaseForecaster, check_quantiles
 from .params import Param
 from .registry import register
 

@@ -12,38 +12,32 @@ to the shared ones, so ``get_params()``, ``help()`` and tuners see them.
 
 from __future__ import annotations
 
-import datetime
-import math
-import numbers
-import re
+import dataclasses
 import warnings
+from numbers import Integral
 
 import numpy as np
 import torch
 
-from ..data import Layout, SeriesData, SeriesScaler, check_min_context, check_sizes
+from ..data import Layout, SeriesData, SeriesScaler, check_min_context
 from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
 from ..data.windows import WindowDataset, gather_windows
-from ..nets import NETS, NORMALIZATIONS, Dims, build_net, count_parameters
-from ..training import (
+from ..nets import NETS, NORMALIZATIONS, Dims, NetCapabilities, build_net, count_parameters
+from ..training import TrainOptions, seed, train
+from ..training.options import (
     ACCELERATORS,
-    LOSSES,
-    OPTIMIZERS,
     PRECISIONS,
-    SCHEDULERS,
-    TrainOptions,
+    TRAIN_PARAMS,
+    WINDOW_PARAMS,
     check_devices,
-    seed,
-    train,
 )
-from ..training.fit import default_verbose
-from .base import BaseForecaster, check_int, check_quantiles
-from .params import Param, params_from_config
+from .base import BaseForecaster, check_quantiles
+from .params import Interval, Options, Param, params_from_config
 from .registry import register
 
 __all__ = ["ACCELERATORS", "PRECISIONS", "NeuralForecaster", "neural_forecaster", "register_all"]
 
-LOOKBACK = Param("lookback", 96, "input window length (steps).")
+LOOKBACK = Param("lookback", 96, "input window length (steps).", (Interval(Integral, 1),))
 MIN_CONTEXT = Param("min_context", None, "fewest observed steps a window needs (1 .. lookback; "
                     "None: lookback). Below lookback, series shorter than the lookback are "
                     "used too: their windows are left-padded with zeros and a mask marks the "
@@ -51,56 +45,29 @@ MIN_CONTEXT = Param("min_context", None, "fewest observed steps a window needs (
                     "an extra input channel; a series with min_context + horizon rows trains, "
                     "one with min_context rows can be forecast.")
 
+#: The neural forecasters' training parameters: their own (data scaling, normalisation,
+#: the net's keyword arguments), the training call's (declared in
+#: :mod:`tsforecast.training.options`, passed on to :func:`train` by name), and the
+#: windows' (validation tail, stride; declared there too).
 TRAINING_PARAMS = (
     Param("scaler", "standard", 'per-series scaler fitted on the training rows: "standard", '
           '"robust", "maxabs" (by the largest absolute value, no centring: the loss weighs '
-          "errors relative to each series' level) or " '"none".'),
+          "errors relative to each series' level) or " '"none".', (Options(SCALERS),)),
     Param("normalization", "revin", 'per-window normalisation around the net: "revin" (each '
           'window by its own mean and std), "last_value" (subtract the last observed value, add '
           'it back: the net learns the change, zero output is the random walk) or "none". '
-          "Levels that drift outside the training range, like prices, need one of the first two."),
-    Param("revin", None, 'deprecated alias: True is normalization="revin", False "none" '
-          "(overrides normalization)."),
-    Param("model_kwargs", None, "net hyperparameters as a dict (pass-through; overrides the "
-          "arguments above)."),
-    Param("quantiles", None, "quantiles to forecast (pinball loss; the median is always added "
-          "and is the point forecast)."),
-    Param("loss", None, '"mse", "mae", "smape" (scale-free: needs scaler "maxabs" or "none") or '
-                        '"quantile"; default: quantile with quantiles, else MSE.'),
-    Param("optimizer", "adam", '"adam", "adamw" or "sgd".'),
-    Param("learning_rate", 1e-3, "learning rate."),
-    Param("weight_decay", 0.0, "weight decay."),
-    Param("lr_scheduler", None, 'None; per step over the budget: "cosine", "warmup_cosine" '
-          '(linear warm-up over the first 10% of the steps, then cosine), "onecycle"; per '
-          'epoch: "plateau".'),
-    Param("batch_size", 256, "windows per batch."),
-    Param("max_epochs", 20, "epochs at most (None: no epoch limit; then set max_steps or "
-          "max_time)."),
-    Param("max_steps", None, "optimiser steps at most (None: no step limit); training stops "
-          "at whichever of max_epochs, max_steps and max_time comes first."),
-    Param("max_time", None, 'wall-clock budget ("DD:HH:MM:SS", a dict or seconds).'),
-    Param("val_fraction", 0.1, "last fraction of each series' windows used for early stopping "
-          "and to pick the best weights (0 disables validation); a zero-initialised net keeps "
-          "its untrained start (the last value) unless training beats it there beyond chance "
-          "(one-sided Diebold-Mariano test at 5%)."),
-    Param("early_stopping_patience", 5, "epochs without validation improvement before stopping."),
-    Param("stride", 1, "step between training windows."),
-    Param("accelerator", "auto", "Lightning accelerator: auto, cpu, gpu, cuda, mps."),
-    Param("devices", "auto", "Lightning devices: auto, a count or a list of ids."),
-    Param("precision", "32-true", "32-true, bf16-mixed, 16-mixed, 64-true."),
-    Param("strategy", "auto", 'Lightning strategy, e.g. "ddp".'),
-    Param("num_workers", 0, "DataLoader workers (batches are assembled vectorised: 0 is fast)."),
-    Param("random_state", None, "seed; a CPU run with the same seed predicts the same numbers."),
-    Param("trainer_kwargs", None, "anything else for lightning.Trainer (a dict)."),
-    Param("verbose", None, "progress bar and Lightning's messages; default: only in a terminal."),
+          "Levels that drift outside the training range, like prices, need one of the first two.",
+          (Options(NORMALIZATIONS),)),
+    *TRAIN_PARAMS,
+    *WINDOW_PARAMS,
 )
 
 
 class NeuralForecaster(BaseForecaster):
     """A registered net trained with Lightning behind the fit/predict API.
 
-    ``model`` names the net; the per-net classes (``LSTMForecaster``, ...) fix it and take
-    its hyperparameters as arguments.
+    ``model`` names the net, built with its default hyperparameters; the per-net classes
+    (``LSTMForecaster``, ...) fix it and take its hyperparameters as arguments.
 
     Examples
     --------
@@ -126,61 +93,28 @@ class NeuralForecaster(BaseForecaster):
 
     # -- validation ------------------------------------------------------------------------
     def _net_kwargs(self) -> dict:
+        """The net's hyperparameters: the per-net class's own arguments (none for the
+        generic class, which builds the net with its defaults)."""
+        if self.net_name is None:
+            return {}
+        return {p.name: getattr(self, p.name) for p in params_from_config(self.net_spec.config)}
+
+    @property
+    def net_capabilities(self) -> NetCapabilities:
+        """What the net does with these hyperparameters, as declared at its registration
+        (covariates, masks, channel independence, the start test)."""
         spec = NETS[self.net]
-        own = {p.name: getattr(self, p.name) for p in params_from_config(spec.config)
-               if hasattr(self, p.name) and self.net_name is not None}
-        return {**own, **(self.model_kwargs or {})}
+        return spec.capabilities_of(spec.config(**self._net_kwargs()))
 
     def _check_params(self) -> None:
-        super()._check_params()
-        check_sizes(self.lookback, self.horizon, self.stride)
+        super()._check_params()  # every declared constraint
         check_min_context(self.min_context, self.lookback)
         if self.net not in NETS:
             raise ValueError(f"unknown model {self.net!r}; available: {sorted(NETS)}")
-        if self.model_kwargs is not None and not isinstance(self.model_kwargs, dict):
-            raise TypeError(f"model_kwargs must be a dict, got {type(self.model_kwargs).__name__}")
-        if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
-            raise TypeError(
-                f"trainer_kwargs must be a dict, got {type(self.trainer_kwargs).__name__}"
-            )
-        choices = {
-            "scaler": (self.scaler, SCALERS),
-            "optimizer": (self.optimizer, OPTIMIZERS),
-            "lr_scheduler": (self.lr_scheduler, SCHEDULERS),
-            "precision": (str(self.precision), PRECISIONS),
-            "accelerator": (self.accelerator, ACCELERATORS),
-            "loss": (self.loss, (None, *LOSSES)),
-        }
-        for name, (value, valid) in choices.items():
-            if value not in valid:
-                raise ValueError(f"{name} must be one of {valid}, got {value!r}")
-        check_int("batch_size", self.batch_size, 1)
-        check_int("max_epochs", self.max_epochs, 1, allow_none=True)
-        check_int("max_steps", self.max_steps, 1, allow_none=True)
         if self.max_epochs is None and self.max_steps is None and self.max_time is None:
             raise ValueError("max_epochs=None needs a budget: set max_steps or max_time")
-        if self.revin is not None:
-            if not isinstance(self.revin, bool):
-                raise ValueError(f"revin must be True, False or None, got {self.revin!r}")
-            warnings.warn(f'revin={self.revin} is deprecated; use normalization='
-                          f'"{self._normalization()}"', FutureWarning, stacklevel=3)
-        if self.normalization not in NORMALIZATIONS:
-            raise ValueError(f"normalization must be one of {NORMALIZATIONS}, "
-                             f"got {self.normalization!r}")
-        check_int("early_stopping_patience", self.early_stopping_patience, 0)
-        check_int("num_workers", self.num_workers, 0)
-        check_int("random_state", self.random_state, 0, allow_none=True)
         if self.num_workers > (_cores := _cpu_count()):
             raise ValueError(f"num_workers={self.num_workers} but this machine has {_cores} cores")
-        for name, low in (("learning_rate", None), ("weight_decay", 0.0), ("val_fraction", 0.0)):
-            v = getattr(self, name)
-            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-            ok = ok and (v > 0 if low is None else v >= low)
-            if not ok or (name == "val_fraction" and v >= 1):
-                raise ValueError(f"{name} must be a finite number "
-                                 f"{'> 0' if low is None else '>= 0'}"
-                                 f"{' and < 1' if name == 'val_fraction' else ''}, got {v!r}")
-        _max_time(self.max_time)
         check_devices(self.devices, self.accelerator)
         overridden = set(self.trainer_kwargs or {}) & {"max_epochs", "max_steps", "devices",
                                                         "accelerator"}
@@ -196,12 +130,9 @@ class NeuralForecaster(BaseForecaster):
         # the net's own validation (ValueError naming the field), before any data is read
         build_net(self.net, Dims(max(self.lookback, 1), 1, 1, 1), normalization="none",
                   **self._net_kwargs())
-
-    def _normalization(self) -> str:
-        """``normalization``, or what the deprecated ``revin`` flag says when it is set."""
-        if self.revin is None:
-            return self.normalization
-        return "revin" if self.revin else "none"
+        if self._padded() and not self.net_capabilities.masks:
+            raise ValueError(f"net {self.net!r} does not take left-padded windows: "
+                             f"min_context={self.min_context} needs min_context=None")
 
     def _context(self) -> int:
         """The fewest observed rows before an origin: ``min_context``, else ``lookback``."""
@@ -255,24 +186,18 @@ class NeuralForecaster(BaseForecaster):
         self.dims_ = Dims(lookback=L_, horizon=H, n_targets=layout.n_targets,
                           n_inputs=layout.n_inputs, n_future=layout.n_future,
                           n_quantiles=len(self.quantiles_ or ()))
-        net = build_net(self.net, self.dims_, normalization=self._normalization(),
+        net = build_net(self.net, self.dims_, normalization=self.normalization,
                         masked=self._padded(), **self._net_kwargs())
+        caps = self.net_capabilities
         covs = list(layout.past_covariates + layout.future_covariates)
-        if covs and not getattr(net, "uses_covariates", True):
-            warnings.warn(f"{self.net!r} is channel-independent and ignores covariates {covs} "
-                          "(channel_independent=False uses them)", UserWarning, stacklevel=3)
-        result = train(net, train_ds, val_ds, TrainOptions(
-            loss=loss, quantiles=self.quantiles_ if loss == "quantile" else None,
-            optimizer=self.optimizer, learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay, lr_scheduler=self.lr_scheduler,
-            batch_size=self.batch_size, max_epochs=self.max_epochs, max_steps=self.max_steps,
-            max_time=_max_time(self.max_time),
-            early_stopping_patience=self.early_stopping_patience,
-            keep_initial=bool(getattr(self, "zero_init", False)), accelerator=self.accelerator,
-            devices=self.devices, precision=self.precision, strategy=self.strategy,
-            num_workers=self.num_workers, seed=self.random_state,
-            verbose=default_verbose(self.verbose), trainer_kwargs=dict(self.trainer_kwargs or {}),
-        ))
+        if covs and not caps.covariates:
+            hint = " (channel_independent=False uses them)" if caps.channel_independent else ""
+            warnings.warn(f"{self.net!r} ignores covariates {covs}{hint}", UserWarning,
+                          stacklevel=3)
+        options = {p.name: getattr(self, p.name) for p in TRAIN_PARAMS}
+        options.update(loss=loss, quantiles=self.quantiles_ if loss == "quantile" else None,
+                       keep_initial=caps.start_test)
+        result = train(net, train_ds, val_ds, TrainOptions(**options))
         self.net_ = result.net
         self.n_parameters_ = count_parameters(self.net_)
         self.epochs_, self.steps_ = result.epochs, result.steps
@@ -317,7 +242,7 @@ class NeuralForecaster(BaseForecaster):
         self.scaler_ = SeriesScaler.from_dict(state["scaler"])
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
         self.dims_ = Dims(**state["dims"])
-        net = build_net(self.net, self.dims_, normalization=self._normalization(),
+        net = build_net(self.net, self.dims_, normalization=self.normalization,
                         masked=self._padded(), **self._net_kwargs())
         weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
         try:
@@ -326,23 +251,6 @@ class NeuralForecaster(BaseForecaster):
             raise ValueError(f"saved weights do not fit the saved config: {exc}") from exc
         self.net_ = net.eval()
         self.n_parameters_ = count_parameters(self.net_)
-
-
-def _max_time(value):
-    """``max_time`` as Lightning takes it: "DD:HH:MM:SS", a timedelta dict, or seconds."""
-    if value is None or isinstance(value, datetime.timedelta):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d+:\d{1,2}:\d{1,2}:\d{1,2}", value.strip()):
-        return value.strip()
-    if isinstance(value, dict) and value and all(
-        k in ("days", "hours", "minutes", "seconds") and isinstance(v, numbers.Real)
-        and not isinstance(v, bool) and v >= 0 for k, v in value.items()
-    ):
-        return value
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0:
-        return {"seconds": float(value)}
-    raise ValueError(f"max_time must be 'DD:HH:MM:SS', a dict like {{'minutes': 5}} or "
-                     f"seconds > 0, got {value!r}")
 
 
 def _cpu_count() -> int:
@@ -382,7 +290,7 @@ def neural_forecaster(name: str) -> type:
 def _with_default(param: Param, defaults: dict) -> Param:
     if param.name not in defaults:
         return param
-    return Param(param.name, defaults[param.name], param.doc)
+    return dataclasses.replace(param, default=defaults[param.name])
 
 
 def register_all() -> None:

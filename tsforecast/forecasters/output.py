@@ -25,27 +25,29 @@ from ..data.spec import (
 )
 from ..data.timeindex import calendar_features
 from .conformal import local_scale
+from .fitted import FittedState
 
 __all__ = ["extend_history", "forecast_frame", "tidy_frame", "to_nixtla"]
 
 FORMATS = ("wide", "tidy", "nixtla")
 
 
-def extend_history(model, s: SeriesData, fidx: pd.Index, future_covariates) -> np.ndarray:
+def extend_history(state: FittedState, s: SeriesData, fidx: pd.Index, future_covariates
+                   ) -> np.ndarray:
     """History plus ``horizon`` rows holding only the known-future covariates."""
-    lay = model.layout_
-    ext = np.full((model.horizon, lay.n_inputs), np.nan, dtype=np.float32)
+    lay = state.layout
+    ext = np.full((state.horizon, lay.n_inputs), np.nan, dtype=np.float32)
     start = lay.n_inputs - lay.n_future
     n_given = len(lay.future_covariates)
     if n_given:
-        vals = _future_values(model, s.id, fidx, future_covariates)
+        vals = _future_values(state, s.id, fidx, future_covariates)
         ext[:, start : start + n_given] = vals
     if lay.calendar:
-        ext[:, start + n_given :] = calendar_features(fidx, model.freq_).to_numpy(np.float32)
+        ext[:, start + n_given :] = calendar_features(fidx, state.freq).to_numpy(np.float32)
     return np.concatenate([s.values, ext])
 
-def _future_values(model, sid: str, fidx: pd.Index, fut) -> np.ndarray:
-    lay, H = model.layout_, model.horizon
+def _future_values(state: FittedState, sid: str, fidx: pd.Index, fut) -> np.ndarray:
+    lay, H, spec = state.layout, state.horizon, state.spec
     fut = as_pandas(fut)
     if isinstance(fut, Mapping):
         fut = fut.get(sid)
@@ -57,10 +59,10 @@ def _future_values(model, sid: str, fidx: pd.Index, fut) -> np.ndarray:
         )
     if not isinstance(fut, pd.DataFrame):
         raise TypeError(f"future_covariates must be a DataFrame, got {type(fut).__name__}")
-    if model.spec_.id_col is not None and model.spec_.id_col in fut.columns:
-        fut = fut[fut[model.spec_.id_col].astype(str) == sid]
-    if model.spec_.time_col is not None and model.spec_.time_col in fut.columns:
-        fut = fut.set_index(pd.DatetimeIndex(pd.to_datetime(fut[model.spec_.time_col])))
+    if spec.id_col is not None and spec.id_col in fut.columns:
+        fut = fut[fut[spec.id_col].astype(str) == sid]
+    if spec.time_col is not None and spec.time_col in fut.columns:
+        fut = fut.set_index(pd.DatetimeIndex(pd.to_datetime(fut[spec.time_col])))
     missing = [c for c in lay.future_covariates if c not in fut.columns]
     if missing:
         raise ValueError(f"future_covariates is missing column(s) {missing}")
@@ -82,46 +84,45 @@ def _future_values(model, sid: str, fidx: pd.Index, fut) -> np.ndarray:
         raise ValueError(f"series {sid!r}: future_covariates contain NaN or inf")
     return vals
 
-def forecast_frame(model, fc: np.ndarray, index: pd.Index, sid: str,
+def forecast_frame(state: FittedState, fc: np.ndarray, index: pd.Index, sid: str,
                    history: np.ndarray) -> pd.DataFrame:
     """``[H, T]`` or ``[H, T, Q]`` forecast -> DataFrame with real timestamps."""
-    targets = list(model.layout_.target)
-    qs = getattr(model, "quantiles_", None)
+    targets, qs = state.targets, state.quantiles
     point = fc if qs is None else fc[..., qs.index(0.5)]  # [H, T]
     cols = {t: point[:, i] for i, t in enumerate(targets)}
     for i, t in enumerate(targets):
         for j, q in enumerate(qs or ()):
             cols[quantile_column(t, q)] = fc[:, i, j]
-    for k, level in enumerate(getattr(model, "levels_", None) or ()):
+    for k, level in enumerate(state.levels or ()):
         scale = local_scale(history[:, : len(targets)], np.array([len(history)]))  # [1, T]
-        half = model.conformal_scores_[k] * scale  # [H, T]
+        half = state.conformal_scores[k] * scale  # [H, T]
         for i, t in enumerate(targets):
             cols[interval_column(t, "lo", level)] = point[:, i] - half[:, i]
             cols[interval_column(t, "hi", level)] = point[:, i] + half[:, i]
     out = pd.DataFrame(cols, index=index)
-    if model.multi_series_:
-        out.insert(0, model.spec_.id_col or "series", sid)
+    if state.multi_series:
+        out.insert(0, state.id_col, sid)
     return out
 
 
-def tidy_frame(model, parts: list[tuple[SeriesData, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+def tidy_frame(state: FittedState, parts: list[tuple[SeriesData, np.ndarray, np.ndarray]]) -> pd.DataFrame:
     """The backtest frame of ``(series, origins, forecasts)`` parts: columns built per series,
     one DataFrame for all (thousands of small frames and a concat would cost more than the
     forecasts of a naive model)."""
-    columns = [tidy_columns(model, s, origins, fc) for s, origins, fc in parts]
+    columns = [tidy_columns(state, s, origins, fc) for s, origins, fc in parts]
     return pd.DataFrame({k: np.concatenate([c[k] for c in columns]) for k in columns[0]})
 
 
-def tidy_columns(model, s: SeriesData, origins: np.ndarray, fc: np.ndarray
+def tidy_columns(state: FittedState, s: SeriesData, origins: np.ndarray, fc: np.ndarray
                  ) -> dict[str, np.ndarray]:
-    n, H = len(origins), model.horizon
-    targets = list(model.layout_.target)
+    n, H = len(origins), state.horizon
+    targets = state.targets
     T = len(targets)
     rows = origins[:, None] + np.arange(H)  # [n, H]
     y = s.values[rows][..., :T].astype(np.float64)  # [n, H, T]
     if s.missing is not None:  # filled gaps are not actuals: never scored
         y[s.missing[rows]] = np.nan
-    qs = getattr(model, "quantiles_", None)
+    qs = state.quantiles
     point = fc if qs is None else fc[..., qs.index(0.5)]
     shape = (n, H, T)
     frame = {
@@ -138,30 +139,30 @@ def tidy_columns(model, s: SeriesData, origins: np.ndarray, fc: np.ndarray
     if qs is not None:
         for j, q in enumerate(qs):
             frame[quantile_label(q)] = np.asarray(fc[..., j], dtype=np.float64).ravel()
-    if getattr(model, "levels_", None):
+    if state.levels:
         scale = local_scale(s.values[:, :T], origins)[:, None, :]  # [n, 1, T]
-    for k, level in enumerate(getattr(model, "levels_", None) or ()):
-        half = (model.conformal_scores_[k][None] * scale).ravel()  # [n, H, T]
+    for k, level in enumerate(state.levels or ()):
+        half = (state.conformal_scores[k][None] * scale).ravel()  # [n, H, T]
         frame[interval_label("lo", level)] = frame["y_hat"] - half
         frame[interval_label("hi", level)] = frame["y_hat"] + half
     return frame
 
 
-def model_alias(model) -> str:
+def model_alias(model_class: type) -> str:
     """The model's column name in Nixtla-style output (``LSTMForecaster -> "LSTM"``)."""
-    return type(model).__name__.removesuffix("Forecaster")
+    return model_class.__name__.removesuffix("Forecaster")
 
 
-def to_nixtla(model, frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+def to_nixtla(state: FittedState, frame: pd.DataFrame, kind: str, alias: str) -> pd.DataFrame:
     """A ``predict`` (``kind="forecast"``) or ``backtest`` frame in the Nixtla layout:
     ``unique_id, ds, [cutoff, y,] <alias>, <alias>-lo-80, <alias>-hi-80, ...``."""
-    targets = list(model.layout_.target)
+    targets = state.targets
     if len(targets) != 1:
         raise ValueError(f"format='nixtla' holds one target per series; this model has "
                          f"{targets} (use the default format)")
-    alias, t = model_alias(model), targets[0]
+    t = targets[0]
     if kind == "forecast":
-        id_col = model.spec_.id_col or "series"
+        id_col = state.id_col
         ids = frame[id_col] if id_col in frame.columns else "series"
         out = pd.DataFrame({"unique_id": ids, "ds": frame.index, alias: frame[t]})
         for col in frame.columns:

@@ -1,35 +1,33 @@
 """Constructor parameters declared once, as data.
 
-A forecaster lists its own hyperparameters as :class:`Param` entries; the shared ones
+A forecaster lists its own hyperparameters as :class:`Param` entries (name, default,
+help, constraints: :mod:`tsforecast.constraints`); the shared ones
 (``horizon``, the :class:`~tsforecast.data.DataSpec` fields) are added by the base class
 according to the forecaster's tags. From that one declaration come the ``__init__``
 signature (what ``get_params``, ``clone``, ``help()`` and tuners read), the "Parameters"
 section of the class docstring and the defaults.
 
 ``__init__`` follows scikit-learn: it stores each argument unchanged and validates
-nothing; ``fit`` validates.
+nothing; ``fit`` validates: the base class checks every declared constraint
+(:func:`check_declared`), the forecaster the rules that tie parameters together.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
-from dataclasses import MISSING, dataclass, fields
-from typing import Any
+from dataclasses import MISSING, fields
+from numbers import Integral
 
-__all__ = ["DATA_PARAMS", "HORIZON", "Param", "make_init", "params_doc", "params_from_config"]
+from ..constraints import Check, Interval, Options, Param
 
-
-@dataclass(frozen=True)
-class Param:
-    """One constructor argument: name, default (immutable: a tuple, not a list) and doc."""
-
-    name: str
-    default: Any = None
-    doc: str = ""
+__all__ = [
+    "DATA_PARAMS", "HORIZON", "Check", "Interval", "Options", "Param", "make_init", "params_doc",
+    "params_from_config",
+]
 
 
-HORIZON = Param("horizon", 24, "steps to forecast.")
+HORIZON = Param("horizon", 24, "steps to forecast.", (Interval(Integral, 1),))
 
 #: The :class:`~tsforecast.data.DataSpec` fields; the covariate ones only for forecasters
 #: tagged ``covariates``.
@@ -57,6 +55,13 @@ INTERVAL_PARAMS = (
     Param("calibration_size", 0.2, "rows held out at the end of each training series to "
           "calibrate the intervals: a fraction or a number of rows."),
 )
+
+
+def check_declared(obj, params: Iterable[Param]) -> None:
+    """Check ``obj``'s value of each of ``params`` against its declared constraints (the
+    one place they are checked; a ``ValueError`` naming the first bad one)."""
+    for p in params:
+        p.check(getattr(obj, p.name))
 
 
 def params_from_config(config_cls: type) -> tuple[Param, ...]:

@@ -25,8 +25,12 @@ import numpy as np
 import pandas as pd
 
 from ..data import Layout, SeriesData
+from .conformal import check_levels
+from .fitted import FittedState
 
 FORMAT_VERSION = 2
+#: the conformal half-widths' name in ``state.npz``.
+CONFORMAL_KEY = "_conformal_scores"
 
 #: scikit-learn estimators that may appear as parameters of a saved forecaster.
 ESTIMATORS = {
@@ -96,28 +100,31 @@ def _array_to_index(arr: np.ndarray, tz: str | None = None, name=None) -> pd.Ind
     return pd.Index(arr, name=name)
 
 
-def save(model, path: Path, state: dict, arrays: dict[str, np.ndarray],
-         overwrite: bool = False) -> None:
-    """Write ``model`` (fitted) with its learned ``state`` and ``arrays`` to ``path``.
+def save(path: Path, fitted: FittedState, model_class: type, params: dict, state: dict,
+         arrays: dict[str, np.ndarray], overwrite: bool = False) -> None:
+    """Write a fitted ``model_class`` with constructor ``params``, its ``fitted`` state and
+    its own learned ``state`` and ``arrays`` to ``path``.
 
     Files are written to a temporary sibling directory that then replaces ``path``, so a
     failed save leaves ``path`` as it was and no file of another model survives in it.
     """
     config = {
         "format_version": FORMAT_VERSION,
-        "class": type(model).__name__,
-        "name": model.registry_name,
-        "params": {k: _encode(v) for k, v in model.get_params(deep=False).items()},
-        "layout": model.layout_.to_dict(),
-        "freq": model.freq_,
-        "multi_series": model.multi_series_,
-        "series": [s.id for s in model.history_],
+        "class": model_class.__name__,
+        "name": model_class.registry_name,
+        "params": {k: _encode(v) for k, v in params.items()},
+        "layout": fitted.layout.to_dict(),
+        "freq": fitted.freq,
+        "multi_series": fitted.multi_series,
+        "series": [s.id for s in fitted.history],
         "index": [
             {"name": s.index.name, "tz": str(getattr(s.index, "tz", None) or "") or None}
-            for s in model.history_
+            for s in fitted.history
         ],
         "state": state,
     }
+    if fitted.conformal_scores is not None:
+        arrays = {**arrays, CONFORMAL_KEY: fitted.conformal_scores}
     text = json.dumps(config, indent=2, default=json_default)  # fails before any file is written
     if path.exists() and not path.is_dir():
         raise ValueError(f"cannot save to {path}: it is a file, not a directory")
@@ -130,7 +137,7 @@ def save(model, path: Path, state: dict, arrays: dict[str, np.ndarray],
     try:
         (tmp / "config.json").write_text(text)
         history = {}
-        for i, s in enumerate(model.history_):
+        for i, s in enumerate(fitted.history):
             history[f"values_{i}"] = s.values
             history[f"index_{i}"] = _index_to_array(s.index)
             if s.missing is not None:
@@ -150,7 +157,9 @@ def save(model, path: Path, state: dict, arrays: dict[str, np.ndarray],
 
 
 def load(path: Path, base: type):
-    """``(model, state, arrays)`` from a directory written by :func:`save`."""
+    """``(model, fitted, state, arrays)`` from a directory written by :func:`save`: the
+    model built from its parameters, its :class:`FittedState` (without ``quantiles``, which
+    the model's own ``state`` holds) and its own learned state and arrays."""
     cfg_file = path / "config.json"
     if not cfg_file.is_file():
         raise ValueError(f"{path} does not hold a saved forecaster (no config.json)")
@@ -201,17 +210,25 @@ def _load(path: Path, base: type, config: dict):
         raise ValueError(f"{path} holds a {config['class']}, not a {base.__name__}")
     model = klass(**{k: _decode(v) for k, v in config["params"].items()})
     model._check_params()
-    model.spec_ = _spec(model)
-    model.layout_ = Layout.from_dict(config["layout"])
-    model.freq_ = config["freq"]
-    model.multi_series_ = config["multi_series"]
     npz = _arrays(path / "history.npz")
-    model.history_ = [
+    history = tuple(
         SeriesData(sid, _array_to_index(npz[f"index_{i}"], **config["index"][i]),
                    npz[f"values_{i}"], npz.get(f"missing_{i}"))
         for i, sid in enumerate(config["series"])
-    ]
-    return model, config["state"], _arrays(path / "state.npz")
+    )
+    arrays = _arrays(path / "state.npz")
+    scores = arrays.pop(CONFORMAL_KEY, None)
+    fitted = FittedState(
+        spec=_spec(model),
+        layout=Layout.from_dict(config["layout"]),
+        freq=config["freq"],
+        multi_series=config["multi_series"],
+        horizon=model.horizon,
+        history=history,
+        levels=None if scores is None else check_levels(model.level),
+        conformal_scores=scores,
+    )
+    return model, fitted, config["state"], arrays
 
 
 def _spec(model):

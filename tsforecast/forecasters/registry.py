@@ -5,6 +5,10 @@ neural forecasters are registered by their net (``@register_net`` in
 :mod:`tsforecast.nets`), so adding a model never means editing a list here. Lookups import
 the model families lazily: asking for ``"naive"`` never imports torch.
 
+The public names ``tsforecast.<Name>Forecaster`` are the registered classes' own names
+(:func:`public_names`, :func:`get_forecaster_class`): a model registered at runtime is
+reachable as ``tsforecast.<its class name>`` too.
+
 Examples
 --------
 >>> from tsforecast.forecasters.registry import get_forecaster
@@ -21,8 +25,10 @@ from typing import Any
 __all__ = [
     "FORECASTERS",
     "get_forecaster",
+    "get_forecaster_class",
     "list_forecasters",
     "make_forecaster",
+    "public_names",
     "register",
     "unregister",
 ]
@@ -46,6 +52,10 @@ def register(name: str) -> Callable[[type], type]:
         known = _REGISTRY.get(name)
         if known is not None and known.__qualname__ != cls.__qualname__:
             raise ValueError(f"forecaster name {name!r} is already taken by {known.__name__}")
+        twins = [n for n, c in _REGISTRY.items() if c.__name__ == cls.__name__ and n != name]
+        if twins:
+            raise ValueError(f"class name {cls.__name__!r} (the public name "
+                             f"tsforecast.{cls.__name__}) is already taken by {twins[0]!r}")
         _REGISTRY[name] = cls
         cls.registry_name = name
         return cls
@@ -97,6 +107,29 @@ def list_forecasters(tag: str | None = None, value: Any = True) -> list[str]:
     if tag is None:
         return names
     return [n for n in names if _REGISTRY[n].get_tag(tag) == value]
+
+
+def public_names() -> list[str]:
+    """The public class name of every registered forecaster, in :func:`list_forecasters`
+    order: each is ``tsforecast.<name>`` (imports the neural module, hence torch)."""
+    return [_REGISTRY[n].__name__ for n in list_forecasters()]
+
+
+def get_forecaster_class(class_name: str) -> type:
+    """The registered forecaster whose class is called ``class_name`` (``KeyError`` when
+    none is); a classical class is found without importing torch.
+
+    Examples
+    --------
+    >>> get_forecaster_class("NaiveForecaster").registry_name
+    'naive'
+    """
+    for neural in (False, True):
+        _load(neural=neural)
+        for cls in _REGISTRY.values():
+            if cls.__name__ == class_name:
+                return cls
+    raise KeyError(class_name)
 
 
 def make_forecaster(name: str, **params):

@@ -11,6 +11,7 @@ series with statistics from that series' training rows only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
@@ -18,6 +19,7 @@ from sklearn.linear_model import Ridge
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
 
+from ..constraints import Check, Interval, check_param
 from ..data import Layout, SeriesData, SeriesScaler
 from ..data.scaling import SCALERS
 from .base import BaseForecaster, check_quantiles
@@ -32,19 +34,16 @@ __all__ = ["LagRegressionForecaster"]
 _LINEAR_STATE = ("coef_", "intercept_", "n_features_in_")
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, int | np.integer) and not isinstance(v, bool)
+_LAG = Interval(Integral, 1)
+_LAGS = (_LAG, Check(lambda v: not isinstance(v, str) and isinstance(v, Sequence | np.ndarray)
+                     and len(v) > 0 and all(_LAG.is_satisfied_by(x) for x in v),
+                     "a list of them"))
 
 
 def _lag_array(lags) -> np.ndarray:
-    if _is_int(lags):
-        if lags < 1:
-            raise ValueError(f"lags must be an integer >= 1 or a list of them, got {lags!r}")
+    check_param("lags", lags, _LAGS)
+    if _LAG.is_satisfied_by(lags):
         return np.arange(1, int(lags) + 1, dtype=np.int64)
-    if isinstance(lags, str) or not isinstance(lags, Sequence | np.ndarray) or len(lags) == 0:
-        raise ValueError(f"lags must be an integer >= 1 or a list of them, got {lags!r}")
-    if not all(_is_int(v) and v >= 1 for v in lags):
-        raise ValueError(f"lags must be integers >= 1, got {lags!r}")
     return np.unique(np.asarray(lags, dtype=np.int64))
 
 

@@ -20,12 +20,14 @@ rows fitted, and the fits are deterministic), so predictions are identical.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 
+from ..constraints import Check, Interval, check_int, check_param
 from ..data import Layout, SeriesData
 from ..data.timeindex import season_length, seasonal_periods
-from .base import BaseForecaster, check_int, check_quantiles
+from .base import BaseForecaster, check_quantiles
 from .naive import QUANTILES, gaussian_quantiles, naive_forecast, seasonal_naive_forecast
 from .params import Param
 from .registry import register
@@ -342,11 +344,10 @@ class MSTLForecaster(_StatsForecastModel):
 
     def _check_params(self) -> None:
         super()._check_params()
-        m = self.season_lengths
-        if m is not None and (isinstance(m, str) or not hasattr(m, "__len__") or not m or not all(
-                isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= 2
-                for v in m)):
-            raise ValueError(f"season_lengths must be None or a list of integers >= 2, got {m!r}")
+        cycle = Interval(Integral, 2)
+        check_param("season_lengths", self.season_lengths, (None, Check(
+            lambda m: not isinstance(m, str) and hasattr(m, "__len__") and len(m) > 0
+            and all(cycle.is_satisfied_by(v) for v in m), "a list of integers >= 2")))
 
     @property
     def season_lengths_(self) -> tuple[int, ...]:

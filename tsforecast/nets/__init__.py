@@ -8,7 +8,7 @@ when ``dims.n_quantiles > 0``. Importing this package registers the built-in net
 from __future__ import annotations
 
 # Import order is registration order (the recurrent nets first), hence not sorted.
-from .common import Dims, count_parameters
+from .common import Dims, NetCapabilities, count_parameters
 from .registry import NETS, NetSpec, build_net, register_net
 from .revin import NORMALIZATIONS, InstanceNormWrapper, RevIN
 from .recurrent import DECODERS, RecurrentConfig, SegmentRecurrentNet, to_segments
@@ -20,6 +20,7 @@ from .mlp import MLPConfig, MLPNet
 
 __all__ = [
     "NETS",
+    "NetCapabilities",
     "NetSpec",
     "build_net",
     "register_net",

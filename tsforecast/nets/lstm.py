@@ -24,7 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from .common import Dims
-from .recurrent import RecurrentConfig, SegmentRecurrentNet
+from .recurrent import RecurrentConfig, SegmentRecurrentNet, recurrent_capabilities
 from .registry import register_net
 
 __all__ = ["LSTMConfig", "LSTMNet"]
@@ -36,7 +36,7 @@ class LSTMConfig(RecurrentConfig):
 
 
 @register_net("lstm", forecaster="LSTMForecaster", config=LSTMConfig,
-              defaults={"normalization": "last_value"})
+              capabilities=recurrent_capabilities, defaults={"normalization": "last_value"})
 class LSTMNet(SegmentRecurrentNet):
     """Segment LSTM encoder -> parallel segment decoding (or a direct MLP head) -> H*T*Q."""
 

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from .common import Dims, check_choice, check_int
-from .recurrent import RecurrentConfig, SegmentRecurrentNet
+from .recurrent import RecurrentConfig, SegmentRecurrentNet, recurrent_capabilities
 from .registry import register_net
 
 __all__ = ["LSTMAttentionConfig", "LSTMAttentionNet", "AdditiveAttention"]
@@ -93,7 +93,8 @@ class AdditiveAttention(nn.Module):
 
 
 @register_net("lstm_attention", forecaster="LSTMAttentionForecaster",
-              config=LSTMAttentionConfig, defaults={"normalization": "last_value"})
+              config=LSTMAttentionConfig, capabilities=recurrent_capabilities,
+              defaults={"normalization": "last_value"})
 class LSTMAttentionNet(SegmentRecurrentNet):
     """Segment LSTM encoder; horizon queries attend over its states; shared head -> T*Q."""
 

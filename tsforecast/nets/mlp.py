@@ -21,14 +21,17 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from .common import Dims, check_dropout, check_int
-from .linear import (
-    _INDEPENDENT_DOC,
-    _apply,
-    _centered,
-    _check_linear_config,
-    _linear,
-    _to_output,
+from .common import (
+    INDEPENDENT_DOC,
+    Dims,
+    apply_linear,
+    centered_window,
+    channels_to_output,
+    check_dropout,
+    check_int,
+    check_linear_config,
+    linear_map,
+    random_walk_capabilities,
 )
 from .registry import register_net
 
@@ -42,7 +45,7 @@ class MLPConfig:
     hidden_size: int = field(default=256, metadata={"doc": "width of the hidden layers."})
     n_layers: int = field(default=2, metadata={"doc": "hidden layers (ReLU)."})
     dropout: float = field(default=0.0, metadata={"doc": "dropout after each hidden layer."})
-    channel_independent: bool = field(default=True, metadata={"doc": _INDEPENDENT_DOC})
+    channel_independent: bool = field(default=True, metadata={"doc": INDEPENDENT_DOC})
     zero_init: bool = field(default=True, metadata={"doc": (
         "start the linear map and the MLP's output layer at zero: the untrained net forecasts "
         "the last value (the random walk); False: nn.Linear's uniform init.")})
@@ -57,10 +60,11 @@ class MLPConfig:
                            check_int("MLPConfig", "hidden_size", self.hidden_size, 1))
         object.__setattr__(self, "n_layers", check_int("MLPConfig", "n_layers", self.n_layers, 1))
         object.__setattr__(self, "dropout", check_dropout("MLPConfig", "dropout", self.dropout))
-        _check_linear_config(self)
+        check_linear_config(self)
 
 
-@register_net("mlp", forecaster="MLPForecaster", config=MLPConfig)
+@register_net("mlp", forecaster="MLPForecaster", config=MLPConfig,
+              capabilities=random_walk_capabilities)
 class MLPNet(nn.Module):
     """NLinear plus a residual MLP over the window's change from its last value."""
 
@@ -69,7 +73,7 @@ class MLPNet(nn.Module):
         config = config if config is not None else MLPConfig()
         self.dims = dims
         self.config = config
-        self.linear = _linear(dims, config)
+        self.linear = linear_map(dims, config)
         n_out = dims.horizon * dims.n_outputs
         if config.channel_independent:  # values and mask of one channel -> its horizon
             n_in, n_last = 2 * dims.lookback, n_out
@@ -86,13 +90,9 @@ class MLPNet(nn.Module):
                 self.head.weight.zero_()
                 self.head.bias.zero_()
 
-    @property
-    def uses_covariates(self) -> bool:
-        return not self.config.channel_independent
-
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         dims, independent = self.dims, self.config.channel_independent
-        centered, last, mask = _centered(batch, dims, independent)  # [B, C, L], [B, C, 1]
+        centered, last, mask = centered_window(batch, dims, independent)  # [B, C, L], [B, C, 1]
         if independent:
             observed = (mask.unsqueeze(1) if mask is not None
                         else torch.ones_like(centered[:, :1])).expand_as(centered)  # [B, T, L]
@@ -101,6 +101,6 @@ class MLPNet(nn.Module):
         else:
             flat = centered.flatten(1)  # [B, C_in*L]
             deep = self.head(self.hidden(flat)).view(centered.shape[0], dims.n_targets, -1)
-        out = _apply(self.linear, centered, dims, independent) + deep  # [B, T, H*Q]
+        out = apply_linear(self.linear, centered, dims, independent) + deep  # [B, T, H*Q]
         out = out + last[:, : dims.n_targets]  # the targets' last values: [B, T, 1]
-        return _to_output(out, dims)  # [B, H, T] or [B, H, T, Q]
+        return channels_to_output(out, dims)  # [B, H, T] or [B, H, T, Q]

@@ -19,7 +19,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .common import Dims, check_bool, check_dropout, check_int, get_inputs, shape_output
+from .common import (
+    Dims,
+    check_bool,
+    check_dropout,
+    check_int,
+    get_inputs,
+    random_walk_capabilities,
+    shape_output,
+)
 from .registry import register_net
 
 __all__ = ["PatchTransformerConfig", "PatchTransformerNet", "n_patches"]
@@ -62,7 +70,8 @@ class PatchTransformerConfig:
 
 
 @register_net("patch_transformer", forecaster="PatchTransformerForecaster",
-              config=PatchTransformerConfig, defaults={"normalization": "last_value"})
+              config=PatchTransformerConfig, capabilities=random_walk_capabilities,
+              defaults={"normalization": "last_value"})
 class PatchTransformerNet(nn.Module):
     """Patch transformer over the target channels (channel-independent by default)."""
 
@@ -108,10 +117,6 @@ class PatchTransformerNet(nn.Module):
         if config.zero_init:
             nn.init.zeros_(self.head[-1].weight)
             nn.init.zeros_(self.head[-1].bias)
-
-    @property
-    def uses_covariates(self) -> bool:
-        return not self.config.channel_independent
 
     def patchify(self, series: Tensor) -> Tensor:
         """``[N, L] -> [N, n_patches, patch_len]`` (end padded by repeating the last value)."""

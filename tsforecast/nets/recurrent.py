@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from .common import (
     Dims,
+    NetCapabilities,
     check_bool,
     check_choice,
     check_dropout,
@@ -39,7 +40,8 @@ from .common import (
     split_channels,
 )
 
-__all__ = ["CELLS", "DECODERS", "RecurrentConfig", "SegmentRecurrentNet", "to_segments"]
+__all__ = ["CELLS", "DECODERS", "RecurrentConfig", "SegmentRecurrentNet", "recurrent_capabilities",
+           "to_segments"]
 
 #: ``"direct"``: the net's own head on the encoder summary; ``"pmf"``: parallel decoding.
 DECODERS = ("direct", "pmf")
@@ -92,14 +94,20 @@ class RecurrentConfig:
         check_bool(name, "channel_independent", self.channel_independent)
 
 
+def recurrent_capabilities(config: RecurrentConfig) -> NetCapabilities:
+    """The recurrent nets read every covariate (appended to each channel's series when
+    channel-independent) and ``x_future``; they start from random weights (no start test)."""
+    return NetCapabilities(covariates=True, future_covariates=True,
+                           channel_independent=config.channel_independent, masks=True,
+                           start_test=False)
+
+
 class SegmentRecurrentNet(nn.Module):
     """Segment embedding + LSTM encoder + PMF decoding step; subclasses add a head.
 
     With ``channel_independent`` the LSTM sees ``N = B*T`` univariate series of ``1 + K``
     channels (:func:`~.common.split_channels`), else ``N = B`` series of ``C_in`` channels.
     """
-
-    uses_covariates = True
 
     def __init__(self, dims: Dims, config: RecurrentConfig) -> None:
         super().__init__()

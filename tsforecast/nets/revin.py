@@ -162,10 +162,6 @@ class InstanceNormWrapper(nn.Module):
             self.revin = RevIN(n_targets)
 
     @property
-    def uses_covariates(self) -> bool:
-        return bool(getattr(self.net, "uses_covariates", False))
-
-    @property
     def dims(self):
         """The problem's dimensions (without the mask channel the wrapper adds)."""
         dims = self.net.dims

@@ -7,14 +7,13 @@ Devices, precision, DDP and checkpointing come from Lightning.
 
 import importlib
 
-#: public name -> submodule; imported on first use, so ``tsforecast.training.choices`` (and
-#: option parsing with it) does not import Lightning
+#: public name -> submodule; imported on first use, so ``tsforecast.training.options`` (the
+#: option declarations, and option parsing with them) does not import Lightning
 _EXPORTS = {
     "WindowDataModule": ".datamodule",
-    "ACCELERATORS": ".choices", "PRECISIONS": ".choices",
-    "TrainOptions": ".fit", "TrainResult": ".fit", "check_devices": ".fit", "seed": ".fit",
-    "train": ".fit",
-    "LOSSES": ".module", "OPTIMIZERS": ".module", "SCHEDULERS": ".module",
+    "ACCELERATORS": ".options", "PRECISIONS": ".options", "LOSSES": ".options",
+    "OPTIMIZERS": ".options", "SCHEDULERS": ".options", "check_devices": ".options",
+    "TrainOptions": ".fit", "TrainResult": ".fit", "seed": ".fit", "train": ".fit",
     "ForecastModule": ".module", "pinball_loss": ".module",
 }
 

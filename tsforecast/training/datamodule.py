@@ -10,14 +10,18 @@ __all__ = ["WindowDataModule"]
 
 
 class WindowDataModule(L.LightningDataModule):
-    """Train/validation loaders over lazy window datasets (validation never drops a batch)."""
+    """Train/validation loaders over lazy window datasets (validation never drops a batch).
+
+    ``batch_size`` and ``num_workers`` are the training options of that name (declared in
+    :mod:`tsforecast.training.options`; :func:`~tsforecast.training.train` passes them)."""
 
     def __init__(
         self,
         train: WindowDataset,
         val: WindowDataset | None = None,
-        batch_size: int = 256,
-        num_workers: int = 0,
+        *,
+        batch_size: int,
+        num_workers: int,
         pin_memory: bool = False,
         seed: int | None = None,
     ):

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any
 
 import lightning as L
@@ -28,43 +27,23 @@ from torch import nn
 
 from ..data.windows import WindowDataset, make_loader
 from ..evaluation.dm import diebold_mariano
-from .choices import ACCELERATORS, PRECISIONS
 from .datamodule import WindowDataModule
 from .module import ForecastModule
+from .options import KEEP_INITIAL, MODULE_PARAMS, TRAIN_PARAMS, lightning_max_time
 
-__all__ = [
-    "ACCELERATORS", "PRECISIONS", "TrainOptions", "TrainResult", "check_devices", "seed", "train",
-]
-
+__all__ = ["TrainOptions", "TrainResult", "seed", "train"]
 
 
-@dataclass(frozen=True)
-class TrainOptions:
-    """How to train: loss, optimiser, budget, devices (validated by the forecaster)."""
-
-    loss: str = "mse"
-    quantiles: tuple[float, ...] | None = None
-    optimizer: str = "adam"
-    learning_rate: float = 1e-3
-    weight_decay: float = 0.0
-    lr_scheduler: str | None = None
-    batch_size: int = 256
-    max_epochs: int | None = 20
-    max_steps: int | None = None
-    max_time: Any = None
-    early_stopping_patience: int = 5
-    #: the untrained weights are kept unless the trained ones beat them on the validation
-    #: windows beyond chance (one-sided Diebold-Mariano test at :data:`KEEP_INITIAL_ALPHA`);
-    #: for nets that start as a simple forecast (zero-initialised: the last value)
-    keep_initial: bool = False
-    accelerator: str = "auto"
-    devices: Any = "auto"
-    precision: str = "32-true"
-    strategy: str = "auto"
-    num_workers: int = 0
-    seed: int | None = None
-    verbose: bool = False
-    trainer_kwargs: dict = field(default_factory=dict)
+#: How to train: loss, optimiser, budget, devices (validated by the forecaster). Its fields
+#: are the declared training options (:data:`~.options.TRAIN_PARAMS`, same names and
+#: defaults) and :data:`~.options.KEEP_INITIAL`.
+TrainOptions = make_dataclass(
+    "TrainOptions",
+    [(p.name, Any, field(default=p.default)) for p in (*TRAIN_PARAMS, KEEP_INITIAL)],
+    frozen=True,
+)
+TrainOptions.__module__ = __name__
+TrainOptions.__doc__ = "How to train (fields: the declared training options, see ``options``)."
 
 
 @dataclass
@@ -89,68 +68,30 @@ def seed(value: int | None) -> None:
         L.seed_everything(value, workers=True, verbose=False)
 
 
-def check_devices(devices, accelerator: str) -> None:
-    """Refuse an accelerator this machine lacks, and device counts that would start more
-    processes than there are CPU cores or GPUs, before Lightning sees them (it would
-    spawn them)."""
-    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
-        raise ValueError(f"accelerator={accelerator!r} but torch sees no CUDA GPU here; use "
-                         "accelerator='cpu' or 'auto'")
-    if accelerator == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("accelerator='mps' but this machine has no Apple MPS device")
-    if accelerator == "tpu":
-        raise ValueError("accelerator='tpu' is not supported by tsforecast's install")
-    if devices == "auto" or devices is None:
-        return
-    if isinstance(devices, bool):
-        raise ValueError(f"devices must be 'auto', a count >= 1 or a list of ids, got {devices!r}")
-    gpu = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
-    available = torch.cuda.device_count() if gpu else (os.cpu_count() or 1)
-    if isinstance(devices, int):
-        if devices < 1:
-            raise ValueError(f"devices must be 'auto', a count >= 1 or a list of ids, got {devices}")
-        if devices > available:
-            where = "GPU(s)" if gpu else "CPU core(s)"
-            raise ValueError(f"devices={devices} but this machine has {available} {where}")
-        return
-    if isinstance(devices, list | tuple) and devices and all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in devices
-    ):
-        if len(devices) > available or (gpu and max(devices) >= available):
-            raise ValueError(f"devices={list(devices)} but this machine has {available} device(s)")
-        return
-    if isinstance(devices, str) and devices.strip().isdigit():
-        check_devices(int(devices), accelerator)
-        return
-    raise ValueError(f"devices must be 'auto', a count >= 1 or a list of ids, got {devices!r}")
-
-
 def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | None,
           options: TrainOptions) -> TrainResult:
     """Fit ``net`` on ``train_data``, early-stopping on ``val_data`` (if it has windows).
 
-    ``options.seed`` seeds the order of the training windows; seed the global generators
-    (:func:`seed`) before building the net so its initial weights are reproducible too.
+    ``options.random_state`` seeds the order of the training windows; seed the global
+    generators (:func:`seed`) before building the net so its initial weights are
+    reproducible too.
     """
-    module = ForecastModule(
-        net, loss=options.loss, quantiles=options.quantiles, optimizer=options.optimizer,
-        learning_rate=float(options.learning_rate), weight_decay=options.weight_decay,
-        lr_scheduler=options.lr_scheduler,
-    )
+    module = ForecastModule(net, **{p.name: getattr(options, p.name) for p in MODULE_PARAMS})
+    verbose = default_verbose(options.verbose)
     has_val = val_data is not None and len(val_data) > 0
     gpu = options.accelerator in ("gpu", "cuda") or (
         options.accelerator == "auto" and torch.cuda.is_available()
     )
     data = WindowDataModule(
         train_data, val_data if has_val else None, batch_size=options.batch_size,
-        num_workers=options.num_workers, pin_memory=gpu, seed=options.seed,
+        num_workers=options.num_workers, pin_memory=gpu, seed=options.random_state,
     )
     # a net that starts as a simple forecast (zero initialised: the random walk) keeps that
     # start unless training beats it on the validation windows beyond chance
     initial = ({k: v.detach().clone() for k, v in net.state_dict().items()},
                validation_losses(module, val_data, options.batch_size)
                ) if has_val and options.keep_initial else None
-    with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not options.verbose):
+    with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not verbose):
         callbacks: list = []
         if has_val:
             callbacks.append(_ValidateAtStepBudget())
@@ -168,14 +109,15 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         kwargs = dict(
             accelerator=options.accelerator, devices=options.devices,
             precision=options.precision, strategy=options.strategy,
-            max_epochs=options.max_epochs, max_time=options.max_time, callbacks=callbacks,
+            max_epochs=options.max_epochs, callbacks=callbacks,
+            max_time=None if options.max_time is None else lightning_max_time(options.max_time),
             max_steps=-1 if options.max_steps is None else options.max_steps,
-            enable_progress_bar=options.verbose, enable_model_summary=options.verbose,
+            enable_progress_bar=verbose, enable_model_summary=verbose,
             enable_checkpointing=has_val, num_sanity_val_steps=0,
             limit_val_batches=None if has_val else 0, deterministic=False,
             logger=False, default_root_dir=workdir,
         )
-        extra = dict(options.trainer_kwargs)
+        extra = dict(options.trainer_kwargs or {})
         callbacks.extend(extra.pop("callbacks", None) or [])  # the caller's come on top of ours
         kwargs.update(extra)
         trainer = L.Trainer(**kwargs)

@@ -14,9 +14,10 @@ import lightning as L
 import torch
 from torch import nn
 
-LOSSES = ("mse", "mae", "smape", "quantile")
-OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULERS = (None, "cosine", "warmup_cosine", "onecycle", "plateau")
+from .options import MODULE_PARAMS
+
+__all__ = ["ForecastModule", "lr_factor", "pinball_loss"]
+
 #: Share of the optimiser steps that ``"warmup_cosine"`` spends warming up linearly.
 WARMUP_FRACTION = 0.1
 
@@ -63,11 +64,13 @@ def pinball_loss(pred: torch.Tensor, y: torch.Tensor, quantiles: torch.Tensor) -
 class ForecastModule(L.LightningModule):
     """Trains any forecasting net on window batches.
 
-    Parameters
-    ----------
-    net : ``nn.Module`` with ``forward(batch) -> [B, H, T]`` (or ``[B, H, T, Q]``).
-    loss : ``"mse"``, ``"mae"``, ``"smape"`` (:func:`_smape`: scale-free, for data scaled
-        without a shift) or ``"quantile"`` (needs ``quantiles``).
+    ``net`` is an ``nn.Module`` with ``forward(batch) -> [B, H, T]`` (or ``[B, H, T, Q]``);
+    the keyword arguments are the hyperparameters declared in
+    :data:`~tsforecast.training.options.MODULE_PARAMS` (defaults from there; saved as
+    ``self.hparams``):
+
+    loss : ``"mse"`` (also for ``None``), ``"mae"``, ``"smape"`` (:func:`_smape`:
+        scale-free, for data scaled without a shift) or ``"quantile"`` (needs ``quantiles``).
     optimizer : ``"adam"``, ``"adamw"`` or ``"sgd"``.
     lr_scheduler : ``None``; per optimiser step over the whole budget (``max_steps`` or
         ``max_epochs`` x batches, whichever is smaller): ``"cosine"`` (annealing to 0),
@@ -77,26 +80,17 @@ class ForecastModule(L.LightningModule):
         validation loss).
     """
 
-    def __init__(
-        self,
-        net: nn.Module,
-        loss: str = "mse",
-        quantiles: tuple[float, ...] | None = None,
-        optimizer: str = "adam",
-        learning_rate: float = 1e-3,
-        weight_decay: float = 0.0,
-        lr_scheduler: str | None = None,
-    ):
+    def __init__(self, net: nn.Module, **hparams):
         super().__init__()
+        declared = {p.name: p.default for p in MODULE_PARAMS}
+        unknown = sorted(set(hparams) - set(declared))
+        if unknown:
+            raise TypeError(f"ForecastModule got unknown hyperparameter(s) {unknown}; "
+                            f"valid: {sorted(declared)}")
+        self.save_hyperparameters({**declared, **hparams})
         self.net = net
-        self.loss_name = loss
-        self.register_buffer(
-            "quantiles", torch.tensor(quantiles or (), dtype=torch.float32), persistent=False
-        )
-        self.optimizer_name = optimizer
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.lr_scheduler = lr_scheduler
+        self.register_buffer("quantiles", torch.tensor(self.hparams.quantiles or (),
+                                                       dtype=torch.float32), persistent=False)
         #: training windows seen (an epoch cut short by ``max_steps`` counts what it did)
         self.windows_seen = 0
 
@@ -105,24 +99,24 @@ class ForecastModule(L.LightningModule):
 
     def compute_loss(self, pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         pred = pred.float()  # loss in float32 under mixed precision
-        if self.loss_name == "quantile":
+        if self.hparams.loss == "quantile":
             return pinball_loss(pred, y, self.quantiles)
-        if self.loss_name == "mae":
+        if self.hparams.loss == "mae":
             return nn.functional.l1_loss(pred, y)
-        if self.loss_name == "smape":
+        if self.hparams.loss == "smape":
             return _smape(pred, y).mean()
         return nn.functional.mse_loss(pred, y)
 
     def window_losses(self, pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The loss of each window, ``[B]`` (their mean is :meth:`compute_loss`)."""
         pred = pred.float()
-        if self.loss_name == "quantile":
+        if self.hparams.loss == "quantile":
             per = _pinball(pred, y, self.quantiles)  # [B, H, T, Q]
-        elif self.loss_name == "smape":
+        elif self.hparams.loss == "smape":
             per = _smape(pred, y)  # [B, H, T]
         else:
             diff = pred - y  # [B, H, T]
-            per = diff.abs() if self.loss_name == "mae" else diff.square()
+            per = diff.abs() if self.hparams.loss == "mae" else diff.square()
         return per.flatten(1).mean(1)
 
     # Losses are summed on the device and logged once per epoch: ``self.log`` on every
@@ -159,31 +153,31 @@ class ForecastModule(L.LightningModule):
 
     def configure_optimizers(self):
         params = self.net.parameters()
-        if self.optimizer_name == "adamw":
-            opt = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=self.weight_decay)
-        elif self.optimizer_name == "sgd":
+        if self.hparams.optimizer == "adamw":
+            opt = torch.optim.AdamW(params, lr=self.hparams.learning_rate, weight_decay=self.hparams.weight_decay)
+        elif self.hparams.optimizer == "sgd":
             opt = torch.optim.SGD(
-                params, lr=self.learning_rate, momentum=0.9, weight_decay=self.weight_decay
+                params, lr=self.hparams.learning_rate, momentum=0.9, weight_decay=self.hparams.weight_decay
             )
         else:
-            opt = torch.optim.Adam(params, lr=self.learning_rate, weight_decay=self.weight_decay)
-        if self.lr_scheduler in ("cosine", "warmup_cosine", "onecycle"):
+            opt = torch.optim.Adam(params, lr=self.hparams.learning_rate, weight_decay=self.hparams.weight_decay)
+        if self.hparams.lr_scheduler in ("cosine", "warmup_cosine", "onecycle"):
             total = self.trainer.estimated_stepping_batches
             if not math.isfinite(total) or total < 1:
-                raise ValueError(f"lr_scheduler={self.lr_scheduler!r} needs a finite budget: "
+                raise ValueError(f"lr_scheduler={self.hparams.lr_scheduler!r} needs a finite budget: "
                                  "set max_epochs or max_steps")
             total = int(total)
-            if self.lr_scheduler == "onecycle":
+            if self.hparams.lr_scheduler == "onecycle":
                 sched = torch.optim.lr_scheduler.OneCycleLR(
-                    opt, max_lr=self.learning_rate, total_steps=total
+                    opt, max_lr=self.hparams.learning_rate, total_steps=total
                 )
             else:
-                kind = self.lr_scheduler
+                kind = self.hparams.lr_scheduler
                 sched = torch.optim.lr_scheduler.LambdaLR(
                     opt, lambda step: lr_factor(kind, step, total)
                 )
             return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
-        if self.lr_scheduler == "plateau":
+        if self.hparams.lr_scheduler == "plateau":
             sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
             return {
                 "optimizer": opt,
