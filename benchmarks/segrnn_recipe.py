@@ -45,7 +45,7 @@ import torch
 from torch import nn
 
 from tsforecast.benchmark.options import BenchmarkConfig
-from tsforecast.benchmark.protocol import ltsf_borders
+from tsforecast.benchmark.protocols.ltsf import ltsf_borders
 from tsforecast.nets import Dims, build_net
 
 LOOKBACK, HORIZON, SEGMENT, WIDTH = 96, 96, 24, 512

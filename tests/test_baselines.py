@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from joblib import parallel_config
 from sklearn.base import clone
 from sklearn.linear_model import Ridge
 from sklearn.neighbors import KNeighborsRegressor
@@ -327,13 +326,3 @@ def test_save_load_round_trip_is_identical(name, params, weather, tmp_path):
     assert type(g) is type(f)
     pd.testing.assert_frame_equal(g.predict(), f.predict())
     pd.testing.assert_frame_equal(g.backtest(data, start=0.9), f.backtest(data, start=0.9))
-
-
-def test_n_jobs_gives_the_same_fits(stocks):
-    data = stocks[stocks.ticker.isin(["IBM", "MSFT"])].groupby("ticker").tail(150)
-    one = ETSForecaster(horizon=3, target=["close", "open"], id_col="ticker").fit(data)
-    with parallel_config(backend="threading"):
-        two = ETSForecaster(horizon=3, target=["close", "open"], id_col="ticker", n_jobs=2)
-        two.fit(data)
-    assert len(one.models_) == 2 and all(len(m) == 2 for m in one.models_.values())
-    pd.testing.assert_frame_equal(one.predict(), two.predict())

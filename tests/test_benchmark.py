@@ -18,7 +18,7 @@ from tsforecast.benchmark import (
 )
 from tsforecast.benchmark.datasets import load_datasets
 from tsforecast.benchmark.options import QUICK
-from tsforecast.benchmark.protocol import ltsf_borders, prepare_ltsf
+from tsforecast.benchmark.protocols.ltsf import ltsf_borders, prepare_ltsf
 from tsforecast.datasets import load_stocks
 from tsforecast.forecasters import DriftForecaster, NLinearForecaster
 

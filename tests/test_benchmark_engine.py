@@ -115,24 +115,50 @@ def test_seeds_give_mean_and_sd_and_rank_by_the_mean(data):
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPU cores")
-def test_holdout_jobs_split_the_local_models_series(data):
-    """Holdout runs keep their few units here and fit the series on the processes."""
-    from tsforecast.benchmark.unit import model_params, series_parallel
+def test_jobs_split_the_local_models_series_into_pieces(data):
+    """With jobs > 1 the engine splits a local model's series into chunks (pieces of work
+    on the processes); the forecasts, rows and order included, equal the serial run's.
+    No model is told where it runs: none gets n_jobs."""
+    from tsforecast.benchmark.engine import plan_pieces, plan_units
+    from tsforecast.benchmark.unit import model_params
 
-    models = {"models": "naive,theta,combination",
+    models = {"models": "naive,theta,combination,nlinear", "max_steps": 2,
               "model_params": {"combination": {"members": ["theta", "naive"]}}}
     serial = run_benchmark(_config(data, "one", **models))
     split = run_benchmark(_config(data, "split", jobs=2, **models))
     _same(serial.leaderboard, split.leaderboard)
-    assert "local models fitted their series on 2 processes" in (
-        data / "split" / "report.md").read_text()
+    pd.testing.assert_frame_equal(serial.forecasts, split.forecasts)
+    assert "ran as 6 pieces (chunks of series)" in (data / "split" / "report.md").read_text()
     cfg = resolve_config(_config(data, "x", jobs=2, **models))
-    assert series_parallel(cfg)
+    units = plan_units(split.tasks, cfg)
+    pieces = plan_pieces(units, cfg)
+    by_model = {units[i].model: [] for i, _ in pieces}
+    for i, series in pieces:
+        by_model[units[i].model].append(series)
+    assert by_model["nlinear"] == [None]  # a global model: one piece
+    order = split.tasks[0].protocol.series_order(split.tasks[0])
+    assert [s for chunk in by_model["theta"] for s in chunk] == order
     ds = split.tasks[0].dataset
     params = model_params("combination", cfg, ds, None, str(data))
-    assert params["n_jobs"] == 2
+    assert "n_jobs" not in params
     # members named alone get the data set's season (not the made-up daily index's)
     assert params["members"] == [("theta", {"season_length": ds.season_length}), "naive"]
+
+
+def test_a_rolling_run_in_pieces_equals_the_serial_run(tmp_path):
+    """Chunks of a rolling task's series (in the protocol's order) concatenate to the
+    whole task's backtest, row for row, so pooled metrics are bit-identical."""
+    from tsforecast.benchmark.engine import Unit, execute
+
+    cfg = resolve_config(_rolling(tmp_path, "r", models="naive,theta"))
+    res = run_benchmark(cfg)
+    task = res.tasks[0]
+    units = [Unit(task, "theta")]
+    whole = dict(execute(units, cfg, str(tmp_path)))[0]
+    three = resolve_config({**_rolling(tmp_path, "r2", models="naive,theta"), "jobs": 2})
+    pieces = dict(execute(units, three, str(tmp_path)))[0]
+    assert pieces.metrics == whole.metrics
+    pd.testing.assert_frame_equal(pieces.forecasts, whole.forecasts)
 
 
 def test_seeds_dm_loss_is_the_mean_over_seeds():

@@ -20,7 +20,7 @@ from tsforecast.benchmark import (
 )
 from tsforecast.benchmark.options import OPTIONS, QUICK, config_from_cli
 from tsforecast.benchmark.report import settings_table
-from tsforecast.benchmark.task import _interval_metrics
+from tsforecast.benchmark.task import interval_metrics
 from tsforecast.cli import build_parser
 from tsforecast.forecasters.registry import list_forecasters
 
@@ -218,9 +218,9 @@ def test_interval_metrics_use_the_quantile_columns():
                           "y": [1.0, 2.0, 3.0, 4.0], "y_hat": [1.0, 2.0, 3.0, 4.0],
                           "q0.1": [0.0, 1.0, 2.0, 3.5], "q0.9": [2.0, 3.0, 4.0, 5.0],
                           "quality": [1, 1, 1, 1]})
-    out = _interval_metrics(frame)
+    out = interval_metrics(frame)
     assert out["coverage"] == 1.0 and out["pinball"] > 0
-    assert _interval_metrics(frame.drop(columns=["q0.1", "q0.9"])) == {}
+    assert interval_metrics(frame.drop(columns=["q0.1", "q0.9"])) == {}
 
 
 def test_resolved_config_json_round_trip(csv_path):

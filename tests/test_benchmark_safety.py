@@ -17,7 +17,8 @@ from tsforecast.benchmark import (
     store,
 )
 from tsforecast.benchmark.datasets import load_datasets
-from tsforecast.benchmark.protocol import ltsf_borders, prepare_task
+from tsforecast.benchmark.protocols import prepare_task
+from tsforecast.benchmark.protocols.ltsf import ltsf_borders
 from tsforecast.benchmark.runner import model_params
 from tsforecast.forecasters import (
     MeanForecaster,
@@ -67,15 +68,27 @@ def test_ett_borders_ignore_the_file_names_case(csv_path):
     assert train_end == int(17420 * 0.7) and "--borders fractions" in rule
 
 
-def test_an_ltsf_run_prints_its_border_rule_once(csv_path, tmp_path, capfd):
-    res = run_benchmark({"data": str(csv_path), "protocol": "ltsf", "lookback": 24,
-                         "horizon": 12, "models": "naive", "output": str(tmp_path / "o"),
-                         **QUIET})
+def test_an_ltsf_run_logs_its_border_rule_once_and_the_cli_prints_it(csv_path, tmp_path,
+                                                                     capfd, caplog):
+    """The library logs (nothing on stderr of its own); the command line prints."""
+    import logging
+
+    from tsforecast.cli import main
+
+    args = {"data": str(csv_path), "protocol": "ltsf", "lookback": 24, "horizon": 12,
+            "models": "naive"}
+    with caplog.at_level(logging.INFO, logger="tsforecast"):
+        res = run_benchmark({**args, "output": str(tmp_path / "o"), **QUIET})
+    assert "ltsf" not in capfd.readouterr().err
+    logged = [r.getMessage() for r in caplog.records if "ltsf" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].startswith("ltsf borders of synth: "), logged
+    rule = logged[0].split(": ", 1)[1]
+    assert "fractions 0.7/0.1/0.2" in rule and any(rule in note for note in res.notes)
+    caplog.clear()
+    argv = [f"--{k.replace('_', '-')}={v}" for k, v in args.items()]
+    assert main(["benchmark", *argv, "--no-progress", "--output", str(tmp_path / "c")]) == 0
     lines = [ln for ln in capfd.readouterr().err.splitlines() if "ltsf" in ln]
-    assert len(lines) == 1, lines
-    assert "synth" in lines[0] and "fractions 0.7/0.1/0.2" in lines[0]
-    rule = lines[0].split(": ", 2)[2]  # "tsforecast: ltsf borders of synth: <rule>"
-    assert any(rule in note for note in res.notes)
+    assert lines == [f"tsforecast: ltsf borders of synth: {rule}"]
 
 
 # -- 5. input checks ---------------------------------------------------------------------------

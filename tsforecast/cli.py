@@ -23,6 +23,8 @@ Ctrl-C keeps the finished models' results and exits 130; a closed stdout pipe
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -77,6 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stderr(logging.Handler):
+    """The library's log records as ``tsforecast: message`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"tsforecast: {self.format(record)}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _shown_logs(level: int = logging.INFO):
+    """Show what the library logs (``tsforecast.*`` at ``level`` and above) while the
+    command runs: the library logs, the command line prints."""
+    logger = logging.getLogger("tsforecast")
+    handler, previous = _Stderr(level), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
 def _benchmark(args: argparse.Namespace) -> int:
     from .benchmark.results import BenchmarkInterrupted
 
@@ -84,7 +108,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         cfg = config_from_cli(vars(args), args.config)
         from .benchmark.runner import run_benchmark  # torch, lightning, pandas: only now
 
-        result = run_benchmark(cfg)
+        with _shown_logs():
+            result = run_benchmark(cfg)
     except BenchmarkInputError as exc:
         print(f"tsforecast: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
@@ -109,7 +134,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     from .benchmark.report import format_leaderboard
 
     print(format_leaderboard(result.leaderboard))
-    if result.config.protocol == "holdout" and len(result.tasks) > 1:
+    if len(result.tasks) > 1 and result.tasks[0].protocol.overall_summary:
         from .benchmark.summary import format_summary
 
         print("\n" + format_summary(result.leaderboard, published=result.config.suite == "m3"))

@@ -11,9 +11,9 @@ Markdown report. From Python::
 
 Modules: :mod:`.options` (the options, declared once; config files; validation),
 :mod:`.rules` (rules tying options together), :mod:`.suites` (the standard suites),
-:mod:`.datasets` (data loading), :mod:`.task` (a data set prepared for a protocol, and its
-scoring), :mod:`.holdout` (the competitions' hold-out: long files, the m3 suite),
-:mod:`.protocol` (the splits),
+:mod:`.datasets` (data loading), :mod:`.task` (a data set prepared for a protocol),
+:mod:`.holdout` (the competitions' long files, the m3 suite), :mod:`.protocols` (one
+module per protocol: split, backtest, scores, report text; found through its registry),
 :mod:`.runner` (the run), :mod:`.results`, :mod:`.report` and :mod:`.plots` (outputs),
 :mod:`.store` (the run's files on disk). Each imports only modules listed before it
 (``results`` before ``report``), never the reverse; ``store`` is imported by ``report``
@@ -29,7 +29,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .options import (
-    PROTOCOLS,
     BenchmarkConfig,
     BenchmarkInputError,
     default_models,
@@ -40,7 +39,10 @@ from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
 from .suites import SUITES
 
 if TYPE_CHECKING:
-    from .protocol import prepare_ltsf, prepare_rolling
+    from .protocols import get_protocol, protocol_names, register_protocol
+    from .protocols.base import Protocol
+    from .protocols.ltsf import prepare_ltsf
+    from .protocols.rolling import prepare_rolling
     from .report import build_leaderboard, format_leaderboard
     from .runner import model_params, run_benchmark
     from .task import Task
@@ -48,8 +50,12 @@ if TYPE_CHECKING:
 #: Names imported on first use, by module.
 _LAZY = {
     "Task": "task",
-    "prepare_ltsf": "protocol",
-    "prepare_rolling": "protocol",
+    "Protocol": "protocols.base",
+    "get_protocol": "protocols",
+    "protocol_names": "protocols",
+    "register_protocol": "protocols",
+    "prepare_ltsf": "protocols.ltsf",
+    "prepare_rolling": "protocols.rolling",
     "build_leaderboard": "report",
     "format_leaderboard": "report",
     "model_params": "runner",
@@ -57,21 +63,24 @@ _LAZY = {
 }
 
 __all__ = [
-    "PROTOCOLS",
     "SUITES",
     "BenchmarkConfig",
     "BenchmarkInputError",
     "BenchmarkInterrupted",
     "BenchmarkResult",
     "ModelResult",
+    "Protocol",
     "Task",
     "build_leaderboard",
     "default_models",
     "format_leaderboard",
+    "get_protocol",
     "load_config_file",
     "model_params",
     "prepare_ltsf",
     "prepare_rolling",
+    "protocol_names",
+    "register_protocol",
     "resolve_config",
     "run_benchmark",
 ]

@@ -113,7 +113,7 @@ def load_datasets(cfg: BenchmarkConfig) -> list[Dataset]:
             if c != id_col and pd.api.types.is_numeric_dtype(frame[c].dtype)
         ]
         covariates = list(cfg.covariates or [])
-        if cfg.protocol == "ltsf" and cfg.features == "M":
+        if cfg.features == "M":  # a multivariate protocol's (checked by resolve_config)
             targets = [c for c in numeric if c not in covariates]
             if cfg.target:
                 _check_columns(frame, cfg.target, "target", name)

@@ -3,18 +3,25 @@ as Ray tasks; one switch, the same results.
 
 * ``jobs=1`` (``backend="local"``): a plain loop in this process.
 * ``jobs=N`` (``backend="local"``): N joblib processes (the loky backend); never more
-  than the CPU count (checked by the option). Holdout runs (a few units over thousands of
-  series) instead run their units here, one after another, and the local models fit their
-  series on the N processes (their ``n_jobs``; :func:`~.unit.series_parallel`).
-* ``backend="ray"``: one Ray task per unit; ``ray.init()`` starts a local Ray with
-  ``num_cpus=jobs`` unless ``address`` names an existing cluster. Ray is optional and
-  imported only here, when asked for.
+  than the CPU count (checked by the option).
+* ``backend="ray"``: one Ray task per piece of work; ``ray.init()`` starts a local Ray
+  with ``num_cpus=jobs`` unless ``address`` names an existing cluster. Ray is optional
+  and imported only here, when asked for.
 
-Every unit gets its seed from the config (:func:`~.unit.run_model`), so the results equal
-the serial run's whatever the order in which units finish. :func:`execute` yields each
-result in this process as it arrives: the runner saves it under ``runs/`` and updates the
-report at once. A unit that fails is a result with its error (never an exception), and
-one lost to a crashed worker is turned into such a result too.
+With ``jobs > 1`` the work of a local model (one that fits each series on its own:
+statsforecast's AutoETS on the 1,428 monthly M3 series would otherwise hold one core for
+most of a run) on a task of several series is split into ``jobs`` pieces, contiguous
+chunks of the series in the protocol's order (:meth:`~.protocols.base.Protocol.
+series_order`); each piece fits and backtests its chunk (:func:`~.unit.fit_backtest`) and
+the unit is checked and scored once all its pieces are in (:func:`~.unit.finish`), on the
+same rows in the same order as one piece would give. Models never know where they run:
+none is given ``n_jobs``.
+
+Every unit gets its seed from the config, so the results equal the serial run's whatever
+the order in which pieces finish. :func:`execute` yields each unit's result in this
+process as it is complete: the runner saves it under ``runs/`` and updates the report at
+once. A unit that fails is a result with its error (never an exception), and a piece
+lost to a crashed worker is turned into such an error too.
 """
 
 from __future__ import annotations
@@ -26,16 +33,17 @@ from pathlib import Path
 from .options import BenchmarkConfig, BenchmarkInputError
 from .results import ModelResult
 from .task import Task
-from .unit import run_model, series_parallel, trains_nets
+from .unit import Piece, finish, fit_backtest, local_model, trains_nets
 
-__all__ = ["RAY_MISSING", "Unit", "check_backend", "engine_notes", "execute", "plan_units", "unit_key"]
+__all__ = ["RAY_MISSING", "Unit", "check_backend", "engine_notes", "execute", "plan_pieces",
+           "plan_units", "unit_key"]
 
 RAY_MISSING = 'the ray backend needs Ray, an optional extra: pip install "tsforecast[ray]"'
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One piece of work: ``model`` on ``task``, at ``seed`` (None: the config's seed)."""
+    """One unit of a run: ``model`` on ``task``, at ``seed`` (None: the config's seed)."""
 
     task: Task
     model: str
@@ -60,63 +68,95 @@ def unit_key(unit: Unit) -> tuple[str, str, int | None]:
     return unit.task.name, unit.model, unit.seed
 
 
+def _chunks(unit: Unit, cfg: BenchmarkConfig) -> list[list[str] | None]:
+    """The series of each piece of ``unit``: ``[None]`` (the whole task, one piece) unless
+    a local model meets a task of several series and ``jobs > 1``."""
+    if cfg.jobs <= 1 or not local_model(unit.model, cfg):
+        return [None]
+    order = unit.task.protocol.series_order(unit.task)
+    n = min(cfg.jobs, len(order))
+    if n <= 1:
+        return [None]
+    size, extra = divmod(len(order), n)
+    bounds = [0]
+    for k in range(n):
+        bounds.append(bounds[-1] + size + (k < extra))
+    return [order[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def plan_pieces(units: Sequence[Unit], cfg: BenchmarkConfig
+                ) -> list[tuple[int, list[str] | None]]:
+    """``(index in units, series or None)`` of every piece of work, unit by unit."""
+    return [(i, series) for i, unit in enumerate(units) for series in _chunks(unit, cfg)]
+
+
 def engine_notes(cfg: BenchmarkConfig, units: Sequence[Unit]) -> list[str]:
     """What the report says about where the units ran."""
+    pieces = plan_pieces(units, cfg)
+    split = len({i for i, s in pieces if s is not None})
+    chunks = (f"; the local models' work on the {split} multi-series unit(s) ran as "
+              f"{sum(s is not None for _, s in pieces)} pieces (chunks of series)"
+              if split else "")
     if cfg.backend == "ray":
         where = (f"Ray cluster {cfg.address}" if cfg.address
                  else f"a local Ray with {cfg.jobs} CPU(s)")
-        return [f"{len(units)} unit(s) (data set, model, seed) ran as Ray tasks on {where}"]
-    if series_parallel(cfg):
-        return [f"{len(units)} unit(s) (data set, model, seed) ran one after another; the "
-                f"local models fitted their series on {cfg.jobs} processes (joblib); results "
-                "equal the serial run's"]
+        return [f"{len(units)} unit(s) (data set, model, seed) ran as Ray tasks on "
+                f"{where}{chunks}; results equal the serial run's"]
     if cfg.jobs > 1:
-        return [f"{len(units)} unit(s) (data set, model, seed) ran on {min(cfg.jobs, len(units))} "
-                "local processes (joblib, loky); results equal the serial run's"]
+        return [f"{len(units)} unit(s) (data set, model, seed) ran on "
+                f"{min(cfg.jobs, len(pieces))} local processes (joblib, loky){chunks}; "
+                "results equal the serial run's"]
     return []
 
 
-def _run(unit: Unit, cfg: BenchmarkConfig, workdir: str, errors_log: Path | None
-         ) -> ModelResult:
-    return run_model(unit.model, unit.task, cfg, workdir, errors_log, seed=unit.seed)
+def _piece(task: Task, model: str, seed: int | None, series: list[str] | None,
+           cfg: BenchmarkConfig, workdir: str, errors_log: Path | None) -> Piece:
+    """One piece of work (a function of its own, so that Ray resolves ``task``)."""
+    return fit_backtest(model, task, cfg, workdir, errors_log, seed=seed, series=series)
 
 
-def _run_parts(task: Task, model: str, seed: int | None, cfg: BenchmarkConfig, workdir: str,
-               errors_log: Path | None) -> ModelResult:
-    """:func:`_run` with the task as an argument of its own (Ray resolves it)."""
-    return run_model(model, task, cfg, workdir, errors_log, seed=seed)
-
-
-def _lost(unit: Unit, exc: BaseException) -> ModelResult:
+def _lost(series: list[str] | None, exc: BaseException) -> Piece:
     msg = " ".join(str(exc).split())[:250]
-    return ModelResult(unit.task.name, unit.model, seed=unit.seed,
-                       error=f"worker: {type(exc).__name__}: {msg}")
+    return Piece(series, error=f"worker: {type(exc).__name__}: {msg}")
 
 
 def execute(units: Sequence[Unit], cfg: BenchmarkConfig, workdir: str,
             errors_log: Path | None = None) -> Iterator[tuple[int, ModelResult]]:
-    """Run ``units``; yield ``(index in units, result)`` as each finishes (any order)."""
+    """Run ``units``; yield ``(index in units, result)`` as each is complete (any order)."""
     if not units:
         return
+    pieces = plan_pieces(units, cfg)
     if cfg.backend == "ray":
-        yield from _ray(units, cfg, workdir, errors_log)
-    elif cfg.jobs <= 1 or len(units) == 1 or series_parallel(cfg):
-        for i, unit in enumerate(units):
-            yield i, _run(unit, cfg, workdir, errors_log)
+        done = _ray(units, pieces, cfg, workdir, errors_log)
+    elif cfg.jobs <= 1 or len(pieces) == 1:
+        done = ((k, _piece(units[i].task, units[i].model, units[i].seed, series, cfg, workdir,
+                           errors_log)) for k, (i, series) in enumerate(pieces))
     else:
-        yield from _loky(units, cfg, workdir, errors_log)
+        done = _loky(units, pieces, cfg, workdir, errors_log)
+    wanted: dict[int, int] = {}
+    for i, _ in pieces:
+        wanted[i] = wanted.get(i, 0) + 1
+    got: dict[int, dict[int, Piece]] = {}
+    for k, piece in done:
+        i = pieces[k][0]
+        got.setdefault(i, {})[k] = piece
+        if len(got[i]) == wanted[i]:
+            unit = units[i]
+            parts = [p for _, p in sorted(got.pop(i).items())]  # in the series' order
+            yield i, finish(unit.model, unit.task, cfg, parts, errors_log, unit.seed)
 
 
-def _loky(units: Sequence[Unit], cfg: BenchmarkConfig, workdir: str,
-          errors_log: Path | None) -> Iterator[tuple[int, ModelResult]]:
+def _loky(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str,
+          errors_log: Path | None) -> Iterator[tuple[int, Piece]]:
     from joblib import Parallel, delayed
 
-    def one(i: int, unit: Unit) -> tuple[int, ModelResult]:
-        return i, _run(unit, cfg, workdir, errors_log)
+    def one(k: int, unit: Unit, series: list[str] | None) -> tuple[int, Piece]:
+        return k, _piece(unit.task, unit.model, unit.seed, series, cfg, workdir, errors_log)
 
-    n = min(cfg.jobs, len(units))
+    n = min(cfg.jobs, len(pieces))
     with Parallel(n_jobs=n, backend="loky", return_as="generator_unordered") as parallel:
-        yield from parallel(delayed(one)(i, u) for i, u in enumerate(units))
+        yield from parallel(delayed(one)(k, units[i], series)
+                            for k, (i, series) in enumerate(pieces))
 
 
 def check_backend(cfg: BenchmarkConfig) -> None:
@@ -133,8 +173,8 @@ def _import_ray():
     return ray
 
 
-def _ray(units: Sequence[Unit], cfg: BenchmarkConfig, workdir: str,
-         errors_log: Path | None) -> Iterator[tuple[int, ModelResult]]:
+def _ray(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str,
+         errors_log: Path | None) -> Iterator[tuple[int, Piece]]:
     ray = _import_ray()
     started = not ray.is_initialized()
     if started:
@@ -143,23 +183,24 @@ def _ray(units: Sequence[Unit], cfg: BenchmarkConfig, workdir: str,
         else:
             ray.init(num_cpus=cfg.jobs, include_dashboard=False, log_to_driver=False)
     try:
-        remote = ray.remote(_run_parts)
+        remote = ray.remote(_piece)
         shared = {}  # each task's data goes to the object store once
         refs = {}
-        for i, unit in enumerate(units):
+        for k, (i, series) in enumerate(pieces):
+            unit = units[i]
             if unit.task.name not in shared:
                 shared[unit.task.name] = ray.put(unit.task)
-            ref = remote.remote(shared[unit.task.name], unit.model, unit.seed, cfg, workdir,
-                                errors_log)
-            refs[ref] = i
+            ref = remote.remote(shared[unit.task.name], unit.model, unit.seed, series, cfg,
+                                workdir, errors_log)
+            refs[ref] = k
         pending = list(refs)
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
-            i = refs[ready[0]]
+            k = refs[ready[0]]
             try:
-                yield i, ray.get(ready[0])
-            except Exception as exc:  # noqa: BLE001 - a lost worker: the unit failed
-                yield i, _lost(units[i], exc)
+                yield k, ray.get(ready[0])
+            except Exception as exc:  # noqa: BLE001 - a lost worker: the piece failed
+                yield k, _lost(pieces[k][1], exc)
     finally:
         if started:
             ray.shutdown()

@@ -36,12 +36,12 @@ import numpy as np
 import pandas as pd
 
 from ..data.frames import check_index
-from ..evaluation import naive_scale
 from .datasets import Dataset
 from .options import BenchmarkConfig, BenchmarkInputError
-from .task import Task, _sape
+from .task import sape
 
 __all__ = [
+    "HOLDOUT_COLUMNS",
     "HOLDOUT_SCALER",
     "LOOKBACK_HORIZONS",
     "M3_QUICK_EVERY",
@@ -49,8 +49,10 @@ __all__ = [
     "competition_smape",
     "load_holdout_datasets",
     "load_panel",
-    "prepare_holdout",
 ]
+
+#: Columns of the holdout protocol's long files when not set (the Nixtla layout).
+HOLDOUT_COLUMNS = {"id_col": "unique_id", "time_col": "ds", "target": "y"}
 
 #: ``--quick`` with the m3 suite keeps every this-many-th series of each group, by id.
 M3_QUICK_EVERY = 10
@@ -85,7 +87,7 @@ def competition_smape(y: np.ndarray, y_hat: np.ndarray) -> float:
     >>> competition_smape(np.array([100.0, 100.0]), np.array([110.0, 100.0]))
     4.761904761904762
     """
-    return float(np.mean(_sape(np.asarray(y, float), np.asarray(y_hat, float))))
+    return float(np.mean(sape(np.asarray(y, float), np.asarray(y_hat, float))))
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -253,47 +255,3 @@ def load_holdout_datasets(cfg: BenchmarkConfig) -> list[Dataset]:
             name = f"{name}-{len(out)}"
         out.append(load_panel(raw, name, cfg, cfg.horizon, path))
     return out
-
-
-# -- the task ----------------------------------------------------------------------------------
-def prepare_holdout(ds: Dataset, cfg: BenchmarkConfig) -> Task:
-    """Split every series of ``ds`` into its training part and its last ``horizon`` rows.
-
-    A series whose training part has no MASE scale (constant, or not longer than the
-    season) is skipped with a note; none left is an input error.
-    """
-    H, season = ds.horizon or cfg.horizon, ds.mase_season or cfg.mase_season
-    id_col, target = ds.id_col, ds.targets[0]
-    expected, y_train, scales, skipped, n_train = [], {}, {}, [], {}
-    for sid, f in ds.frame.groupby(id_col, sort=True):
-        vals = f[target].to_numpy(np.float64)
-        n = len(vals) - H
-        try:
-            scale = naive_scale(vals[:n], season)
-        except ValueError:
-            skipped.append((sid, f"training part of {n} rows has no MASE scale (constant, or "
-                                 f"not longer than season {season})"))
-            continue
-        expected.append((sid, f.index[n - 1]))
-        y_train[(sid, target)], scales[(sid, target)], n_train[sid] = vals[:n], scale, n
-    if not expected:
-        raise BenchmarkInputError(f"{ds.name}: no series can be evaluated ("
-                                  + "; ".join(f"{s}: {r}" for s, r in skipped) + ")")
-    ids = ds.frame[id_col]
-    eval_data = ds.frame[ids.isin(n_train)]
-    position = eval_data.groupby(id_col, sort=False).cumcount().to_numpy()
-    limit = eval_data[id_col].map(n_train).to_numpy()
-    fit_data = eval_data[position < limit]
-    notes = [f"{ds.name}: skipped series {sid} ({why})" for sid, why in skipped]
-    notes.append(f"{ds.name}: hold-out of the last {H} rows of each of {len(n_train)} series; "
-                 f"one forecast per series from the end of its training part; sMAPE and MASE "
-                 f"(season {season}) averaged over steps, then series")
-    return Task(
-        dataset=ds, protocol="holdout", horizon=H, fit_data=fit_data, eval_data=eval_data,
-        start=n_train, stride=H,
-        expected=pd.DataFrame(expected, columns=["series", "cutoff"]),
-        units="original units", val_fraction=cfg.val_fraction, dm_horizon=1,
-        rank_metric="smape", metric_columns=["smape", "mase", "mae", "skill"],
-        y_train=y_train, scales=scales, mase_season=season, skipped=skipped, notes=notes,
-        borders={"holdout": H, "series": len(n_train)},
-    )

@@ -55,13 +55,13 @@ from .kinds import (
     Split,
     Text,
 )
-from .rules import add_reference_models, check_holdout, default_models
+from .protocols import get_protocol, protocol_names
+from .rules import add_reference_models, default_models
 from .suites import SUITES
 
 __all__ = [
     "ONCE",
     "OPTIONS",
-    "PROTOCOLS",
     "QUICK",
     "BenchmarkConfig",
     "BenchmarkInputError",
@@ -72,15 +72,11 @@ __all__ = [
     "resolve_config",
 ]
 
-PROTOCOLS = ("rolling", "ltsf", "holdout")
 FEATURES = ("S", "M")
 BORDERS = ("fractions", "ett")
 SAVE_FORECASTS = ("auto", "all", "none")
 BACKENDS = ("local", "ray")
 GROUPS = ("data", "protocol", "models", "run")  # command-line groups, in --help order
-
-#: Columns of the holdout protocol's long files when not set (the Nixtla layout).
-HOLDOUT_COLUMNS = {"id_col": "unique_id", "time_col": "ds", "target": "y"}
 
 #: What ``quick`` changes (only options the user did not set explicitly; with ``--quick`` on
 #: the command line these keys of a config file are ignored too).
@@ -89,7 +85,6 @@ QUICK = {
     # (3 epochs of the quick weather data were ~40 steps: too few for any net)
     "max_steps": 300,
     "history": {"stocks": 750, "weather": 4380, None: 5000},  # last rows (timestamps) kept
-    "train_stride": {"ltsf": 4},  # neural training-window stride in ltsf quick runs
 }
 
 
@@ -197,7 +192,8 @@ class BenchmarkConfig:
     protocol: str | None = _option(
         "rolling: rolling-origin, original units; ltsf: the long-horizon papers' protocol, "
         "z-scored metrics; holdout: the competitions' last-horizon-rows hold-out of a long "
-        "file (unique_id, ds, y), sMAPE and MASE", "protocol", Choice(PROTOCOLS), "rolling")
+        "file (unique_id, ds, y), sMAPE and MASE; or a protocol registered with "
+        "register_protocol", "protocol", Choice(protocol_names), "rolling")
     features: str | None = _option(
         "ltsf only: S (the target alone) or M (every numeric column)", "protocol",
         Choice(FEATURES, normalise=lambda v: str(v).upper()), "S")
@@ -276,8 +272,8 @@ class BenchmarkConfig:
     progress: bool | None = _option("progress bar on stderr", "run", Flag(), True)
     jobs: int | None = _option(
         "run the (data set, model, seed) units on N processes (at most the CPU count); "
-        "holdout runs split the local models' series over them instead; results equal "
-        "the serial run's", "run", Jobs(), 1)
+        "a local model's series are split into N chunks, one piece of work each; results "
+        "equal the serial run's", "run", Jobs(), 1)
     backend: str | None = _option(
         "where the units run: local (serial, or joblib/loky processes with --jobs) or ray "
         '(Ray tasks; pip install "tsforecast[ray]")', "run", Choice(BACKENDS), "local")
@@ -394,25 +390,25 @@ def config_from_cli(values: Mapping[str, Any], config_file: str | Path | None = 
     """The options of a command line: its flags (``values``) over the config file's.
 
     With ``quick`` set on the command line the file's training budget (the keys of
-    :data:`QUICK` and ``max_epochs``) is dropped too, so quick mode's small budget applies
-    unless a flag sets it.
+    :data:`QUICK`, ``train_stride`` (a protocol's quick stride) and ``max_epochs``) is
+    dropped too, so quick mode's small budget applies unless a flag sets it.
     """
     given = {k: v for k, v in values.items() if k in OPTIONS and v is not None}
     base = load_config_file(config_file) if config_file else BenchmarkConfig()
     if given.get("quick"):
-        base = dataclasses.replace(base, **dict.fromkeys([*QUICK, "max_epochs"]))
+        base = dataclasses.replace(base, **dict.fromkeys([*QUICK, "train_stride",
+                                                          "max_epochs"]))
     return base.merged(BenchmarkConfig(**given))
 
 
 # -- resolve -------------------------------------------------------------------------------
-def _quick_defaults(suite: str | None, protocol: str) -> dict[str, Any]:
+def _quick_defaults(suite: str | None, protocol) -> dict[str, Any]:
     """The values quick mode gives options that are not set (``None``: leave unset)."""
     return {
         "max_steps": QUICK["max_steps"],
-        # the ltsf borders are fixed; quick uses fewer epochs/windows instead
-        "history": None if protocol in ("ltsf", "holdout")
-        else QUICK["history"].get(suite, QUICK["history"][None]),
-        "train_stride": QUICK["train_stride"].get(protocol),
+        "history": QUICK["history"].get(suite, QUICK["history"][None])
+        if protocol.quick_history else None,
+        "train_stride": protocol.quick_train_stride,
     }
 
 
@@ -433,24 +429,23 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
     preset = SUITES.get(suite, {})
     raw = {name: preset.get(name) if getattr(cfg, name) is None else getattr(cfg, name)
            for name in OPTIONS}
-    protocol = OPTIONS["protocol"].parse(raw["protocol"])
+    protocol = get_protocol(OPTIONS["protocol"].parse(raw["protocol"]))
     quick_set = []
     if OPTIONS["quick"].parse(raw["quick"]):
         for name, value in _quick_defaults(suite, protocol).items():
             if raw[name] is None and value is not None:
                 raw[name] = value
                 quick_set.append(name)
-    if protocol == "holdout":  # the Nixtla long layout unless told otherwise
-        for name, value in HOLDOUT_COLUMNS.items():
-            raw[name] = value if raw[name] is None else raw[name]
+    for name, value in protocol.column_defaults.items():
+        raw[name] = value if raw[name] is None else raw[name]
     values = {name: opt.parse(raw[name]) for name, opt in OPTIONS.items()}
     # a budget set alone is the whole budget: the other limit's default is lifted
     if raw["max_steps"] is not None and raw["max_epochs"] is None:
         values["max_epochs"] = None
     elif raw["max_epochs"] is not None and raw["max_steps"] is None:
         values["max_steps"] = None
-    if protocol == "holdout" and raw["lookback"] is None:
-        values["lookback"] = None  # per data set, from its horizon (holdout._lookback)
+    if protocol.lookback_per_dataset and raw["lookback"] is None:
+        values["lookback"] = None  # per data set, e.g. from its horizon (holdout._lookback)
 
     # -- rules that tie options together
     if suite is not None and values["data"] is not None:
@@ -458,12 +453,14 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
             f"give either a suite ({suite!r}) or data files ({values['data']}), not both")
     if suite is None and values["data"] is None:
         raise BenchmarkInputError("nothing to benchmark: give a suite (stocks, weather) or --data FILE")
-    if values["features"] == "M" and protocol != "ltsf":
-        raise BenchmarkInputError("features 'M' is only supported by the ltsf protocol")
+    if values["features"] == "M" and not protocol.multivariate:
+        raise BenchmarkInputError(
+            "features 'M' is only supported by the "
+            + " or ".join(n for n in protocol_names() if get_protocol(n).multivariate)
+            + " protocol")
     if suite != "stocks" and (values["source"] is not None or values["tickers"] is not None):
         raise BenchmarkInputError("source and tickers only apply to the stocks suite")
-    if protocol == "holdout":
-        check_holdout(values, suite, cfg)
+    protocol.check(values, suite, cfg)
     if values["address"] is not None and values["backend"] != "ray":
         raise BenchmarkInputError("address is the Ray cluster of backend 'ray'; set backend ray")
     if values["resume"] and values["overwrite"]:
@@ -473,7 +470,7 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
     if values["resume"] and values["output"] is None:
         raise BenchmarkInputError("resume needs output: the directory of the run to finish")
     if values["models"] is None:
-        values["models"] = default_models(protocol)
+        values["models"] = default_models(protocol.name)
     required = add_reference_models(values, suite, notes)
     if values["quick"]:
         changed = [f"max_steps={values['max_steps']}"] if "max_steps" in quick_set else []
@@ -481,7 +478,7 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
             changed.append(f"history shortened to the last {values['history']} timestamps")
         if "train_stride" in quick_set and values["train_stride"] > 1:
             changed.append(f"neural training windows every {values['train_stride']} steps")
-        if protocol == "ltsf":
-            changed.append("the ltsf borders and test windows are unchanged")
+        if protocol.quick_note:
+            changed.append(protocol.quick_note)
         notes.append("quick mode: " + (", ".join(changed) or "all budgets set explicitly"))
     return BenchmarkConfig(**values, required_models=required, notes=notes)

@@ -151,8 +151,8 @@ def build_leaderboard(results: list[ModelResult], tasks: list[Task]) -> pd.DataF
             rows.append(row)
         lb = pd.DataFrame(rows)
         ok = lb["error"].isna()
-        # skill vs naive: MAE ratio (rolling) or MSE ratio (ltsf)
-        ref_col = {"rolling": "mae", "holdout": "mase"}.get(task.protocol, "mse")
+        # skill vs naive: the ratio of the protocol's skill metric
+        ref_col = task.protocol.skill_metric
         naive = lb.loc[ok & (lb["model"] == "naive"), ref_col]
         if len(naive) and naive.iloc[0] > 0:
             lb.loc[ok, "skill"] = 1.0 - lb.loc[ok, ref_col] / naive.iloc[0]
@@ -406,7 +406,7 @@ class ReportWriter:
         if lose:
             parts.append(f"Did not beat it: {', '.join(lose)}.")
         drift = d[d["model"] == "drift"]
-        if not drift.empty and task.protocol == "rolling":
+        if not drift.empty and task.protocol.compare_with_drift:
             dref = float(drift[col].iloc[0])
             nd = [m for m, v in zip(d["model"], d[col], strict=True)
                   if m not in ("naive", "drift") and v >= dref]
@@ -433,36 +433,13 @@ class ReportWriter:
         for task in self.tasks:
             d = lb[lb["dataset"] == task.name] if not lb.empty else lb
             lines += [f"## {task.name}", ""]
-            if task.protocol == "rolling":
-                lines.append(
-                    f"Rolling-origin evaluation in {task.units}: targets "
-                    f"{', '.join(task.dataset.targets)}; ranked by MASE (scale: in-sample "
-                    f"naive MAE of each series' training part); skill = 1 - MAE / MAE(naive); "
-                    "dm_p: Diebold-Mariano p-value (scaled absolute error per cutoff) against "
-                    "the best model."
-                )
-            elif task.protocol == "holdout":
-                lines.append(
-                    f"Hold-out of the last {task.horizon} rows of each series, one forecast "
-                    "per series; ranked by the competitions' sMAPE (200|y-ŷ|/(|y|+|ŷ|), mean "
-                    f"over steps, then series); MASE scaled by each training part's in-sample "
-                    f"seasonal-naive MAE (season {task.mase_season}); skill = 1 - MASE / "
-                    "MASE(naive); dm_p: Diebold-Mariano p-value (MASE per series) against "
-                    "the best model."
-                )
-            else:
-                lines.append(
-                    f"Long-horizon protocol (features {cfg.features}) in {task.units}; ranked "
-                    "by MSE averaged over test windows, steps and columns; skill = 1 - MSE / "
-                    "MSE(naive); dm_p: Diebold-Mariano p-value (squared error per window, "
-                    f"{task.horizon - 1} autocorrelation lags) against the best model."
-                )
+            lines.append(task.protocol.describe(task, cfg))
             lines += ["", markdown_table(d.drop(columns=["dataset"]), short=True), ""]
             if not d.empty:
                 lines += [self._verdict(lb, task), ""]
             for f in plots.get(task.name, []):
                 lines += [f"![{f}]({f})", ""]
-        if cfg.protocol == "holdout" and len(self.tasks) > 1:
+        if len(self.tasks) > 1 and self.tasks[0].protocol.overall_summary:
             lines += ["## Overall", "", "Series-weighted mean over the data sets "
                       "(sMAPE and MASE per data set beside it):", "",
                       *summary_lines(lb, published=cfg.suite == "m3"), ""]

@@ -1,5 +1,6 @@
 """Rules of :func:`~.options.resolve_config` that tie options together: the default
-models, the holdout protocol's rules and the reference models every run includes.
+models and the reference models every run includes (a protocol's own rules:
+:meth:`~.protocols.base.Protocol.check`).
 Light to import (the model registry only inside functions)."""
 
 from __future__ import annotations
@@ -7,38 +8,23 @@ from __future__ import annotations
 from typing import Any
 
 from .kinds import BenchmarkInputError
+from .protocols import get_protocol
 from .suites import SUITES
 
-__all__ = ["add_reference_models", "check_holdout", "default_models"]
+__all__ = ["add_reference_models", "default_models"]
 
 
 def default_models(protocol: str) -> list[str]:
-    """The models a run uses when ``models`` is not given.
-
-    Rolling: every registered model, neural nets first. ltsf: the neural nets plus naive
-    and seasonal_naive (the papers compare nets only; the two baselines keep them honest).
-    """
+    """The models a run uses when ``models`` is not given: every neural net, then the
+    protocol's classical models (its ``default_classical``; default: every one)."""
     from ..forecasters.registry import list_forecasters
 
     neural = list_forecasters(tag="neural")
-    if protocol == "ltsf":
-        classical = set(list_forecasters(tag="neural", value=False))
-        return [*neural, *(m for m in ("naive", "seasonal_naive") if m in classical)]
-    return [*neural, *list_forecasters(tag="neural", value=False)]
-
-
-def check_holdout(values: dict[str, Any], suite: str | None, given: Any) -> None:
-    """The holdout protocol's rules (``given``: the config as set, before defaults)."""
-    if values["features"] == "M" or values["covariates"]:
-        raise BenchmarkInputError("the holdout protocol scores one target (y): no covariates")
-    if len(values["target"]) != 1:
-        raise BenchmarkInputError(f"the holdout protocol has one target, got {values['target']}")
-    if suite == "m3":
-        given = [n for n in ("horizon", "mase_season") if getattr(given, n) is not None]
-        if given:
-            raise BenchmarkInputError(
-                f"the m3 suite uses the competition's horizon and MASE season of each group "
-                f"(yearly 6/1, quarterly 8/4, monthly 18/12, other 8/1); do not set {given}")
+    classical = list_forecasters(tag="neural", value=False)
+    chosen = get_protocol(protocol).default_classical
+    if chosen is not None:
+        classical = [m for m in chosen if m in set(classical)]
+    return [*neural, *classical]
 
 
 def add_reference_models(values: dict[str, Any], suite: str | None, notes: list[str]

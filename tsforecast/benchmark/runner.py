@@ -18,6 +18,7 @@ raises :class:`BenchmarkInterrupted` (a ``KeyboardInterrupt``; the CLI exits 130
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import sys
 import tempfile
@@ -29,16 +30,19 @@ from typing import Any
 
 from ..forecasters.registry import make_forecaster
 from . import store
-from .datasets import Dataset, load_datasets
+from .datasets import Dataset
 from .engine import check_backend, engine_notes, execute, plan_units
 from .engine import unit_key as key
-from .holdout import load_holdout_datasets
 from .options import BenchmarkConfig, BenchmarkInputError, resolve_config
-from .protocol import prepare_task
+from .protocols import get_protocol
 from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
 from .unit import model_params
 
 __all__ = ["model_params", "run_benchmark"]
+
+#: The run's messages (the CLI shows INFO and above on stderr; a library user configures
+#: logging as usual)
+logger = logging.getLogger(__name__)
 
 
 class _SigInt(BaseException):
@@ -118,23 +122,24 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
 
     cfg = resolve_config(config)
     check_backend(cfg)
-    datasets = load_holdout_datasets(cfg) if cfg.protocol == "holdout" else load_datasets(cfg)
+    protocol = get_protocol(cfg.protocol)
+    datasets = protocol.load(cfg)
     workdir_obj = tempfile.TemporaryDirectory(prefix="tsforecast-bench-")
     workdir = workdir_obj.name
     try:
         tasks = []
         for ds in datasets:
-            need = 0 if cfg.protocol == "holdout" else _min_train_rows(cfg, ds, workdir)
-            tasks.append(prepare_task(ds, cfg, need))
+            need = _min_train_rows(cfg, ds, workdir) if protocol.needs_min_train_rows else 0
+            tasks.append(protocol.prepare(ds, cfg, need))
         out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
         cfg.output = str(out_dir)
         store.prepare_output(out_dir, cfg)
         units = plan_units(tasks, cfg)
         done = store.load_runs(out_dir, [(u.task, u.model, u.seed) for u in units]
                                ) if cfg.resume else {}
-        if cfg.protocol == "ltsf":  # which borders: one line, before any model runs
-            print("; ".join(f"tsforecast: ltsf borders of {t.name}: {t.borders['rule']}"
-                            for t in tasks), file=sys.stderr)
+        announced = protocol.announce(tasks)  # e.g. which borders: before any model runs
+        if announced:
+            logger.info("; ".join(announced))
         notes = list(cfg.notes)
         for ds, task in zip(datasets, tasks, strict=True):
             notes += ds.notes + task.notes

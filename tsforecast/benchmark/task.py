@@ -1,11 +1,13 @@
 """A data set prepared for one protocol (:class:`Task`) and the scores of one model's
-backtest on it (:class:`Evaluation`). The protocols that build tasks: :mod:`.protocol`.
+backtest on it (:class:`Evaluation`). The protocols that build, backtest and score tasks:
+:mod:`.protocols`; the helpers they share are here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,10 @@ from .. import evaluation as M
 from ..data.spec import interval_bound, quantile_level
 from .datasets import Dataset
 
-__all__ = ["Evaluation", "Task"]
+if TYPE_CHECKING:
+    from .protocols.base import Protocol
+
+__all__ = ["Evaluation", "Task", "interval_metrics", "row_scales", "sape", "scored_rows"]
 
 
 @dataclass
@@ -41,7 +46,7 @@ class Task:
     """A data set prepared for one protocol: what models fit on, and how they are scored."""
 
     dataset: Dataset
-    protocol: str
+    protocol: Protocol
     horizon: int
     fit_data: pd.DataFrame
     eval_data: pd.DataFrame
@@ -104,102 +109,18 @@ class Task:
         frame.loc[gone, "y"] = np.nan
         return frame
 
-    # -- forecasting ------------------------------------------------------------------------
+    # -- forecasting and scoring: the protocol's -----------------------------------------------
     def backtest(self, model) -> pd.DataFrame:
-        """The fitted ``model``'s forecasts of the protocol's windows (tidy frame).
+        """The fitted ``model``'s forecasts of the protocol's windows (tidy frame)."""
+        return self.protocol.backtest(self, model)
 
-        ``holdout``: ``start`` maps each series to its first test position; series of the
-        same training length are backtested together from that position with stride
-        ``horizon``, which leaves exactly one window per series.
-        """
-        if self.protocol != "holdout":
-            return model.backtest(self.eval_data, start=self.start, stride=self.stride)
-        id_col = self.dataset.id_col
-        ids = self.eval_data[id_col]
-        by_start: dict[int, list[str]] = {}
-        for sid, n in self.start.items():
-            by_start.setdefault(int(n), []).append(sid)
-        frames = [model.backtest(self.eval_data[ids.isin(group)], start=n, stride=self.stride)
-                  for n, group in sorted(by_start.items())]
-        return pd.concat(frames, ignore_index=True)
-
-    # -- scoring -------------------------------------------------------------------------
     def evaluate(self, frame: pd.DataFrame) -> Evaluation:
         """Score a backtest frame (already checked with :meth:`check_cutoffs`)."""
-        if self.protocol == "ltsf":
-            return self._evaluate_ltsf(frame)
-        if self.protocol == "holdout":
-            return self._evaluate_holdout(frame)
-        return self._evaluate_rolling(frame)
+        return self.protocol.evaluate(self, frame)
 
-    def _evaluate_holdout(self, frame: pd.DataFrame) -> Evaluation:
-        """Competition scores: sMAPE and MASE per series (mean over its steps), then the
-        mean over series; the DM loss is each series' MASE."""
-        frame, n_excluded = _scored_rows(frame)
-        frame = frame.assign(
-            ae=(frame["y"] - frame["y_hat"]).abs(),
-            sape=_sape(frame["y"].to_numpy(float), frame["y_hat"].to_numpy(float)),
-        )
-        frame["sae"] = frame["ae"] / self._row_scales(frame)
-        by = (frame.groupby(["series", "target"], sort=True)
-              .agg(smape=("sape", "mean"), mase=("sae", "mean"), mae=("ae", "mean"))
-              .reset_index())
-        out = {c: float(by[c].mean()) for c in ("smape", "mase", "mae")}
-        out.update(_interval_metrics(frame))
-        loss = pd.Series(by["mase"].to_numpy(), index=pd.Index(by["series"], name="series"))
-        return Evaluation(out, loss, by, len(self.expected), len(self.series_ids), n_excluded)
-
-    def _evaluate_rolling(self, frame: pd.DataFrame) -> Evaluation:
-        frame, n_excluded = _scored_rows(frame)
-        y = frame["y"].to_numpy(float)
-        yh = frame["y_hat"].to_numpy(float)
-        out = {
-            "mase": float(
-                M.evaluate(frame, ["mase"], y_train=self.y_train, by=(),
-                           season=self.mase_season)["mase"].iloc[0]
-            ),
-            "mae": M.mae(y, yh),
-            "rmse": M.rmse(y, yh),
-            "smape": M.smape(y, yh),
-        }
-        if self.last_values is not None:
-            last = frame[["series", "cutoff", "target"]].merge(
-                self.last_values, on=["series", "cutoff", "target"], how="left"
-            )["y_last"].to_numpy(float)
-            out["directional_accuracy"] = M.directional_accuracy(y, yh, last)
-        out.update(_interval_metrics(frame))
-        scale = self._row_scales(frame)
-        loss = pd.Series(np.abs(y - yh) / scale).groupby(frame["cutoff"].to_numpy()).mean()
-        by = M.evaluate(
-            frame, ["mae", "rmse", "smape", "mase"], y_train=self.y_train,
-            by=("series", "target"), season=self.mase_season,
-        )
-        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids),
-                          n_excluded)
-
-    def _row_scales(self, frame: pd.DataFrame) -> np.ndarray:
-        keys = pd.MultiIndex.from_arrays([frame["series"], frame["target"]])
-        lookup = pd.Series(self.scales)
-        lookup.index = pd.MultiIndex.from_tuples(lookup.index)
-        return lookup.reindex(keys).to_numpy(float)
-
-    def _evaluate_ltsf(self, frame: pd.DataFrame) -> Evaluation:
-        frame, n_excluded = _scored_rows(frame)
-        y = frame["y"].to_numpy(float)
-        yh = frame["y_hat"].to_numpy(float)
-        err = yh - y
-        out = {"mse": float(np.mean(err**2)), "mae": float(np.mean(np.abs(err)))}
-        out.update(_interval_metrics(frame))
-        loss = pd.Series(err**2).groupby(frame["cutoff"].to_numpy()).mean()
-        by = (
-            pd.DataFrame({"series": frame["series"], "target": frame["target"],
-                          "se": err**2, "ae": np.abs(err)})
-            .groupby(["series", "target"], sort=True)
-            .agg(mse=("se", "mean"), mae=("ae", "mean"))
-            .reset_index()
-        )
-        return Evaluation(out, loss.sort_index(), by, len(self.expected), len(self.series_ids),
-                          n_excluded)
+    def subset(self, series: Sequence[str]) -> Task:
+        """This task restricted to ``series`` (a chunk of a local model's work)."""
+        return self.protocol.subset(self, series)
 
     # -- output helpers --------------------------------------------------------------------
     def saved_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -226,7 +147,7 @@ class Task:
         return frame[target]
 
 
-def _scored_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def scored_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The rows of a backtest that are scored (those with an actual ``y``) and how many
     were excluded; every forecast must be finite."""
     yh = frame["y_hat"].to_numpy(float)
@@ -240,7 +161,7 @@ def _scored_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return (frame if not n_excluded else frame[scored].reset_index(drop=True)), n_excluded
 
 
-def _interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
+def interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
     """Probabilistic scores of the forecasts that have them: for each interval level ``L``
     (``loL``/``hiL`` columns) its empirical coverage, mean width and Winkler score; the
     pinball loss and outermost-pair coverage of quantile columns; and the CRPS from every
@@ -273,11 +194,19 @@ def _interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def _sape(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+def sape(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
     """Terms of the competitions' sMAPE, ``200 |y - y_hat| / (|y| + |y_hat|)`` (0 for 0/0)."""
     den = np.abs(y) + np.abs(y_hat)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den == 0, 0.0, 200.0 * np.abs(y - y_hat) / den)
+
+
+def row_scales(task: Task, frame: pd.DataFrame) -> np.ndarray:
+    """The MASE scale of each row of ``frame`` (its series and target)."""
+    keys = pd.MultiIndex.from_arrays([frame["series"], frame["target"]])
+    lookup = pd.Series(task.scales)
+    lookup.index = pd.MultiIndex.from_tuples(lookup.index)
+    return lookup.reindex(keys).to_numpy(float)
 
 
 def _same_pairs(a: pd.DataFrame, b: pd.DataFrame) -> bool:

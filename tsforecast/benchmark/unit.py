@@ -1,13 +1,16 @@
 """One unit of a benchmark run: fit, backtest, check and score one model on one task
 (at one seed). Models never know where they run: the serial loop, a joblib process or a
-Ray task (:mod:`.engine`) all call :func:`run_model`."""
+Ray task (:mod:`.engine`) all call :func:`fit_backtest`, on the whole task or on a chunk
+of its series, and :func:`finish` scores the pieces of a unit together."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 import traceback
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +22,12 @@ from ..forecasters.registry import get_forecaster, make_forecaster
 from .datasets import Dataset
 from .holdout import horizons_lookback
 from .options import OPTIONS, BenchmarkConfig, BenchmarkInputError
+from .protocols import get_protocol
 from .results import ModelResult
 from .task import Task
 
-__all__ = ["model_params", "run_model", "series_parallel", "trains_nets"]
+__all__ = ["Piece", "finish", "fit_backtest", "local_model", "model_params", "run_model",
+           "trains_nets"]
 
 
 # -- models --------------------------------------------------------------------------------
@@ -39,18 +44,19 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     klass = get_forecaster(name)
     accepted = set(klass.param_names())
     neural = klass.get_tag("neural")
+    protocol = get_protocol(cfg.protocol)
     # the data schema, declared once for every model of the run
     spec = DataSpec(
         target=ds.targets[0] if len(ds.targets) == 1 else list(ds.targets),
         past_covariates=list(ds.covariates) or None, id_col=ds.id_col,
-        fill_missing=None if cfg.protocol == "ltsf" else cfg.fill_missing,
+        fill_missing=cfg.fill_missing if protocol.models_fill_missing else None,
     )
     p: dict[str, Any] = {
         **spec.as_params(),
         "horizon": ds.horizon or cfg.horizon,
-        # holdout: integer positions get a made-up daily index, so the season is explicit
+        # e.g. holdout: integer positions get a made-up daily index: the season is explicit
         "season_length": ds.season_length
-        if ds.season_length > 1 or cfg.protocol == "holdout" else None,
+        if ds.season_length > 1 or protocol.explicit_season else None,
         "random_state": cfg.seed,
     }
     if cfg.level:
@@ -66,8 +72,6 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
         if task is not None:
             p["val_fraction"] = task.val_fraction
         p.update(verbose=False, trainer_kwargs={"logger": False, "default_root_dir": workdir})
-    if "n_jobs" in accepted and series_parallel(cfg):
-        p["n_jobs"] = cfg.jobs
     p = {k: v for k, v in p.items() if k in accepted}
     if "members" in accepted:
         p["members"] = klass().members  # the defaults, each given the run's parameters
@@ -122,12 +126,19 @@ def trains_nets(name: str, cfg: BenchmarkConfig) -> bool:
         return False
 
 
-def series_parallel(cfg: BenchmarkConfig) -> bool:
-    """Whether the run's local models fit their series on ``cfg.jobs`` processes while its
-    units run one after another in this process: holdout runs on the local backend with
-    ``jobs > 1`` (a few units, each over thousands of series; one unit, such as AutoETS on
-    the 1,428 monthly M3 series, would otherwise hold one core for most of the run)."""
-    return cfg.protocol == "holdout" and cfg.backend == "local" and cfg.jobs > 1
+def local_model(name: str, cfg: BenchmarkConfig) -> bool:
+    """Whether model ``name`` fits each series on its own (scope ``local``, members too):
+    its work on a task can be split into chunks of series with the same forecasts."""
+    klass = get_forecaster(name)
+    if klass.get_tag("scope") != "local" or trains_nets(name, cfg):
+        return False
+    if "members" not in klass.param_names():
+        return True
+    members = (cfg.model_params or {}).get(name, {}).get("members") or klass().members
+    try:
+        return all(get_forecaster(m).get_tag("scope") == "local" for m, _ in member_items(members))
+    except (TypeError, ValueError):  # bad members: the unit fails, reported, once
+        return False
 
 
 # -- one model -------------------------------------------------------------------------------
@@ -144,59 +155,116 @@ def _add_context(frame: pd.DataFrame, dataset: str, model: str) -> pd.DataFrame:
     return out
 
 
-def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
-              errors_log: Path | None = None, seed: int | None = None) -> ModelResult:
-    """Fit, backtest, check and score one model on one task; never raises ``Exception``.
+@dataclass
+class Piece:
+    """One fit and backtest of a model: on the whole task, or on a chunk of its series
+    (``series``); :func:`finish` checks and scores the pieces of a unit together."""
+
+    series: list[str] | None = None
+    backtest: pd.DataFrame | None = None
+    error: str | None = None
+    fit_seconds: float = float("nan")
+    predict_seconds: float = float("nan")
+    warnings: list[str] = field(default_factory=list)
+    #: what the fitted model reports (train_windows_per_second, n_parameters, epochs)
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+def _log_error(errors_log: Path | None, header: str, exc: BaseException) -> None:
+    if errors_log is not None:
+        with errors_log.open("a", encoding="utf-8") as fh:
+            fh.write(f"== {header}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+            fh.write("\n")
+
+
+@contextlib.contextmanager
+def _recorded(into: list[str]):
+    """Collect the distinct warnings raised inside into ``into`` (deprecation chatter of
+    dependencies is not about the model: not reported)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            into.extend(dict.fromkeys(
+                f"{w.category.__name__}: {' '.join(str(w.message).split())[:200]}"
+                for w in caught
+                if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning
+                                  | FutureWarning)
+            ))
+
+
+def fit_backtest(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
+                 errors_log: Path | None = None, seed: int | None = None,
+                 series: list[str] | None = None) -> Piece:
+    """Build, fit and backtest model ``name`` on ``task`` (on its ``series`` only when
+    given: a chunk of a local model's work); never raises ``Exception``.
 
     ``seed``: the run's seed for this unit (multi-seed runs), else ``cfg.seed``.
     Interrupts (``KeyboardInterrupt``, Lightning's ``SystemExit`` on Ctrl-C) propagate.
     """
     if seed is not None:
         cfg = dataclasses.replace(cfg, seed=seed)
-    res = ModelResult(task.name, name, seed=seed)
+    piece = Piece(series)
+    part = task if series is None else task.subset(series)
     stage = "building"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _recorded(piece.warnings):
         try:
             model = make_forecaster(name, **model_params(name, cfg, task.dataset, task, workdir))
             stage = "fit"
             t0 = time.perf_counter()
-            model.fit(task.fit_data)
-            res.fit_seconds = time.perf_counter() - t0
+            model.fit(part.fit_data)
+            piece.fit_seconds = time.perf_counter() - t0
             stage = "backtest"
             t0 = time.perf_counter()
-            bt = task.mask_missing(task.backtest(model))
-            res.predict_seconds = time.perf_counter() - t0
-            stage = "checking"
-            task.check_cutoffs(bt, name)
-            stage = "scoring"
-            ev = task.evaluate(bt)
+            piece.backtest = task.mask_missing(part.backtest(model))
+            piece.predict_seconds = time.perf_counter() - t0
         except Exception as exc:  # noqa: BLE001 - one model failing must not stop the run
-            res.error = f"{stage}: {_one_line(exc)}"
-            if errors_log is not None:
-                with errors_log.open("a", encoding="utf-8") as fh:
-                    fh.write(f"== {task.name} / {name} ({stage})\n")
-                    fh.write("".join(traceback.format_exception(exc)))
-                    fh.write("\n")
-        finally:
-            # deprecation chatter of dependencies is not about the model: not reported
-            seen = dict.fromkeys(
-                f"{w.category.__name__}: {' '.join(str(w.message).split())[:200]}"
-                for w in caught
-                if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning
-                                  | FutureWarning)
-            )
-            res.warnings = list(seen)
+            piece.error = f"{stage}: {_one_line(exc)}"
+            chunk = "" if series is None else f", series {series[0]}..{series[-1]}"
+            _log_error(errors_log, f"{task.name} / {name} ({stage}{chunk})", exc)
+            return piece
+    for attr, key in (("windows_per_second_", "train_windows_per_second"),
+                      ("n_parameters_", "n_parameters"), ("epochs_", "epochs")):
+        value = getattr(model, attr, None)
+        if value is not None:
+            piece.stats[key] = float(value)
+    return piece
+
+
+def finish(name: str, task: Task, cfg: BenchmarkConfig, pieces: list[Piece],
+           errors_log: Path | None = None, seed: int | None = None) -> ModelResult:
+    """Check and score the backtests of ``pieces`` (the whole task, or its chunks in the
+    protocol's series order) as one model's result; never raises ``Exception``."""
+    res = ModelResult(task.name, name, seed=seed)
+    found: list[str] = [w for p in pieces for w in p.warnings]
+    res.fit_seconds = sum(p.fit_seconds for p in pieces)
+    res.predict_seconds = sum(p.predict_seconds for p in pieces)
+    failed = next((p for p in pieces if p.error is not None), None)
+    if failed is not None:
+        res.error = failed.error
+    else:
+        stage = "checking"
+        with _recorded(found):
+            try:
+                bt = (pieces[0].backtest if len(pieces) == 1
+                      else pd.concat([p.backtest for p in pieces], ignore_index=True))
+                task.check_cutoffs(bt, name)
+                stage = "scoring"
+                ev = task.evaluate(bt)
+            except Exception as exc:  # noqa: BLE001 - one model failing must not stop the run
+                res.error = f"{stage}: {_one_line(exc)}"
+                _log_error(errors_log, f"{task.name} / {name} ({stage})", exc)
+    res.warnings = list(dict.fromkeys(found))
     if res.error is not None:
         return res
     res.evaluation = ev
     res.metrics = dict(ev.metrics)
     res.n_series, res.n_windows, res.n_excluded = ev.n_series, ev.n_windows, ev.n_excluded
-    for attr, key in (("windows_per_second_", "train_windows_per_second"),
-                      ("n_parameters_", "n_parameters"), ("epochs_", "epochs")):
-        value = getattr(model, attr, None)
-        if value is not None:
-            setattr(res, key, float(value))
+    for p in pieces:
+        for key, value in p.stats.items():
+            setattr(res, key, value)
     if cfg.save_forecasts != "none":
         res.forecasts = _add_context(task.saved_rows(bt), task.name, name)
         if seed is not None:
@@ -207,3 +275,9 @@ def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
     return res
 
 
+def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
+              errors_log: Path | None = None, seed: int | None = None) -> ModelResult:
+    """Fit, backtest, check and score one model on one task; never raises ``Exception``
+    (:func:`fit_backtest` on the whole task, then :func:`finish`)."""
+    piece = fit_backtest(name, task, cfg, workdir, errors_log, seed)
+    return finish(name, task, cfg, [piece], errors_log, seed)

@@ -96,13 +96,6 @@ def check_quantiles(quantiles) -> tuple[float, ...] | None:
     return tuple(sorted(set(float(q) for q in qs) | {0.5}))
 
 
-def check_n_jobs(value) -> None:
-    """Raise a ValueError unless ``value`` is a joblib job count: a non-zero integer or None."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                              or value == 0):
-        raise ValueError(f"n_jobs must be a non-zero integer or None, got {value!r}")
-
-
 class BaseForecaster(BaseEstimator):
     """Shared behaviour of all forecasters; the module docstring states the contract."""
 

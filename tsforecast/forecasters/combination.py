@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import Layout, SeriesData
-from .base import BaseForecaster, check_n_jobs
+from .base import BaseForecaster
 from .params import Param
 from .registry import get_forecaster, make_forecaster, register
 
@@ -53,7 +53,6 @@ class CombinationForecaster(BaseForecaster):
         Param("members", ("ets", "theta", "arima"), "registered names, or (name, params) "
               "pairs, of the forecasters to combine."),
         Param("combine", "mean", '"mean" or "median" of the member point forecasts.'),
-        Param("n_jobs", 1, "joblib jobs of the members that fit their series one by one."),
     )
 
     def _members(self) -> list[BaseForecaster]:
@@ -72,7 +71,6 @@ class CombinationForecaster(BaseForecaster):
         if isinstance(self.members, str) or not self.members:
             raise ValueError(f"members must be a non-empty list of forecaster names, got "
                              f"{self.members!r}")
-        check_n_jobs(self.n_jobs)
         if self.combine not in ("mean", "median"):
             raise ValueError(f'combine must be "mean" or "median", got {self.combine!r}')
         for member in self._members():
