@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._csv import load_csv
 from ._competitions import M3_GROUPS, TOURISM_GROUPS, load_m3, load_tourism
+from ._csv import load_csv
 from ._stocks import load_stocks
 from ._weather import load_weather
 
