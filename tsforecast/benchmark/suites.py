@@ -13,6 +13,9 @@
     (yearly 6/1, quarterly 8/4, monthly 18/12, other 8/1); default models naive,
     seasonal_naive, ets, theta, arima and combination (neural nets via ``models``); quick
     mode keeps every 10th series of each group, sorted by id.
+``tourism``
+    The Tourism competition (1,311 series, the same extra) under the same protocol:
+    yearly 4/1, quarterly 8/4, monthly 24/12 (horizon / season), the same default models.
 
 A suite's entries are option values (the names of
 :class:`~tsforecast.benchmark.options.BenchmarkConfig`) that apply when the user does not
@@ -40,6 +43,10 @@ SUITES: dict[str, dict[str, Any]] = {
         "directional": True,
     },
     "m3": {
+        "protocol": "holdout",
+        "models": "naive,seasonal_naive,ets,theta,arima,combination",
+    },
+    "tourism": {
         "protocol": "holdout",
         "models": "naive,seasonal_naive,ets,theta,arima,combination",
     },

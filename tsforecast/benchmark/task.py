@@ -194,6 +194,29 @@ def interval_metrics(frame: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def msis_metrics(frame: pd.DataFrame, scale: np.ndarray) -> dict[str, float]:
+    """For each interval level ``L`` of the forecasts, ``msis_L``: the M4 competition's mean
+    scaled interval score (:func:`~tsforecast.evaluation.msis`) of each series, whose
+    rows' MASE scale is ``scale``, averaged over series."""
+    bounds = {interval_bound(c): c for c in frame.columns if interval_bound(c) is not None}
+    out: dict[str, float] = {}
+    for level in sorted({lv for _, lv in bounds}):
+        lo, hi = bounds.get(("lo", level)), bounds.get(("hi", level))
+        if lo is None or hi is None:
+            continue
+        per = [M.msis(g["y"], g[lo], g[hi], level, float(s[0]))
+               for (_, g), s in zip(frame.groupby(["series", "target"], sort=True),
+                                    _grouped(frame, scale), strict=True)]
+        out[f"msis_{level:g}"] = float(np.mean(per))
+    return out
+
+
+def _grouped(frame: pd.DataFrame, values: np.ndarray) -> list[np.ndarray]:
+    """``values`` (one per row of ``frame``) split by series and target, in group order."""
+    groups = frame.groupby(["series", "target"], sort=True).indices
+    return [values[idx] for idx in groups.values()]
+
+
 def sape(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
     """Terms of the competitions' sMAPE, ``200 |y - y_hat| / (|y| + |y_hat|)`` (0 for 0/0)."""
     den = np.abs(y) + np.abs(y_hat)

@@ -65,8 +65,8 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
         p["lookback"] = ds.lookback or cfg.lookback
     if neural and ds.min_context is not None:
         p["min_context"] = ds.min_context
-    if neural and ds.scaler is not None:
-        p["scaler"] = ds.scaler
+    if neural:
+        p.update(ds.net_params)
     if neural:  # the training options the run sets (declared as such in OPTIONS)
         p.update({opt.param: getattr(cfg, name) for name, opt in OPTIONS.items() if opt.param})
         if task is not None:

@@ -5,7 +5,7 @@ Pure NumPy/pandas; nothing here knows about models.
 
 from .dm import diebold_mariano
 from .evaluate import evaluate
-from .intervals import crps_from_quantiles, interval_width, winkler_score
+from .intervals import crps_from_quantiles, interval_width, msis, winkler_score
 from .metrics import (
     METRICS,
     VALID_METRICS,
@@ -35,6 +35,7 @@ __all__ = [
     "mape",
     "mase",
     "mse",
+    "msis",
     "naive_scale",
     "pinball",
     "rmse",

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 
 from .metrics import _aligned
 
-__all__ = ["crps_from_quantiles", "interval_width", "winkler_score"]
+__all__ = ["crps_from_quantiles", "interval_width", "msis", "winkler_score"]
 
 
 def interval_width(lo: ArrayLike, hi: ArrayLike) -> float:
@@ -41,6 +41,11 @@ def winkler_score(y: ArrayLike, lo: ArrayLike, hi: ArrayLike, level: float) -> f
     >>> winkler_score([1.0, 5.0], [0.0, 0.0], [2.0, 4.0], level=80)  # 2, then 4 + 10 * 1
     8.0
     """
+    return float(np.mean(_winkler_terms(y, lo, hi, level)))
+
+
+def _winkler_terms(y: ArrayLike, lo: ArrayLike, hi: ArrayLike, level: float) -> np.ndarray:
+    """The Winkler score of each (non-NaN) position."""
     level = float(level)
     if not 0 < level < 100:
         raise ValueError(f"level must be strictly between 0 and 100, got {level}")
@@ -48,8 +53,22 @@ def winkler_score(y: ArrayLike, lo: ArrayLike, hi: ArrayLike, level: float) -> f
     if np.any(lo > hi):
         raise ValueError(f"lo > hi at {int(np.count_nonzero(lo > hi))} position(s)")
     alpha = 1 - level / 100
-    score = (hi - lo) + (2 / alpha) * (np.maximum(lo - y, 0) + np.maximum(y - hi, 0))
-    return float(np.mean(score))
+    return (hi - lo) + (2 / alpha) * (np.maximum(lo - y, 0) + np.maximum(y - hi, 0))
+
+
+def msis(y: ArrayLike, lo: ArrayLike, hi: ArrayLike, level: float, scale: float) -> float:
+    """Mean scaled interval score of one series (the M4 competition's interval score):
+    its mean Winkler score divided by ``scale``, the in-sample seasonal-naive MAE of its
+    training part (:func:`~tsforecast.evaluation.naive_scale`), as MASE scales errors.
+
+    Examples
+    --------
+    >>> msis([1.0, 5.0], [0.0, 0.0], [2.0, 4.0], level=80, scale=2.0)  # Winkler 8 / 2
+    4.0
+    """
+    if not (isinstance(scale, int | float) and np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
+    return float(np.mean(_winkler_terms(y, lo, hi, level)) / scale)
 
 
 def crps_from_quantiles(y: ArrayLike, q_hat: ArrayLike, quantiles: ArrayLike) -> float:

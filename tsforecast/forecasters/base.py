@@ -224,21 +224,27 @@ class BaseForecaster(BaseEstimator):
         )
 
     def _held_out(self, series: list[SeriesData]) -> list[SeriesData]:
-        """The training series without the rows that calibrate the intervals."""
+        """The training series without the rows that calibrate the intervals. A global
+        model leaves out the series too short to keep a training part (it still forecasts
+        their held-out rows, as it forecasts any series); a local one needs them all."""
         from .conformal import calibration_rows
 
-        out = []
+        out, short = [], []
         for s in series:
             keep = len(s) - calibration_rows(self.calibration_size, len(s))
             if keep < self.min_fit_rows:
-                raise ValueError(
-                    f"too little held-out history to calibrate intervals: series {s.id!r} has "
-                    f"{len(s)} rows; holding out calibration_size={self.calibration_size!r} "
-                    f"({len(s) - keep} rows) leaves {keep}, and fitting needs "
-                    f"{self.min_fit_rows}; pass more data or a smaller calibration_size"
-                )
+                short.append((s, keep))
+                continue
             missing = None if s.missing is None else s.missing[:keep]
             out.append(SeriesData(s.id, s.index[:keep], s.values[:keep], missing))
+        if short and (self.get_tag("scope") != "global" or not out):
+            s, keep = short[0]
+            raise ValueError(
+                f"too little held-out history to calibrate intervals: series {s.id!r} has "
+                f"{len(s)} rows; holding out calibration_size={self.calibration_size!r} "
+                f"({len(s) - keep} rows) leaves {keep}, and fitting needs "
+                f"{self.min_fit_rows}; pass more data or a smaller calibration_size"
+            )
         return out
 
     def _fit_validated(self, spec: DataSpec, layout: Layout, series: list[SeriesData],

@@ -1,7 +1,9 @@
 """The ``holdout`` protocol: the forecasting competitions' fixed hold-out (M3, M4), on the
-long files and m3 groups read by :mod:`..holdout` (which describes the scores). The last
-``horizon`` rows of every series are its test; models are fit on the rest and forecast
-once from the end of each training part; sMAPE and MASE per series, then averaged.
+long files and competition groups read by :mod:`..holdout` (which describes the scores).
+The last ``horizon`` rows of every series are its test; models are fit on the rest and
+forecast once from the end of each training part; sMAPE and MASE per series, then
+averaged; with ``--level``, interval coverage, width, Winkler score, MSIS (scaled as MASE
+is) and CRPS.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from ..datasets import Dataset
 from ..holdout import HOLDOUT_COLUMNS, load_holdout_datasets
 from ..kinds import BenchmarkInputError
 from ..options import BenchmarkConfig
-from ..task import Evaluation, Task, interval_metrics, row_scales, sape, scored_rows
+from ..task import (
+    Evaluation,
+    Task,
+    interval_metrics,
+    msis_metrics,
+    row_scales,
+    sape,
+    scored_rows,
+)
 from .base import Protocol
 
 __all__ = ["PROTOCOL", "Holdout", "prepare_holdout"]
@@ -78,19 +88,22 @@ class Holdout(Protocol):
     overall_summary = True
 
     def check(self, values, suite, given) -> None:
-        """One target, no covariates; the m3 suite's horizon and season are its own."""
+        """One target, no covariates; a competition suite's horizons and seasons are its
+        own."""
         if values["features"] == "M" or values["covariates"]:
             raise BenchmarkInputError("the holdout protocol scores one target (y): no covariates")
         if len(values["target"]) != 1:
             raise BenchmarkInputError(
                 f"the holdout protocol has one target, got {values['target']}")
-        if suite == "m3":
+        from ...datasets._competitions import COMPETITIONS
+
+        if suite in COMPETITIONS:
             given = [n for n in ("horizon", "mase_season") if getattr(given, n) is not None]
             if given:
+                groups = ", ".join(f"{g} {h}/{m}" for g, (h, m) in COMPETITIONS[suite][1].items())
                 raise BenchmarkInputError(
-                    f"the m3 suite uses the competition's horizon and MASE season of each "
-                    f"group (yearly 6/1, quarterly 8/4, monthly 18/12, other 8/1); do not set "
-                    f"{given}")
+                    f"the {suite} suite uses the competition's horizon and MASE season of "
+                    f"each group ({groups}); do not set {given}")
 
     def load(self, cfg: BenchmarkConfig) -> list[Dataset]:
         return load_holdout_datasets(cfg)
@@ -125,12 +138,14 @@ class Holdout(Protocol):
             ae=(frame["y"] - frame["y_hat"]).abs(),
             sape=sape(frame["y"].to_numpy(float), frame["y_hat"].to_numpy(float)),
         )
-        frame["sae"] = frame["ae"] / row_scales(task, frame)
+        scale = row_scales(task, frame)
+        frame["sae"] = frame["ae"] / scale
         by = (frame.groupby(["series", "target"], sort=True)
               .agg(smape=("sape", "mean"), mase=("sae", "mean"), mae=("ae", "mean"))
               .reset_index())
         out = {c: float(by[c].mean()) for c in ("smape", "mase", "mae")}
         out.update(interval_metrics(frame))
+        out.update(msis_metrics(frame, scale))
         loss = pd.Series(by["mase"].to_numpy(), index=pd.Index(by["series"], name="series"))
         return Evaluation(out, loss, by, len(task.expected), len(task.series_ids), n_excluded)
 

@@ -60,6 +60,7 @@ def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> T
         ``fill_missing`` is not set.
     """
     H = cfg.horizon
+    mase_season = cfg.mase_season or 1  # the rolling protocol's MASE: the plain naive's
     frame = ds.frame
     stamps = frame.index.unique().sort_values()
     n_stamps = len(stamps)
@@ -95,13 +96,13 @@ def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> T
         scale, unscaled = {}, None
         for t in ds.targets:
             try:
-                scale[t] = naive_scale(vals[t][:n_train], cfg.mase_season)
+                scale[t] = naive_scale(vals[t][:n_train], mase_season)
             except ValueError:  # e.g. a constant training part: MASE cannot be scaled
                 unscaled = t
                 break
         if unscaled is not None:
             skipped.append((sid, f"target {unscaled!r} has a zero or undefined MASE scale "
-                                 f"(constant training part, season {cfg.mase_season})"))
+                                 f"(constant training part, season {mase_season})"))
             continue
         kept.append(sid)
         origins = np.arange(n_train, n - H + 1, H)
@@ -139,7 +140,7 @@ def prepare_rolling(ds: Dataset, cfg: BenchmarkConfig, min_train_rows: int) -> T
         + (["directional_accuracy"] if cfg.directional else []),
         y_train=y_train, scales=scales,
         last_values=pd.concat(last, ignore_index=True) if last else None,
-        mase_season=cfg.mase_season, skipped=skipped, notes=notes,
+        mase_season=mase_season, skipped=skipped, notes=notes,
         borders={"test_start": str(test_start)},
     )
 
