@@ -132,8 +132,8 @@ def test_holdout_combination_members_get_the_season(tmp_path):
                        ("arima", {"season_length": 4})]
 
 
-def test_holdout_neural_nets_pad_short_series_to_a_two_horizon_lookback(tmp_path):
-    # training parts of 6, 26, 36 and 46 rows: lookback 2 x 4 = 8, min_context 6 - 4 = 2
+def test_holdout_neural_nets_pad_short_series_to_a_three_horizon_lookback(tmp_path):
+    # training parts of 6, 26, 36 and 46 rows: lookback 3 x 4 = 12, min_context 6 - 4 = 2
     panel(tmp_path / "p.csv", lengths=(10, 30, 40, 50))
     res = run_benchmark({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
                          "models": "nlinear", "max_epochs": 1, "accelerator": "cpu",
@@ -143,7 +143,7 @@ def test_holdout_neural_nets_pad_short_series_to_a_two_horizon_lookback(tmp_path
     fc = res.forecasts[res.forecasts["model"] == "nlinear"]
     assert fc.groupby("series").size().to_dict() == {"s0": 4, "s1": 4, "s2": 4, "s3": 4}
     assert np.isfinite(fc["y_hat"]).all()
-    assert "lookback is 8 (2 horizons" in (res.output_dir / "report.md").read_text()
+    assert "lookback is 12 (3 horizons" in (res.output_dir / "report.md").read_text()
     assert "min_context 2" in (res.output_dir / "report.md").read_text()
     assert "scaler maxabs, normalization level, loss smape" in (
         res.output_dir / "report.md").read_text()

@@ -18,10 +18,10 @@ The neural nets are global: one model per data set, trained on windows of every 
 Their lookback is ``lookback`` when set, else :data:`LOOKBACK_HORIZONS` horizons capped at
 the median training part; a series with fewer rows before a window's origin is left-padded
 and masked, down to ``min_context`` = the shortest training part less a horizon, so every
-series trains (M3 yearly: lookback 12, min_context 8 for series of 14 to 41 rows). They
-scale each series by its largest absolute training value (:data:`HOLDOUT_SCALER`), so their
-loss weighs errors relative to each series' level, as sMAPE does, instead of in units of
-each series' spread.
+series trains (M3 yearly: lookback 18, min_context 8 for series of 14 to 41 rows). They
+get :data:`~.panel.PANEL_NET_PARAMS` (:mod:`.panel`: the panel rule): each series scaled
+by its largest absolute training value, windows normalised by their level, the sMAPE
+loss, so errors weigh relative to each series' level, as the competitions score them.
 
 Integer ``ds`` (M3 has no usable calendar) become consecutive days from 2000-01-01 for the
 models, which need a time index; their season comes from ``season_length``, else
@@ -38,6 +38,7 @@ import pandas as pd
 from ..data.frames import check_index
 from .datasets import Dataset
 from .options import BenchmarkConfig, BenchmarkInputError
+from .panel import HOLDOUT_SCALER, LOOKBACK_HORIZONS, PANEL_NET_PARAMS
 from .task import sape
 
 __all__ = [
@@ -66,23 +67,6 @@ PUBLISHED_M3 = {
     "B-J automatic (Makridakis & Hibon 2000)": 14.01,
     "N-BEATS (Oreshkin et al. 2020)": 12.37,
 }
-
-#: The neural nets' lookback, in horizons, when ``lookback`` is not set (M3: 12 yearly, 16
-#: quarterly and other, 36 monthly). Chosen on validation data (each M3 training part's
-#: last horizon, the test never seen; ``benchmarks/RESULTS.md``): 2 beat 1 and 3 overall.
-LOOKBACK_HORIZONS = 2
-
-#: The neural nets' per-series scaler (``model_params`` can set another). Chosen on the
-#: same validation data: "maxabs" beat the nets' default "standard" in every M3 group,
-#: NLinear 14.52 vs 14.74 overall sMAPE (``benchmarks/notes/``).
-HOLDOUT_SCALER = "maxabs"
-
-#: What the neural nets of a panel run get unless ``model_params`` says otherwise: series
-#: scaled by their largest absolute value, each window normalised by its last value and
-#: mean absolute level (``normalization="level"``: windows of every scale look alike) and
-#: the competitions' sMAPE as the loss. Chosen on the validation windows of M3 (each
-#: training part's last horizon, the test never read): ``benchmarks/RESULTS.md``.
-PANEL_NET_PARAMS = {"scaler": HOLDOUT_SCALER, "normalization": "level", "loss": "smape"}
 
 #: Day 0 of integer ``ds`` positions.
 _ORIGIN = pd.Timestamp("2000-01-01")

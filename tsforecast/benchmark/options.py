@@ -55,6 +55,7 @@ from .kinds import (
     Split,
     Text,
 )
+from .panel import LOOKBACK_HORIZONS
 from .protocols import get_protocol, protocol_names
 from .rules import add_reference_models, default_models
 from .suites import SUITES
@@ -185,7 +186,8 @@ class BenchmarkConfig:
         "past covariate columns, comma-separated; used by the models that accept them",
         "data", Names())
     lookback: int | None = _option(
-        "input window length in steps; holdout: when not set, 2 horizons of each data set "
+        "input window length in steps; holdout: when not set, "
+        f"{LOOKBACK_HORIZONS} horizons of each data set "
         "(at most its median training part), series shorter than it left-padded and masked",
         "protocol", Integer(), 96)
     horizon: int | None = _option("forecast horizon in steps", "protocol", Integer(), 24)

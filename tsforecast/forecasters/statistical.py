@@ -80,9 +80,14 @@ class _StatsForecastModel(BaseForecaster):
             return int(self.season_length)
         return season_length(getattr(self, "freq_", None)) or 1
 
+    #: The fewest rows fitted: statsforecast chooses among the models a short series allows
+    #: (AutoETS from 7 rows, AutoTheta from 4, seasonal models from two seasons); where it
+    #: fails, the seasonal naive forecast stands in and the fallback is recorded.
+    MIN_ROWS = 3
+
     @property
     def min_history(self) -> int:
-        return max(10, 2 * self.season_length_)
+        return self.MIN_ROWS
 
     @property
     def min_fit_rows(self) -> int:
