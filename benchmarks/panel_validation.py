@@ -69,10 +69,15 @@ VARIANTS: dict[str, dict] = {
 }
 
 
+#: ``--groups``: the groups to run (None: all of the competition's)
+ONLY: list[str] | None = None
+
+
 def groups_of(competition: str) -> dict[str, tuple[int, int]]:
     from tsforecast.datasets._competitions import COMPETITIONS
 
-    return COMPETITIONS[competition][1]
+    groups = COMPETITIONS[competition][1]
+    return {g: v for g, v in groups.items() if ONLY is None or g in ONLY}
 
 
 def validation_data(competition: str = "m3", every: int = 1) -> dict[str, pd.DataFrame]:
@@ -153,7 +158,10 @@ def main() -> None:
     parser.add_argument("--seeds", default="0", help="seeds, comma-separated")
     parser.add_argument("--jobs", type=int, default=1, help="benchmark --jobs (at most 2 here)")
     parser.add_argument("--workdir", default="panel-validation", type=Path)
+    parser.add_argument("--groups", help="groups to run, comma-separated (default: all)")
     args = parser.parse_args()
+    global ONLY
+    ONLY = args.groups.split(",") if args.groups else None
     todo = [(v, VARIANTS[v]) for v in args.variant.split(",") if v]
     todo += [(s.split("=", 1)[0], json.loads(s.split("=", 1)[1])) for s in args.json]
     if not todo:

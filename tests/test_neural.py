@@ -351,6 +351,8 @@ def test_ensemble_mean_intervals_and_quantiles(quiet, sine):
     q = small("nlinear", quiet, target="y", n_ensemble=3, quantiles=[0.1, 0.9], max_epochs=1)
     cols = ["y_q0.1", "y_q0.5", "y_q0.9"]
     assert (np.diff(q.fit(sine).predict()[cols].to_numpy(), axis=1) >= 0).all()
+    # the default lookbacks: the lookback, 2/3 and 4/3 of it (N-BEATS varies them so)
+    assert [m.lookback for m in q.members_] == [48, 32, 64]
 
 
 @pytest.mark.parametrize(("params", "match"), [

@@ -80,8 +80,9 @@ ENSEMBLE_PARAMS = (
     Param("n_ensemble", 1, "nets trained and combined (1: a single net). Member k trains "
           "from seed random_state + k, with the k-th lookback factor and loss of the cycles "
           "below (lookbacks vary fastest).", (Interval(Integral, 1),)),
-    Param("ensemble_lookbacks", (1.0,), "factors of lookback the members cycle through, "
-          "e.g. (1, 1.5, 2); a member's lookback is round(factor * lookback), at least 1.",
+    Param("ensemble_lookbacks", (1.0, 2 / 3, 4 / 3), "factors of lookback the members cycle "
+          "through (default: lookback, 2/3 and 4/3 of it, as N-BEATS varies its lookbacks); a "
+          "member's lookback is round(factor * lookback), at least 1.",
           (Check(_positive_numbers, "a non-empty tuple of numbers > 0"),)),
     Param("ensemble_losses", None, 'losses the members cycle through, e.g. ("smape", "mae"); '
           "None: every member trains with loss.",
