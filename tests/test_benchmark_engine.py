@@ -145,6 +145,23 @@ def test_jobs_split_the_local_models_series_into_pieces(data):
     assert params["members"] == [("theta", {"season_length": ds.season_length}), "naive"]
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPU cores")
+def test_jobs_keep_a_calibrating_local_model_whole(data):
+    """Conformal intervals pool the held-out errors of every series: with --level a local
+    model is not split into chunks of series (a chunk of short series would have nothing
+    to calibrate on, and every chunk its own intervals), so they equal the serial run's."""
+    from tsforecast.benchmark.engine import plan_pieces, plan_units
+
+    models = {"models": "naive,theta", "level": [80]}
+    serial = run_benchmark(_config(data, "lv1", **models))
+    split = run_benchmark(_config(data, "lv2", jobs=2, **models))
+    pd.testing.assert_frame_equal(serial.forecasts, split.forecasts)
+    assert {"lo80", "hi80"} <= set(split.forecasts.columns)
+    cfg = resolve_config(_config(data, "x", jobs=2, **models))
+    pieces = plan_pieces(plan_units(split.tasks, cfg), cfg)
+    assert all(series is None for _, series in pieces)
+
+
 def test_a_rolling_run_in_pieces_equals_the_serial_run(tmp_path):
     """Chunks of a rolling task's series (in the protocol's order) concatenate to the
     whole task's backtest, row for row, so pooled metrics are bit-identical."""

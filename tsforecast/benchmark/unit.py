@@ -128,9 +128,11 @@ def trains_nets(name: str, cfg: BenchmarkConfig) -> bool:
 
 def local_model(name: str, cfg: BenchmarkConfig) -> bool:
     """Whether model ``name`` fits each series on its own (scope ``local``, members too):
-    its work on a task can be split into chunks of series with the same forecasts."""
+    its work on a task can be split into chunks of series with the same forecasts. Not
+    with ``--level``: conformal intervals pool the held-out errors of all series, so a
+    chunk would calibrate on its own series only (and a chunk of short series on none)."""
     klass = get_forecaster(name)
-    if klass.get_tag("scope") != "local" or trains_nets(name, cfg):
+    if klass.get_tag("scope") != "local" or trains_nets(name, cfg) or cfg.level:
         return False
     if "members" not in klass.param_names():
         return True
