@@ -110,6 +110,24 @@ def test_loader_never_drops_the_last_batch():
     assert sum(sizes) == len(ds) == 101 and sizes[-1] == 101 % 16
 
 
+def test_series_sampling_weighs_every_series_the_same():
+    """sampling="series": a series is drawn uniformly, then one of its windows, so a
+    series of 1,000 windows and one of 10 are drawn about equally often; an epoch is
+    len(dataset) draws and a series without windows is never drawn."""
+    from tsforecast.data.windows import SeriesSampler
+
+    arrays = [np.zeros((n, 1), np.float32) for n in (1006, 3, 16)]  # 1000, 0, 10 windows
+    ds = WindowDataset(arrays, 5, 2, n_targets=1)
+    assert list(ds.counts) == [1000, 0, 10]
+    idx = np.array(list(SeriesSampler(ds.counts, seed=0)))
+    assert len(idx) == len(ds) == 1010 and 0 <= idx.min() and idx.max() < len(ds)
+    share = np.bincount(np.searchsorted([1000, 1010], idx, side="right"), minlength=2) / len(idx)
+    assert abs(share[0] - 0.5) < 0.06 and abs(share[1] - 0.5) < 0.06
+    assert np.array_equal(idx, np.array(list(SeriesSampler(ds.counts, seed=0))))  # seeded
+    loader = make_loader(ds, batch_size=64, shuffle=True, seed=0, sampling="series")
+    assert sum(b["x"].shape[0] for b in loader) == len(ds)
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, None])
 def test_window_sizes_must_be_positive_integers(bad):
     with pytest.raises(ValueError, match="lookback"):

@@ -368,6 +368,17 @@ def test_bad_ensemble_parameters_are_named(params, match, quiet, sine):
         small("nlinear", quiet, target="y", **params).fit(sine)
 
 
+def test_series_sampling_fits_and_is_checked(quiet, sine):
+    long = sine.iloc[:900].assign(k="long")
+    short = sine.iloc[900:1000].assign(k="short")
+    both = pd.concat([long, short])
+    f = small("nlinear", quiet, target="y", id_col="k", sampling="series", max_epochs=1)
+    fc = f.fit(both).predict()
+    assert set(fc["k"]) == {"long", "short"} and np.isfinite(fc["y"]).all()
+    with pytest.raises(ValueError, match="sampling must be one of"):
+        small("nlinear", quiet, target="y", sampling="uniform").fit(sine)
+
+
 def test_level_normalization_is_scale_equivariant():
     from tsforecast.nets import Dims, build_net
 

@@ -195,6 +195,31 @@ class ShuffleSampler(Sampler[int]):
             yield from perm[start : start + 65536].tolist()
 
 
+class SeriesSampler(Sampler[int]):
+    """Every series weighs the same: each draw picks a series uniformly (among those with
+    windows), then one of its windows uniformly, as N-BEATS samples its training windows;
+    an epoch is ``len(dataset)`` draws (with replacement). Long series no longer dominate
+    a panel's loss by their number of windows."""
+
+    def __init__(self, counts: np.ndarray, seed: int | None = None):
+        counts = np.asarray(counts, dtype=np.int64)
+        self.n = int(counts.sum())
+        self._series = np.flatnonzero(counts > 0)
+        self._counts = counts[self._series]
+        self._offsets = np.concatenate([[0], np.cumsum(counts)])[self._series]
+        self._rng = np.random.default_rng(seed if seed is not None else torch.initial_seed())
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        for start in range(0, self.n, 65536):
+            k = min(65536, self.n - start)
+            pick = self._rng.integers(0, len(self._series), size=k)  # series, uniformly
+            within = (self._rng.random(k) * self._counts[pick]).astype(np.int64)
+            yield from (self._offsets[pick] + within).tolist()
+
+
 def make_loader(
     dataset: WindowDataset,
     batch_size: int,
@@ -202,15 +227,22 @@ def make_loader(
     num_workers: int = 0,
     pin_memory: bool = False,
     seed: int | None = None,
+    sampling: str = "windows",
 ) -> DataLoader:
     """A DataLoader that assembles whole batches lazily (``__getitems__``).
 
-    Never drops the last incomplete batch.
+    ``shuffle``: a random order each epoch; ``sampling="series"`` (the training option
+    declared in :mod:`tsforecast.training.options`, checked there) draws every series
+    equally often instead (:class:`SeriesSampler`). Never drops the last incomplete batch.
     """
+    sampler = None
+    if shuffle:
+        sampler = (SeriesSampler(dataset.counts, seed) if sampling == "series"
+                   else ShuffleSampler(len(dataset), seed))
     return DataLoader(
         dataset,
         batch_size=batch_size,
-        sampler=ShuffleSampler(len(dataset), seed) if shuffle else None,
+        sampler=sampler,
         num_workers=num_workers,
         pin_memory=pin_memory,
         drop_last=False,

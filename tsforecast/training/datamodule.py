@@ -24,16 +24,17 @@ class WindowDataModule(L.LightningDataModule):
         num_workers: int,
         pin_memory: bool = False,
         seed: int | None = None,
+        sampling: str = "windows",
     ):
         super().__init__()
         self.train, self.val = train, val
         self.batch_size, self.num_workers = batch_size, num_workers
-        self.pin_memory, self.seed = pin_memory, seed
+        self.pin_memory, self.seed, self.sampling = pin_memory, seed, sampling
 
     def train_dataloader(self):
         return make_loader(
             self.train, self.batch_size, shuffle=True, num_workers=self.num_workers,
-            pin_memory=self.pin_memory, seed=self.seed,
+            pin_memory=self.pin_memory, seed=self.seed, sampling=self.sampling,
         )
 
     def val_dataloader(self):

@@ -85,6 +85,7 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
     data = WindowDataModule(
         train_data, val_data if has_val else None, batch_size=options.batch_size,
         num_workers=options.num_workers, pin_memory=gpu, seed=options.random_state,
+        sampling=options.sampling,
     )
     # a net that starts as a simple forecast (zero initialised: the random walk) keeps that
     # start unless training beats it on the validation windows beyond chance

@@ -94,6 +94,10 @@ MODULE_PARAMS = (
 #: The trainer's options: batches, budget, hardware, seed, messages.
 TRAINER_PARAMS = (
     Param("batch_size", 256, "windows per batch.", (_COUNT,)),
+    Param("sampling", "windows", 'how an epoch draws its training windows: "windows" (a '
+          'shuffle of all of them: a long series weighs by its number of windows) or "series" '
+          "(a series uniformly, then one of its windows: every series weighs the same, as "
+          "N-BEATS samples).", (Options(("windows", "series")),)),
     Param("max_epochs", 20, "epochs at most (None: no epoch limit; then set max_steps or "
           "max_time).", (_COUNT, None)),
     Param("max_steps", None, "optimiser steps at most (None: no step limit); training stops "
