@@ -118,22 +118,11 @@ VARIANTS = {
 
 
 def validation_data(every: int = 10) -> dict[str, pd.DataFrame]:
-    """The quick sample's training parts (the competition hold-out removed) per group."""
-    from tsforecast.datasets import M3_GROUPS, load_m3
+    """The quick sample's training parts (the competition hold-out removed) per group
+    (``panel_validation.validation_data`` on M3)."""
+    from panel_validation import validation_data as panel_data
 
-    out = {}
-    for g in GROUPS:
-        h = M3_GROUPS[g][0]
-        raw = load_m3(g)
-        keep = sorted(raw["unique_id"].unique())[::every]
-        raw = raw[raw["unique_id"].isin(keep)]
-        size = raw.groupby("unique_id")["y"].transform("size")
-        pos = raw.groupby("unique_id").cumcount()
-        train = raw[pos < size - h]  # the test rows are never read
-        n = train.groupby("unique_id").size()
-        long_enough = n[n - h >= h + 2].index
-        out[g] = train[train["unique_id"].isin(long_enough)][["unique_id", "ds", "y"]]
-    return out
+    return panel_data("m3", every)
 
 
 def run_variant(name: str, data: dict[str, pd.DataFrame], workdir: Path, seed: int = 0,

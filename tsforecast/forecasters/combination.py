@@ -17,7 +17,7 @@ from .base import BaseForecaster
 from .params import Param
 from .registry import get_forecaster, make_forecaster, register
 
-__all__ = ["CombinationForecaster", "member_items"]
+__all__ = ["CombinationForecaster", "member_items", "members_state", "restore_members"]
 
 
 def member_items(members) -> list[tuple[str, dict]]:
@@ -32,6 +32,32 @@ def member_items(members) -> list[tuple[str, dict]]:
             raise ValueError("a combination cannot contain another combination")
         out.append((name, params))
     return out
+
+
+def members_state(members) -> tuple[dict, dict]:
+    """The saved state of fitted member forecasters: their states in order, their arrays
+    under ``member<i>/``."""
+    state, arrays = {"members": []}, {}
+    for i, m in enumerate(members):
+        s, a = m._get_state()
+        state["members"].append(s)
+        arrays.update({f"member{i}/{k}": v for k, v in a.items()})
+    return state, arrays
+
+
+def restore_members(owner: BaseForecaster, members, state: dict, arrays: dict) -> None:
+    """Load ``state``/``arrays`` (:func:`members_state`) into the unfitted ``members`` of
+    the loaded ``owner``: its data schema, frequency and each member's share of its
+    history, then the member's own state."""
+    for i, (m, s) in enumerate(zip(members, state["members"], strict=True)):
+        m.spec_, m.layout_, m.freq_ = owner.spec_, owner.layout_, owner.freq_
+        m.multi_series_ = owner.multi_series_
+        keep = m.history_rows
+        m.history_ = [SeriesData(h.id, h.index[-keep:], h.values[-keep:], None)
+                      if keep else h for h in owner.history_]
+        prefix = f"member{i}/"
+        m._set_state(s, {k[len(prefix):]: v for k, v in arrays.items()
+                         if k.startswith(prefix)})
 
 
 @register("combination")
@@ -107,21 +133,8 @@ class CombinationForecaster(BaseForecaster):
         return stacked.mean(axis=0) if self.combine == "mean" else np.median(stacked, axis=0)
 
     def _get_state(self):
-        state, arrays = {"members": []}, {}
-        for i, m in enumerate(self.members_):
-            s, a = m._get_state()
-            state["members"].append(s)
-            arrays.update({f"member{i}/{k}": v for k, v in a.items()})
-        return state, arrays
+        return members_state(self.members_)
 
     def _set_state(self, state: dict, arrays: dict) -> None:
         self.members_ = self._members()
-        for i, (m, s) in enumerate(zip(self.members_, state["members"], strict=True)):
-            m.spec_, m.layout_, m.freq_ = self.spec_, self.layout_, self.freq_
-            m.multi_series_ = self.multi_series_
-            keep = m.history_rows
-            m.history_ = [SeriesData(h.id, h.index[-keep:], h.values[-keep:], None)
-                          if keep else h for h in self.history_]
-            prefix = f"member{i}/"
-            m._set_state(s, {k[len(prefix):]: v for k, v in arrays.items()
-                             if k.startswith(prefix)})
+        restore_members(self, self.members_, state, arrays)

@@ -32,6 +32,7 @@ from ..training.options import (
     check_devices,
 )
 from .base import BaseForecaster, check_quantiles
+from .combination import members_state, restore_members
 from .params import Check, Interval, Options, Param, params_from_config
 from .registry import register
 
@@ -320,12 +321,7 @@ class NeuralForecaster(BaseForecaster):
     # -- state -----------------------------------------------------------------------------
     def _get_state(self):
         if self._ensembled():
-            state, arrays = {"members": []}, {}
-            for i, m in enumerate(self.members_):
-                st, a = m._get_state()
-                state["members"].append(st)
-                arrays.update({f"member{i}/{k}": v for k, v in a.items()})
-            return state, arrays
+            return members_state(self.members_)
         state = {"scaler": self.scaler_.to_dict(), "dims": self.dims_.__dict__,
                  "quantiles": self.quantiles_}
         weights = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.net_.state_dict().items()}
@@ -334,14 +330,8 @@ class NeuralForecaster(BaseForecaster):
     def _set_state(self, state: dict, arrays: dict) -> None:
         if self._ensembled():
             self.members_ = self._members()
-            for i, (m, st) in enumerate(zip(self.members_, state["members"], strict=True)):
-                m.spec_, m.layout_, m.freq_ = self.spec_, self.layout_, self.freq_
-                m.multi_series_ = self.multi_series_
-                m.history_ = [SeriesData(h.id, h.index[-m.lookback:], h.values[-m.lookback:])
-                              for h in self.history_]
-                prefix = f"member{i}/"
-                m._set_state(st, {k[len(prefix):]: v for k, v in arrays.items()
-                                  if k.startswith(prefix)})
+            restore_members(self, self.members_, state, arrays)
+            for m in self.members_:
                 m.state_ = m._freeze()
             self.quantiles_ = self.members_[0].quantiles_
             self._member_stats()
