@@ -87,3 +87,28 @@ def test_declared_capabilities_are_what_the_forecaster_reads(toy, sine, quiet):
     assert f.net_capabilities is CAPABILITIES
     with pytest.warns(UserWarning, match=r"'toy' ignores covariates \['x'\]$"):
         f.fit(sine)
+
+
+def test_a_registered_net_runs_from_the_command_line(toy, tmp_path, capsys):
+    """The registered net is a model of the benchmark like any other: its name on the
+    command line, its own hyperparameter in --model-params."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from tsforecast.cli import main
+
+    t = np.arange(400)
+    pd.DataFrame({"date": pd.date_range("2022-01-01", periods=400, freq="h"),
+                  "OT": np.sin(2 * np.pi * t / 24) + 0.01 * t}).to_csv(tmp_path / "s.csv",
+                                                                       index=False)
+    argv = ["benchmark", "--data", str(tmp_path / "s.csv"), "--models", "toy,naive",
+            "--lookback", "24", "--horizon", "6", "--max-steps", "3", "--no-progress",
+            "--accelerator", "cpu", "--output", str(tmp_path / "o"),
+            "--model-params", json.dumps({"toy": {"scale": 0.5}})]
+    assert main(argv) == 0, capsys.readouterr().err
+    lb = pd.read_csv(tmp_path / "o" / "leaderboard.csv").set_index("model")
+    assert lb.loc["toy", "error"] != lb.loc["toy", "error"]  # NaN: no error
+    cfg = json.loads((tmp_path / "o" / "config.json").read_text())
+    assert cfg["model_params"]["toy"] == {"scale": 0.5}
