@@ -199,22 +199,17 @@ def msis_metrics(frame: pd.DataFrame, scale: np.ndarray) -> dict[str, float]:
     scaled interval score (:func:`~tsforecast.evaluation.msis`) of each series, whose
     rows' MASE scale is ``scale``, averaged over series."""
     bounds = {interval_bound(c): c for c in frame.columns if interval_bound(c) is not None}
+    groups = list(frame.groupby(["series", "target"], sort=True).indices.values())
+    y = frame["y"].to_numpy(float)
     out: dict[str, float] = {}
     for level in sorted({lv for _, lv in bounds}):
         lo, hi = bounds.get(("lo", level)), bounds.get(("hi", level))
         if lo is None or hi is None:
             continue
-        per = [M.msis(g["y"], g[lo], g[hi], level, float(s[0]))
-               for (_, g), s in zip(frame.groupby(["series", "target"], sort=True),
-                                    _grouped(frame, scale), strict=True)]
+        lo, hi = frame[lo].to_numpy(float), frame[hi].to_numpy(float)
+        per = [M.msis(y[i], lo[i], hi[i], level, float(scale[i[0]])) for i in groups]
         out[f"msis_{level:g}"] = float(np.mean(per))
     return out
-
-
-def _grouped(frame: pd.DataFrame, values: np.ndarray) -> list[np.ndarray]:
-    """``values`` (one per row of ``frame``) split by series and target, in group order."""
-    groups = frame.groupby(["series", "target"], sort=True).indices
-    return [values[idx] for idx in groups.values()]
 
 
 def sape(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:

@@ -173,15 +173,25 @@ class NeuralForecaster(BaseForecaster):
     def _ensembled(self) -> bool:
         return self.n_ensemble > 1
 
+    def _member_lookback(self, k: int) -> int:
+        """Ensemble member ``k``'s lookback: its factor of ``ensemble_lookbacks`` times ours."""
+        factors = tuple(self.ensemble_lookbacks)
+        return max(1, round(factors[k % len(factors)] * self.lookback))
+
+    def _member_context(self, k: int) -> int:
+        """Ensemble member ``k``'s fewest observed rows: ``min_context`` capped at its
+        lookback, else its lookback."""
+        lookback = self._member_lookback(k)
+        return lookback if self.min_context is None else min(self.min_context, lookback)
+
     def _member_params(self, k: int) -> dict:
         """Parameters of ensemble member ``k``: this forecaster's, one net, its own seed,
         lookback (and ``min_context``, capped at it) and loss."""
-        factors = tuple(self.ensemble_lookbacks)
         losses = tuple(self.ensemble_losses or (self.loss,))
-        lookback = max(1, round(factors[k % len(factors)] * self.lookback))
-        min_context = None if self.min_context is None else min(self.min_context, lookback)
+        lookback = self._member_lookback(k)
         return {**self.get_params(deep=False), "n_ensemble": 1, "lookback": lookback,
-                "min_context": min_context, "loss": losses[(k // len(factors)) % len(losses)],
+                "min_context": None if self.min_context is None else self._member_context(k),
+                "loss": losses[(k // len(self.ensemble_lookbacks)) % len(losses)],
                 "random_state": None if self.random_state is None else self.random_state + k,
                 "level": None}
 
@@ -200,13 +210,13 @@ class NeuralForecaster(BaseForecaster):
     @property
     def min_history(self) -> int:
         if self._ensembled():
-            return max(m._context() for m in self._members())
+            return max(self._member_context(k) for k in range(self.n_ensemble))
         return self._context()
 
     @property
     def history_rows(self) -> int:
         if self._ensembled():
-            return max(m.lookback for m in self._members())
+            return max(self._member_lookback(k) for k in range(self.n_ensemble))
         return self.lookback  # a full window where the series has it
 
     def _need_text(self) -> str:
@@ -286,8 +296,9 @@ class NeuralForecaster(BaseForecaster):
             self.steps_ = sum(m.steps_ for m in ms)
             self.fit_seconds_ = sum(m.fit_seconds_ for m in ms)
             self.train_windows_ = sum(m.train_windows_ for m in ms)
-            self.windows_per_second_ = sum(m.steps_ * m.batch_size for m in ms) / max(
-                self.fit_seconds_, 1e-9)
+            # the windows the members trained on, over their training time
+            self.windows_per_second_ = sum(m.windows_per_second_ * m.fit_seconds_
+                                           for m in ms) / max(self.fit_seconds_, 1e-9)
             self.kept_initial_ = all(m.kept_initial_ for m in ms)
 
     # -- forecast --------------------------------------------------------------------------
