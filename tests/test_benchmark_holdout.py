@@ -203,6 +203,7 @@ def test_holdout_intervals_report_msis_for_every_model(tmp_path):
         scale = naive_scale(y[:-4], 4)
         by_hand.append(msis(f["y"], f["lo80"], f["hi80"], 80, scale))
     assert lb.at["naive", "msis_80"] == pytest.approx(np.mean(by_hand), rel=1e-6)
+    assert "msis (the M4 score" in (res.output_dir / "report.md").read_text()
 
 
 def test_tourism_suite_groups_and_rules():

@@ -157,6 +157,9 @@ class Holdout(Protocol):
             f"seasonal-naive MAE (season {task.mase_season}); skill = 1 - MASE / "
             "MASE(naive); dm_p: Diebold-Mariano p-value (MASE per series) against "
             "the best model."
+            + (" Intervals (--level): coverage, width, Winkler score, msis (the M4 "
+               "score: the Winkler score over the same MASE scale, mean over series) and "
+               "CRPS." if cfg.level else "")
         )
 
 
