@@ -11,6 +11,7 @@
     tsforecast benchmark --data panel.csv --protocol holdout --horizon 8 --mase-season 4
     tsforecast benchmark --suite m3 --models nlinear,naive --seeds 0,1,2 --backend ray
     tsforecast datasets                            # list the bundled data
+    tsforecast report benchmark-results/stocks-20240101-120000   # rebuild its report.html
 
 Bad input (unknown suite, model, column or protocol, a horizon longer than the test
 segment, an unreadable CSV, unknown config keys, a non-empty --output without
@@ -74,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
                                help="TOML or YAML file with these options")
     for option in OPTIONS.values():
         groups[option.group].add_argument(option.flag, **option.cli_kwargs())
+    r = sub.add_parser(
+        "report", help="build report.html again from a finished run's output folder",
+        description="Write DIR/report.html (one self-contained page: sortable leaderboard, "
+        "charts, a series chooser) from the files a benchmark run wrote in DIR. Needs "
+        "plotly: pip install 'tsforecast[report]'.")
+    r.add_argument("dir", metavar="DIR", help="the output folder of a benchmark run")
     sub.add_parser("datasets", help="list the bundled data sets",
                    description="List the bundled data sets and the suites built on them.")
     return parser
@@ -138,7 +145,9 @@ def _benchmark(args: argparse.Namespace) -> int:
         from .benchmark.summary import format_summary
 
         print("\n" + format_summary(result.leaderboard, published=result.config.suite == "m3"))
-    print(f"\nresults: {result.output_dir}  (report: {result.output_dir / 'report.md'})")
+    html = result.output_dir / "report.html"
+    shown = f"{result.output_dir / 'report.md'}" + (f", {html}" if html.is_file() else "")
+    print(f"\nresults: {result.output_dir}  (report: {shown})")
     failed = [r for r in result.results if not r.ok]
     if failed:  # the leaderboard is written, but the run did not do what was asked
         sys.stdout.flush()
@@ -146,6 +155,21 @@ def _benchmark(args: argparse.Namespace) -> int:
               + ", ".join(f"{r.dataset}/{r.model}" for r in failed)
               + f" (tracebacks: {result.output_dir / 'errors.log'})", file=sys.stderr)
         return EXIT_ERROR
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .benchmark.html import write_html
+
+    try:
+        path = write_html(args.dir)
+    except BenchmarkInputError as exc:
+        print(f"tsforecast: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError as exc:
+        print(f"tsforecast: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"report: {path}")
     return EXIT_OK
 
 
@@ -187,7 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:  # --help
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_USAGE
-    commands = {"benchmark": lambda: _benchmark(args), "datasets": _datasets}
+    commands = {"benchmark": lambda: _benchmark(args), "datasets": _datasets,
+                "report": lambda: _report(args)}
     if args.command not in commands:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

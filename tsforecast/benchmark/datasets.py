@@ -44,6 +44,9 @@ class Dataset:
     #: parameters the neural nets get on this data set (holdout: ``PANEL_NET_PARAMS``)
     #: unless the run's ``model_params`` set them; empty: their defaults
     net_params: dict = field(default_factory=dict)
+    #: the time index stands for integer positions (holdout ``ds`` 0, 1, 2, ...; M3,
+    #: Tourism): plots label the axis by step, never by the made-up dates
+    positional: bool = False
 
 
 def _keep_last(frame: pd.DataFrame, n: int) -> pd.DataFrame:

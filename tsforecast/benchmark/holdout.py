@@ -51,6 +51,7 @@ __all__ = [
     "competition_smape",
     "load_holdout_datasets",
     "load_panel",
+    "positions",
 ]
 
 #: Columns of the holdout protocol's long files when not set (the Nixtla layout).
@@ -70,6 +71,17 @@ PUBLISHED_M3 = {
 
 #: Day 0 of integer ``ds`` positions.
 _ORIGIN = pd.Timestamp("2000-01-01")
+
+
+def positions(stamps) -> np.ndarray:
+    """The integer positions that made-up daily ``stamps`` stand for (the inverse of the
+    index built from integer ``ds``): what plots put on a positional time axis.
+
+    >>> positions(pd.to_datetime(["2000-01-01", "2000-01-15"])).tolist()
+    [0, 14]
+    """
+    delta = pd.DatetimeIndex(stamps) - _ORIGIN
+    return np.asarray(delta // pd.Timedelta(1, "D"), dtype=np.int64)
 
 
 def competition_smape(y: np.ndarray, y_hat: np.ndarray) -> float:
@@ -171,7 +183,7 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
     # MASE as the competitions compute it: at the data's season unless mase_season is given
     ds = Dataset(name, frame, [target], [], id_col, int(season), path, notes,
                  horizon=horizon, mase_season=cfg.mase_season or int(season),
-                 net_params=dict(PANEL_NET_PARAMS))
+                 net_params=dict(PANEL_NET_PARAMS), positional=integer)
     ds.lookback, ds.min_context = _lookback(cfg, ds)
     source = ("lookback" if cfg.lookback else f"{LOOKBACK_HORIZONS} horizons, at most the "
               "median training part")

@@ -6,7 +6,10 @@ Files written to the output directory:
 * ``leaderboard.csv`` / ``.json`` / ``.md``: metrics, rank, timings, Diebold-Mariano
   p-value against the best model, rows without an actual (``n_excluded``), errors;
 * ``metrics_by_series.csv``: the metrics per series and target;
+* ``history.csv`` (``.parquet``): each series' last actuals before its first cutoff;
 * ``plots/forecasts_<dataset>.png``, ``plots/leaderboard_<dataset>.png``;
+* ``report.html`` (:mod:`.html`: built from these files alone; ``tsforecast report DIR``
+  builds it again);
 * ``report.md`` (its Settings table lists every option, generated from
   :data:`~.options.OPTIONS`), ``config.json`` (the resolved options: ``--config
   config.json`` repeats the run), ``environment.json`` (package versions), ``errors.log``
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import logging
 import math
 import platform
 import sys
@@ -33,7 +37,7 @@ import pandas as pd
 from .. import evaluation as M
 from ..forecasters.registry import get_forecaster
 from .options import OPTIONS, BenchmarkConfig
-from .plots import plot_fan, plot_forecasts, plot_leaderboard
+from .plots import HISTORY_HORIZONS, plot_fan, plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
 from .seeds import combine_seeds
 from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
@@ -53,10 +57,21 @@ __all__ = [
     "settings_table",
 ]
 
+logger = logging.getLogger(__name__)
+
 INFO_COLUMNS = [
     "dm_pvalue", "fit_seconds", "predict_seconds", "train_windows_per_second",
-    "n_parameters", "epochs", "n_series", "n_windows", "n_excluded", "error",
+    "n_parameters", "epochs", "n_series", "n_windows", "n_excluded", "kept_initial",
+    "n_fallbacks", "error",
 ]
+
+
+def _family(model: str) -> str:
+    """The ``family`` tag of a registered model (``"other"`` for an unknown name)."""
+    try:
+        return str(get_forecaster(model).get_tag("family"))
+    except ValueError:
+        return "other"
 
 
 # -- environment -----------------------------------------------------------------------------
@@ -70,7 +85,8 @@ def environment() -> dict[str, Any]:
     for dist, key in (("tsforecast", "tsforecast"), ("torch", "torch"),
                       ("lightning", "lightning"), ("pandas", "pandas"), ("numpy", "numpy"),
                       ("scikit-learn", "sklearn"), ("statsforecast", "statsforecast"),
-                      ("scipy", "scipy"), ("matplotlib", "matplotlib")):
+                      ("scipy", "scipy"), ("matplotlib", "matplotlib"),
+                      ("plotly", "plotly")):
         try:
             env[key] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:  # a missing optional package
@@ -201,7 +217,10 @@ def _fmt(col: str, v: Any) -> str:
         return ""
     if col == "error":
         return str(v)
-    if col in ("rank", "n_parameters", "epochs", "n_series", "n_windows", "n_excluded"):
+    if col == "kept_initial":  # 1, 0 or the share of seeds
+        return "yes" if v == 1 else "no" if v == 0 else f"{v:.0%} of seeds"
+    if col in ("rank", "n_parameters", "epochs", "n_series", "n_windows", "n_excluded",
+               "n_fallbacks"):
         return f"{int(v):,}"
     if col in ("fit_seconds", "predict_seconds"):
         return f"{v:.2f}"
@@ -218,7 +237,7 @@ _SHORT = {
     "directional_accuracy": "dir_acc", "train_windows_per_second": "win/s",
     "n_parameters": "params", "fit_seconds": "fit_s", "predict_seconds": "pred_s",
     "dm_pvalue": "dm_p", "n_windows": "windows", "n_series": "series",
-    "n_excluded": "excluded",
+    "n_excluded": "excluded", "kept_initial": "kept_rw", "n_fallbacks": "fallbacks",
 }
 _PREFIX = {"coverage_": "cov", "width_": "wid", "winkler_": "wink"}
 
@@ -250,8 +269,9 @@ def format_leaderboard(leaderboard: pd.DataFrame, width: int = 110) -> str:
     if leaderboard.empty:
         return "(no results)"
     hidden = ["n_series", "n_windows", "epochs"]
-    if "n_excluded" in leaderboard and not (leaderboard["n_excluded"] > 0).any():
-        hidden.append("n_excluded")
+    for col in ("n_excluded", "kept_initial", "n_fallbacks"):  # flags: shown when raised
+        if col in leaderboard and not (leaderboard[col] > 0).any():
+            hidden.append(col)
     cols = [c for c in leaderboard.columns
             if c not in hidden and leaderboard[c].notna().any()]
     out = []
@@ -289,6 +309,7 @@ class ReportWriter:
         self.started = datetime.now()
         self.env = environment()
         self.forecast_file = self.out_dir / f"forecasts{frame_suffix()}"
+        self.families = {m: _family(m) for m in cfg.models}
 
     def start(self) -> None:
         """Write ``config.json`` and ``environment.json`` before any model runs."""
@@ -299,6 +320,10 @@ class ReportWriter:
         errors = self.out_dir / "errors.log"
         if errors.exists():
             errors.unlink()
+        if self.cfg.save_forecasts != "none":  # what the HTML report draws before them
+            history = [t.history(HISTORY_HORIZONS * t.horizon) for t in self.tasks]
+            write_frame(self.out_dir / f"history{frame_suffix()}",
+                        pd.concat(history, ignore_index=True))
 
     def _forecast_frames(self, results: list[ModelResult]) -> list[pd.DataFrame]:
         return [r.forecasts for r in results if r.ok and r.forecasts is not None]
@@ -315,6 +340,11 @@ class ReportWriter:
             "protocol": self.cfg.protocol,
             "rank_metric": {t.name: t.rank_metric for t in self.tasks},
             "units": {t.name: t.units for t in self.tasks},
+            "horizon": {t.name: t.horizon for t in self.tasks},
+            "positional": {t.name: t.dataset.positional for t in self.tasks},
+            "families": {m: self.families.get(m) or _family(m)
+                         for m in dict.fromkeys(lb["model"])} if len(lb) else {},
+            "seeds": list(self.cfg.seeds or []),
             "rows": json.loads(lb.to_json(orient="records")),
         }
         write_text(self.out_dir / "leaderboard.json", dumps(meta) + "\n")
@@ -342,7 +372,8 @@ class ReportWriter:
             stem = safe_name(task.name)
             try:
                 if plot_leaderboard(task, lb[lb["dataset"] == task.name],
-                                    self.out_dir / "plots" / f"leaderboard_{stem}.png"):
+                                    self.out_dir / "plots" / f"leaderboard_{stem}.png",
+                                    self.families):
                     files.append(f"plots/leaderboard_{stem}.png")
                 if plot_forecasts(task, rs, self.out_dir / "plots" / f"forecasts_{stem}.png",
                                   self.cfg.plot_cutoffs):
@@ -354,6 +385,14 @@ class ReportWriter:
                 self.notes.append(f"{task.name}: plotting failed: {exc}")
             plots[task.name] = files
         self._write_report(lb, results, plots, partial=interrupted)
+        try:
+            from .html import write_html
+
+            write_html(self.out_dir)
+        except ImportError as exc:  # plotly is the optional extra "report"
+            logger.info("report.html not written: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - the report must not lose the results
+            logger.warning("report.html not written: %s: %s", type(exc).__name__, exc)
         frames = self._forecast_frames(results)
         forecasts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         return BenchmarkResult(
@@ -382,6 +421,16 @@ class ReportWriter:
         for r in results:
             if not r.ok:
                 notes.append(f"{r.dataset} / {r.model} FAILED: {r.error}")
+        for r in combine_seeds(results):
+            if r.ok and r.kept_initial > 0:
+                share = "" if r.kept_initial == 1 else f" (in {r.kept_initial:.0%} of seeds)"
+                notes.append(f"{r.dataset} / {r.model} kept its random-walk start{share}: "
+                             "no trained net beat it on the validation windows, so it forecasts "
+                             "as naive does (leaderboard column kept_rw)")
+            if r.ok and r.n_fallbacks > 0:
+                notes.append(f"{r.dataset} / {r.model}: {int(r.n_fallbacks):,} series fell back "
+                             "to the seasonal naive forecast (fitting failed; leaderboard column "
+                             "fallbacks)")
         for r in results:
             if r.warnings:
                 shown = "; ".join(r.warnings[:3])

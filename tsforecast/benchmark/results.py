@@ -35,6 +35,12 @@ class ModelResult:
     n_series: float = float("nan")
     n_windows: float = float("nan")
     n_excluded: float = float("nan")  # forecast rows without an actual: not scored
+    #: a net that kept its random-walk start (``kept_initial_``: it forecasts as naive);
+    #: 1 or 0, the share of seeds in a multi-seed run, NaN for models without one
+    kept_initial: float = float("nan")
+    #: series (and targets) where a statistical model failed to fit and the seasonal naive
+    #: forecast stood in (``fallbacks_``); NaN for models without fallbacks
+    n_fallbacks: float = float("nan")
     error: str | None = None
     evaluation: Evaluation | None = None
     forecasts: pd.DataFrame | None = None  # rows written to forecasts.csv

@@ -22,7 +22,9 @@ from .results import ModelResult
 
 __all__ = ["combine_seeds"]
 
-_TIMINGS = ("fit_seconds", "predict_seconds", "train_windows_per_second", "epochs")
+#: averaged over seeds (``kept_initial``: the share of seeds whose net kept its start)
+_TIMINGS = ("fit_seconds", "predict_seconds", "train_windows_per_second", "epochs",
+            "kept_initial", "n_fallbacks")
 
 
 def combine_seeds(results: list[ModelResult]) -> list[ModelResult]:

@@ -44,9 +44,9 @@ __all__ = [
 
 #: The files a run writes in its output directory...
 RUN_FILES = (
-    "config.json", "environment.json", "errors.log", "report.md", "leaderboard.csv",
-    "leaderboard.json", "leaderboard.md", "metrics_by_series.csv", "forecasts.csv",
-    "forecasts.parquet",
+    "config.json", "environment.json", "errors.log", "report.md", "report.html",
+    "leaderboard.csv", "leaderboard.json", "leaderboard.md", "metrics_by_series.csv",
+    "forecasts.csv", "forecasts.parquet", "history.csv", "history.parquet",
 )
 #: ... and its folders, with the pattern of the files it writes there.
 RUN_DIRS = {"plots": "*.png", "runs": "*"}
@@ -192,7 +192,7 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
 
 # -- one record per model --------------------------------------------------------------------
 _SCALARS = ("fit_seconds", "predict_seconds", "train_windows_per_second", "n_parameters",
-            "epochs", "n_series", "n_windows", "n_excluded")
+            "epochs", "n_series", "n_windows", "n_excluded", "kept_initial", "n_fallbacks")
 
 
 def run_file(out_dir: Path, dataset: str, model: str, seed: int | None = None) -> Path:
@@ -310,8 +310,9 @@ def _load_run(path: Path, task: Task, model: str, fingerprint: dict[str, Any]
             return None
         forecasts = read_frame(path.parent / rec["forecasts"])
     ints = ("n_series", "n_windows", "n_excluded")
-    scalars = {k: math.nan if rec[k] is None else int(rec[k]) if k in ints else float(rec[k])
-               for k in _SCALARS}
+    # a record saved before a scalar existed reads it as NaN (unknown)
+    scalars = {k: math.nan if rec.get(k) is None else int(rec[k]) if k in ints
+               else float(rec[k]) for k in _SCALARS}
     ev = Evaluation(
         metrics=dict(rec["metrics"]),
         dm_loss=_loss_from_json(rec["dm_loss"]),

@@ -146,6 +146,26 @@ class Task:
             frame = frame[frame[self.dataset.id_col].astype(str) == sid]
         return frame[target]
 
+    def history(self, rows: int) -> pd.DataFrame:
+        """The last ``rows`` actuals of each series and target up to its first cutoff
+        (tidy: ``dataset, series, target, timestamp, y``): the history the report draws
+        before the forecasts."""
+        first = self.expected.groupby("series", sort=False)["cutoff"].min()
+        frame, id_col = self.eval_data, self.dataset.id_col
+        parts = ({sid: frame for sid in first.index} if id_col is None
+                 else dict(tuple(frame.groupby(frame[id_col].astype(str), sort=False))))
+        frames = []
+        for sid, cutoff in first.items():
+            part = parts[str(sid)]
+            part = part[part.index <= cutoff].iloc[-rows:]
+            for target in self.dataset.targets:
+                y = part[target]
+                frames.append(pd.DataFrame({
+                    "dataset": self.name, "series": str(sid), "target": target,
+                    "timestamp": y.index, "y": y.to_numpy(np.float64)}))
+        columns = ["dataset", "series", "target", "timestamp", "y"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
 
 def scored_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The rows of a backtest that are scored (those with an actual ``y``) and how many

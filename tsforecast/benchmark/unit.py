@@ -232,6 +232,12 @@ def fit_backtest(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
         value = getattr(model, attr, None)
         if value is not None:
             piece.stats[key] = float(value)
+    kept = getattr(model, "kept_initial_", None)  # fitted attributes: absent on other models
+    if kept is not None:
+        piece.stats["kept_initial"] = float(kept)
+    fallbacks = getattr(model, "fallbacks_", None)
+    if fallbacks is not None:
+        piece.stats["n_fallbacks"] = float(len(fallbacks))
     return piece
 
 
@@ -267,6 +273,10 @@ def finish(name: str, task: Task, cfg: BenchmarkConfig, pieces: list[Piece],
     for p in pieces:
         for key, value in p.stats.items():
             setattr(res, key, value)
+    # chunks of a local model's series: each piece's fallbacks are its own series'
+    counts = [p.stats["n_fallbacks"] for p in pieces if "n_fallbacks" in p.stats]
+    if counts:
+        res.n_fallbacks = float(sum(counts))
     if cfg.save_forecasts != "none":
         res.forecasts = _add_context(task.saved_rows(bt), task.name, name)
         if seed is not None:

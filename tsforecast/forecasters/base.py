@@ -15,6 +15,8 @@ A model is a subclass of :class:`BaseForecaster` that declares
   ``quantiles``   accepts ``quantiles=`` and returns them;
   ``covariates``  accepts past/known-future covariates and calendar features;
   ``saveable``    ``save()`` works for every parameter value (see ``_get_state``);
+  ``family``      what reports colour it by: ``"baseline"``, ``"statistical"``,
+                  ``"regression"``, ``"neural"``, ``"combination"`` (default ``"other"``);
 
 and implements these hooks, the complete list:
 
@@ -105,6 +107,9 @@ class BaseForecaster(BaseEstimator):
         "quantiles": False,
         "covariates": False,
         "saveable": True,
+        # what reports group and colour it by: baseline, statistical, regression, neural,
+        # combination (a model registered elsewhere: other)
+        "family": "other",
     }
     params: ClassVar[tuple[Param, ...]] = ()
     #: How error messages name ``min_history`` ("lookback 96 + horizon 24 needs ...").

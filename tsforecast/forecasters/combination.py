@@ -74,7 +74,7 @@ class CombinationForecaster(BaseForecaster):
     (6, 1)
     """
 
-    tags = {"scope": "local"}
+    tags = {"scope": "local", "family": "combination"}
     params = (
         Param("members", ("ets", "theta", "arima"), "registered names, or (name, params) "
               "pairs, of the forecasters to combine."),

@@ -124,7 +124,7 @@ def gaussian_quantiles(point: np.ndarray, sd: np.ndarray | None, quantiles) -> n
 class _SimpleBaseline(BaseForecaster):
     """Local univariate baselines with nothing to learn (vectorised over origins)."""
 
-    tags = {"scope": "local", "quantiles": True}
+    tags = {"scope": "local", "quantiles": True, "family": "baseline"}
     params = (QUANTILES,)
 
     def _check_params(self) -> None:

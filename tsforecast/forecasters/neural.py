@@ -111,7 +111,8 @@ class NeuralForecaster(BaseForecaster):
     (12, 1)
     """
 
-    tags = {"scope": "global", "neural": True, "quantiles": True, "covariates": True}
+    tags = {"scope": "global", "neural": True, "quantiles": True, "covariates": True,
+            "family": "neural"}
     params = (Param("model", "lstm", "registered net name."), LOOKBACK, MIN_CONTEXT,
               *TRAINING_PARAMS, *ENSEMBLE_PARAMS)
     history_name = "lookback"

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..data.spec import interval_bound, quantile_level
 
-__all__ = ["plot_backtest", "plot_forecast"]
+__all__ = ["plot_backtest", "plot_forecast", "time_axis"]
 
 
 def _axes(ax):
@@ -15,6 +15,25 @@ def _axes(ax):
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(10, 4))[1]
+
+
+def time_axis(ax, step_label: str | None = None) -> None:
+    """Make the x axis readable: dates located and formatted automatically (concise
+    labels, rotated so that they never overlap); with ``step_label``, an axis of integer
+    positions labelled so instead."""
+    if step_label is not None:
+        ax.set_xlabel(step_label, fontsize=8)
+        return
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.tick_params(axis="x", labelrotation=30)
+
+
+def _is_time(values) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None))
 
 
 def _bands(ax, x, lower: dict, upper: dict, color, label: bool = True) -> None:
@@ -56,6 +75,8 @@ def plot_forecast(forecast: pd.DataFrame, history: pd.Series | None = None,
     ax.plot(frame.index, frame[target], color="C0", lw=1.6, label="forecast")
     ax.set_title(f"{target}" + (f" ({series})" if id_cols else ""))
     ax.legend(loc="upper left", fontsize=8)
+    if _is_time(frame.index):
+        time_axis(ax)
     return ax
 
 
@@ -80,4 +101,6 @@ def plot_backtest(backtest: pd.DataFrame, series: str | None = None,
                 label="forecasts" if i == 0 else None)
     ax.set_title(f"{target} ({series}): backtest")
     ax.legend(loc="upper left", fontsize=8)
+    if _is_time(frame["timestamp"]):
+        time_axis(ax)
     return ax

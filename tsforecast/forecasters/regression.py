@@ -74,7 +74,7 @@ class LagRegressionForecaster(BaseForecaster):
     (25, 2)
     """
 
-    tags = {"scope": "global", "quantiles": True, "covariates": True}
+    tags = {"scope": "global", "quantiles": True, "covariates": True, "family": "regression"}
     params = (
         Param("lags", 24, "number of lags (``24`` means lags 1..24) or a list of lags."),
         Param("regressor", None, "a scikit-learn regressor (cloned at fit, never modified); "

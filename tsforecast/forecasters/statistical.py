@@ -59,7 +59,7 @@ def _bound(out: dict, q: float) -> np.ndarray:
 class _StatsForecastModel(BaseForecaster):
     """Shared machinery: one statsforecast model per series and target."""
 
-    tags = {"scope": "local", "quantiles": True}
+    tags = {"scope": "local", "quantiles": True, "family": "statistical"}
 
     def _check_params(self) -> None:
         super()._check_params()
