@@ -82,14 +82,17 @@ def leaderboard_points(lb: pd.DataFrame, metric: str, families: dict[str, str]
     models that are not clipped and their spread over seeds.
     """
     d = lb[lb["error"].isna() & lb[metric].notna()].sort_values(metric, kind="stable")
-    sd_col = f"{metric}_sd"
+    def numbers(col: str, missing: float) -> np.ndarray:
+        if col not in d:
+            return np.full(len(d), missing)
+        return pd.to_numeric(d[col], errors="coerce").fillna(missing).to_numpy(float)
+
     points = pd.DataFrame({
         "model": d["model"].astype(str).to_numpy(),
-        "value": d[metric].to_numpy(float),
-        "sd": (d[sd_col].fillna(0.0).to_numpy(float) if sd_col in d else np.zeros(len(d))),
-        "dm_pvalue": d["dm_pvalue"].to_numpy(float),
-        "kept_initial": (d["kept_initial"].fillna(0.0).to_numpy(float) >= 0.5
-                         if "kept_initial" in d else np.zeros(len(d), bool)),
+        "value": numbers(metric, math.nan),
+        "sd": numbers(f"{metric}_sd", 0.0),
+        "dm_pvalue": numbers("dm_pvalue", math.nan),
+        "kept_initial": numbers("kept_initial", 0.0) >= 0.5,
     })
     if points.empty:
         return points.assign(tied=[], family=[], clipped=[]), (0.0, 1.0)

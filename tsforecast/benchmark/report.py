@@ -384,8 +384,7 @@ class ReportWriter:
             except Exception as exc:  # noqa: BLE001 - a plot must not lose the results
                 self.notes.append(f"{task.name}: plotting failed: {exc}")
             plots[task.name] = files
-        self._write_report(lb, results, plots, partial=interrupted)
-        try:
+        try:  # from the files written so far (leaderboard, forecasts, config)
             from .html import write_html
 
             write_html(self.out_dir)
@@ -393,6 +392,7 @@ class ReportWriter:
             logger.info("report.html not written: %s", exc)
         except Exception as exc:  # noqa: BLE001 - the report must not lose the results
             logger.warning("report.html not written: %s: %s", type(exc).__name__, exc)
+        self._write_report(lb, results, plots, partial=interrupted)
         frames = self._forecast_frames(results)
         forecasts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         return BenchmarkResult(
@@ -509,6 +509,9 @@ class ReportWriter:
             "cutoff, timestamp, step, y, y_hat, quantiles)" if saved
             else "- forecasts not saved (save_forecasts='none')",
             "- `leaderboard.csv`, `leaderboard.json`, `leaderboard.md`; `metrics_by_series.csv`",
+            *(["- `report.html`: this report as one page (a sortable leaderboard, its chart, "
+               "a series chooser); `tsforecast report DIR` builds it again"]
+              if (self.out_dir / "report.html").is_file() else []),
             "- `runs/`: each model's results, saved as it finished (`<dataset>__<model>.json` "
             "and its forecasts; `--resume` reads them back)",
             "- `config.json` (resolved options), `environment.json` (versions)"
