@@ -21,11 +21,9 @@ every file is written atomically.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import logging
 import math
-import platform
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +34,8 @@ import pandas as pd
 
 from .. import evaluation as M
 from ..forecasters.registry import get_forecaster
-from .options import OPTIONS, BenchmarkConfig
+from .environment import environment, settings_table
+from .options import BenchmarkConfig
 from .plots import HISTORY_HORIZONS, plot_fan, plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
 from .seeds import combine_seeds
@@ -72,54 +71,6 @@ def _family(model: str) -> str:
         return str(get_forecaster(model).get_tag("family"))
     except ValueError:
         return "other"
-
-
-# -- environment -----------------------------------------------------------------------------
-def environment() -> dict[str, Any]:
-    """Versions of Python and the packages that determine the numbers."""
-    env: dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-    # installed versions, read without importing (Lightning alone takes seconds to import)
-    for dist, key in (("tsforecast", "tsforecast"), ("torch", "torch"),
-                      ("lightning", "lightning"), ("pandas", "pandas"), ("numpy", "numpy"),
-                      ("scikit-learn", "sklearn"), ("statsforecast", "statsforecast"),
-                      ("scipy", "scipy"), ("matplotlib", "matplotlib"),
-                      ("plotly", "plotly")):
-        try:
-            env[key] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:  # a missing optional package
-            env[key] = None
-    try:
-        import torch
-
-        env["torch_threads"] = torch.get_num_threads()
-        env["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    except Exception:  # noqa: BLE001
-        pass
-    return env
-
-
-def settings_table(cfg: BenchmarkConfig) -> list[str]:
-    """Markdown table of every option and its resolved value (generated from
-    :data:`~.options.OPTIONS`, so a new option is listed without touching the report)."""
-    rows = ["| option | value |", "|---|---|"]
-    for name in OPTIONS:
-        value = getattr(cfg, name)
-        if value is None or value == {}:
-            shown = "-"
-        elif isinstance(value, bool):
-            shown = str(value).lower()
-        elif isinstance(value, list | tuple):
-            shown = ", ".join(map(str, value))
-        elif isinstance(value, dict):
-            shown = json.dumps(value, default=str)
-        else:
-            shown = str(value)
-        cell = shown.replace("|", "\\|")
-        rows.append(f"| {name} | {cell} |")
-    return rows
 
 
 # -- leaderboard -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def time_axis(ax, step_label: str | None = None) -> None:
         return
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(maxticks=7)
+    locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.tick_params(axis="x", labelrotation=30)
