@@ -66,6 +66,7 @@ def test_leaderboard_flags_come_from_the_fitted_models(run):
     assert "kept_toy: 1 series fell back" in report
 
 
+@pytest.mark.slow
 def test_resume_reads_the_flags_back_and_tolerates_records_without_them(run, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(run.output_dir, out)
@@ -109,6 +110,20 @@ def test_tsforecast_report_rebuilds_it_from_the_folder(run, tmp_path, capsys):
     assert "holds no benchmark run" in capsys.readouterr().err
 
 
+def test_the_page_shows_spread_over_seeds_and_failures_from_the_leaderboard_file(run, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(run.output_dir, out)
+    meta = json.loads((out / "leaderboard.json").read_text())
+    rows = {r["model"]: r for r in meta["rows"]}
+    mase, sd = rows["seasonal_naive"]["mase"], rows["seasonal_naive"]["mase"] / 10
+    rows["seasonal_naive"].update(mase_sd=sd, n_seeds=3)
+    rows["mean"].update(error="fit: ValueError: boom", mase=None, rank=None)
+    (out / "leaderboard.json").write_text(json.dumps(meta))
+    page = build_html(out)
+    assert f"{mase:.4f} ± {sd:.4f}" in page
+    assert 'title="fit: ValueError: boom">failed</span>' in page
+
+
 def test_a_run_without_saved_forecasts_says_so(run, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(run.output_dir, out)
@@ -131,8 +146,9 @@ def browser():
         b.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def page(browser, run):
+    """The page, loaded once (4 MB of plotly.js); its console errors are checked at the end."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -153,6 +169,7 @@ def _models(page) -> list[str]:
 def test_the_table_sorts_on_a_click(page, run):
     lb = run.leaderboard
     ranked = list(lb.sort_values("rank")["model"])
+    page.locator("#lb-0 th", has_text=re.compile(r"^rank$")).click()
     assert _models(page) == ranked
     header = page.locator("#lb-0 th", has_text=re.compile(r"^mase$"))
     header.click()
