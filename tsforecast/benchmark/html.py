@@ -40,6 +40,7 @@ from .plots import (
     metric_label,
     outer_interval,
 )
+from .report import _short  # the leaderboard's short column names (cov80, dir_acc, ...)
 from .store import read_frame, write_text
 
 __all__ = ["MAX_SERIES", "build_html", "write_html"]
@@ -184,7 +185,8 @@ def _table(i: int, lb: pd.DataFrame, families: dict[str, str], rank_metric: str)
                and pd.api.types.is_numeric_dtype(lb[c]) and lb[c].notna().any()]
     metrics.sort(key=lambda c: (c != rank_metric, c == "skill"))
     info = [c for c in _INFO if c in lb and lb[c].notna().any()]
-    heads = ["rank", "model", "family", *metrics, *(_INFO[c] for c in info), "flags"]
+    heads = ["rank", "model", "family", *map(_short, metrics), *(_INFO[c] for c in info),
+             "flags"]
     rows = []
     for _, r in lb.iterrows():
         rank = _num(r.get("rank"))
@@ -209,8 +211,8 @@ def _table(i: int, lb: pd.DataFrame, families: dict[str, str], rank_metric: str)
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f'<th onclick="sortTable(this)" title="click to sort">{_e(h)}</th>'
                    for h in heads)
-    return (f'<table id="lb-{i}" class="leaderboard"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (f'<div class="scroll"><table id="lb-{i}" class="leaderboard"><thead><tr>{head}'
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _dot_plot(i: int, lb: pd.DataFrame, metric: str, units: str,
@@ -410,7 +412,9 @@ body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px
        padding: 0 1em; color: #222; }
 h1 { font-size: 1.5em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
-th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #eee; text-align: right; }
+th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #eee; text-align: right;
+         white-space: nowrap; }
+.scroll { overflow-x: auto; }
 td:nth-child(2), td:nth-child(3), th:nth-child(2), th:nth-child(3) { text-align: left; }
 table.plain td { text-align: left; }
 table.leaderboard th { cursor: pointer; background: #f6f6f6; position: sticky; top: 0; }
