@@ -33,6 +33,7 @@ from tsforecast.benchmark.plots import (
     leaderboard_figure,
     leaderboard_points,
     metric_label,
+    off_scale,
 )
 from tsforecast.forecasters.plotting import plot_backtest
 
@@ -145,13 +146,23 @@ def test_forecast_figure_of_positional_series_is_a_grid_drawn_by_step(tmp_path):
 
 @pytest.mark.slow
 def test_forecast_figure_of_dated_series_has_readable_date_ticks(tmp_path):
-    res = run_benchmark({"suite": "stocks", "quick": True, "models": "naive",
+    res = run_benchmark({"suite": "stocks", "quick": True, "models": "naive,mean",
                          "progress": False, "output": str(tmp_path / "out")})
-    fig = forecasts_figure(res.tasks[0], res.results, 3)
+    task = res.tasks[0]
+    outliers = off_scale(res.leaderboard, task.rank_metric)
+    assert outliers == {"mean"}  # MASE 22 against naive's 2.1
+    fig = forecasts_figure(task, res.results, 3, outliers)
     shown = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(shown) == len(res.tasks[0].series_ids)
+    assert len(shown) == len(task.series_ids)
+    mean = next(r for r in res.results if r.model == "mean").forecasts
+    below = 0
     for ax in shown:
         assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+        dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+        assert "mean" in {line.get_label() for line in dashed}  # drawn, dashed
+        own = mean[mean["series"] == ax.get_title(loc="left")]
+        below += ax.get_ylim()[0] > own["y_hat"].min()  # mean does not set the scale
+    assert below == len(shown)
     _assert_no_overlap(fig, shown)
     plt.close(fig)
 

@@ -191,8 +191,12 @@ def test_the_series_chooser_changes_the_chart(page, run):
         page.select_option("#series-0", sid)
         expected = f[f["series"] == sid].sort_values("timestamp")["y"].iloc[-1]
         assert page.evaluate(last_actual) == pytest.approx(expected)
-    names = page.evaluate("() => document.getElementById('forecast-0').data.map(t => t.name)")
-    assert {"actual", "naive", "kept_toy", "mean"} <= set(names)
+    traces = page.evaluate("() => document.getElementById('forecast-0').data"
+                           ".map(t => [t.name, t.visible])")
+    assert {"actual", "naive", "kept_toy", "mean"} <= {name for name, _ in traces}
+    # mean, off the leaderboard's scale, starts hidden (a click on the legend shows it)
+    assert {v for name, v in traces if name == "mean"} == {"legendonly"}
+    assert {v for name, v in traces if name == "naive"} == {True}
     fills = page.evaluate("() => document.getElementById('forecast-0').data"
                           ".filter(t => t.fill === 'toself').length")
     assert fills > 0  # the 80% intervals are drawn

@@ -38,6 +38,7 @@ from .plots import (
     forecast_windows,
     leaderboard_points,
     metric_label,
+    off_scale,
     outer_interval,
 )
 from .report import _short  # the leaderboard's short column names (cov80, dir_acc, ...)
@@ -295,8 +296,10 @@ def _rgba(color: str, alpha: float) -> str:
 
 
 def _series_traces(f: pd.DataFrame, hist: pd.DataFrame | None, models: list[str],
-                   n_cutoffs: int, horizon: int, positional: bool) -> list[dict]:
-    """The traces of one series and target: actuals, and each model's windows."""
+                   n_cutoffs: int, horizon: int, positional: bool,
+                   hidden: set[str]) -> list[dict]:
+    """The traces of one series and target: actuals, and each model's windows (those of
+    the ``hidden`` models shown by a click on their legend entry)."""
     first = f[f["model"] == models[0]]
     cuts = forecast_windows(first, n_cutoffs)
     actual = first.drop_duplicates("timestamp")[["timestamp", "y"]]
@@ -311,23 +314,25 @@ def _series_traces(f: pd.DataFrame, hist: pd.DataFrame | None, models: list[str]
         color = _PALETTE[k % len(_PALETTE)]
         m = f[(f["model"] == model) & f["cutoff"].isin(cuts)]
         lo, hi = outer_interval(m.columns)
+        visible = "legendonly" if model in hidden else True
         for j, (_, win) in enumerate(m.groupby("cutoff", sort=True)):
             x = _x(win["timestamp"], positional)
             if lo is not None:
                 traces.append({"type": "scatter", "mode": "lines", "x": x + x[::-1],
                                "y": _floats(win[hi]) + _floats(win[lo])[::-1], "fill": "toself",
-                               "fillcolor": _rgba(color, 0.18), "line": {"width": 0},
+                               "fillcolor": _rgba(color, 0.12), "line": {"width": 0},
                                "hoverinfo": "skip", "legendgroup": model, "showlegend": False,
-                               "name": f"{model} {lo}–{hi}"})
+                               "name": f"{model} {lo}–{hi}", "visible": visible})
             traces.append({"type": "scatter", "mode": "lines", "name": model, "x": x,
                            "y": _floats(win["y_hat"]), "legendgroup": model,
-                           "showlegend": j == 0, "line": {"color": color, "width": 1.8}})
+                           "showlegend": j == 0, "line": {"color": color, "width": 1.8},
+                           "visible": visible})
     return traces
 
 
 def _forecast_chart(i: int, name: str, meta: dict, config: dict,
                     forecasts: pd.DataFrame | None, history: pd.DataFrame | None,
-                    models: list[str]) -> str:
+                    models: list[str], hidden: set[str]) -> str:
     f = None if forecasts is None else forecasts[forecasts["dataset"] == name]
     if f is None or f.empty:
         return "<p>No forecasts to draw: the run saved none (save_forecasts none).</p>"
@@ -346,7 +351,8 @@ def _forecast_chart(i: int, name: str, meta: dict, config: dict,
         part = f[(f["series"] == sid) & (f["target"] == target)]
         hist = None if h is None else h[(h["series"] == sid) & (h["target"] == target)]
         label = f"{sid} / {target}" if multi_target else sid
-        charts[label] = _series_traces(part, hist, models, n_cutoffs, horizon, positional)
+        charts[label] = _series_traces(part, hist, models, n_cutoffs, horizon, positional,
+                                       hidden)
     units = meta.get("units", {}).get(name, "")
     layout = {"template": "plotly_white", "height": 420, "margin": {"l": 10, "r": 10, "t": 10,
                                                                    "b": 40},
@@ -362,7 +368,9 @@ def _forecast_chart(i: int, name: str, meta: dict, config: dict,
     return (f'<p><label>series{more}: <select id="series-{i}" class="series" '
             f'data-chart="forecast-{i}">{options}</select></label> '
             f"last {n_cutoffs} non-overlapping test window(s) of each model, their outermost "
-            "interval shaded; click a legend entry to hide a model</p>"
+            "interval shaded; click a legend entry to hide or show a model"
+            + (f" (hidden at first, off the leaderboard's scale: {_e(', '.join(sorted(hidden)))})"
+               if hidden else "") + "</p>"
             f'<div id="forecast-{i}" class="forecast"></div>'
             f'<script type="application/json" id="forecast-{i}-data">{data}</script>')
 
@@ -380,7 +388,8 @@ def _dataset_section(i: int, name: str, lb: pd.DataFrame, meta: dict, config: di
              _dot_plot(i, lb, metric, units, families) if metric in lb else "",
              f"<h3>forecasts: {_e(name)}</h3>",
              _forecast_chart(i, name, meta, config, forecasts, history,
-                             list(dict.fromkeys(lb.loc[lb["error"].isna(), "model"]))),
+                             list(dict.fromkeys(lb.loc[lb["error"].isna(), "model"])),
+                             off_scale(lb, metric) if metric in lb else set()),
              "</section>"]
     return "\n".join(parts)
 

@@ -16,6 +16,7 @@ imported when a plot is drawn (the ``Agg`` backend: no display needed).
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAMILY_COLORS", "MAX_PANELS", "OUTLIER_FACTOR", "TIED_P", "forecast_windows",
-    "forecasts_figure", "leaderboard_figure", "leaderboard_points", "metric_label", "outer_interval", "plot_fan", "plot_forecasts",
-    "plot_leaderboard",
+    "forecasts_figure", "leaderboard_figure", "leaderboard_points", "metric_label",
+    "off_scale", "outer_interval", "plot_fan", "plot_forecasts", "plot_leaderboard",
 ]
 
 #: The colour of each model family (the forecasters' ``family`` tag).
@@ -219,19 +220,31 @@ def _frame_of(r: ModelResult) -> pd.DataFrame | None:
     return r.plot_frame if r.plot_frame is not None and len(r.plot_frame) else None
 
 
-def plot_forecasts(task: Task, results: list[ModelResult], path: Path, n_cutoffs: int) -> bool:
+def plot_forecasts(task: Task, results: list[ModelResult], path: Path, n_cutoffs: int,
+                   off_scale: Collection[str] = ()) -> bool:
     """Save :func:`forecasts_figure`; False when no model has forecasts."""
-    fig = forecasts_figure(task, results, n_cutoffs)
+    fig = forecasts_figure(task, results, n_cutoffs, off_scale)
     if fig is None:
         return False
     _save(fig, path)
     return True
 
 
-def forecasts_figure(task: Task, results: list[ModelResult], n_cutoffs: int):
+def off_scale(lb: pd.DataFrame, metric: str) -> set[str]:
+    """The models of one data set's leaderboard whose ``metric`` is an outlier (clipped in
+    the dot plot, see :func:`leaderboard_points`): their forecasts do not set the scale
+    of a forecast chart either."""
+    points, _ = leaderboard_points(lb, metric, {})
+    return set(points.loc[points["clipped"], "model"])
+
+
+def forecasts_figure(task: Task, results: list[ModelResult], n_cutoffs: int,
+                     off_scale: Collection[str] = ()):
     """One figure per data set: the first :data:`MAX_PANELS` series in a grid, each with
     its recent history, the last ``n_cutoffs`` non-overlapping test windows of every model
-    and their outermost interval (where present); None when no model has forecasts."""
+    and their outermost interval (where present); None when no model has forecasts.
+    The models in ``off_scale`` are drawn dashed, without interval, and the y axis is set
+    by the actuals and the other models."""
     rs = [r for r in results if r.ok and _frame_of(r) is not None]
     if not rs:
         return None
@@ -257,18 +270,28 @@ def forecasts_figure(task: Task, results: list[ModelResult], n_cutoffs: int):
         actual = actual.iloc[max(0, start - HISTORY_HORIZONS * task.horizon):stop]
         ax.plot(_steps(actual.index, positional), actual.to_numpy(), color="black", lw=1.0,
                 label="actual")
+        scale = [actual.to_numpy(float)]  # what sets the y axis
         for cut in cuts:
             ax.axvline(_steps([cut], positional)[0], color="grey", ls=":", lw=0.8)
         for i, r in enumerate(rs):
             f = frames[r.model]
             f = f[(f["series"].astype(str) == str(sid)) & f["cutoff"].isin(cuts)]
-            color = colors[i % len(colors)]
-            lo, hi = outer_interval(f.columns)
+            color, off = colors[i % len(colors)], r.model in off_scale
+            lo, hi = (None, None) if off else outer_interval(f.columns)
             for j, (_, win) in enumerate(f.groupby("cutoff", sort=True)):
                 x = _steps(win["timestamp"], positional)
                 if lo is not None:
                     ax.fill_between(x, win[lo], win[hi], color=color, alpha=0.15, lw=0)
-                ax.plot(x, win["y_hat"], color=color, lw=1.3, label=r.model if j == 0 else None)
+                    scale += [win[lo].to_numpy(float), win[hi].to_numpy(float)]
+                ax.plot(x, win["y_hat"], color=color, lw=1.3, ls="--" if off else "-",
+                        label=r.model if j == 0 else None)
+                if not off:
+                    scale.append(win["y_hat"].to_numpy(float))
+        values = np.concatenate(scale)
+        values = values[np.isfinite(values)]
+        if len(values):
+            pad = 0.06 * (values.max() - values.min()) or 0.05 * abs(values.max()) or 1.0
+            ax.set_ylim(values.min() - pad, values.max() + pad)
         ax.set_title(str(sid), fontsize=9, loc="left")
         ax.tick_params(labelsize=8)
         time_axis(ax, STEP_LABEL if positional else None)
@@ -279,8 +302,10 @@ def forecasts_figure(task: Task, results: list[ModelResult], n_cutoffs: int):
                fontsize=8, frameon=False)
     shown = (f"{len(series)} of {len(task.series_ids)} series" if len(task.series_ids) > 1
              else "")
+    off = [r.model for r in rs if r.model in off_scale]
     fig.suptitle(f"{task.name}: {target} ({task.units}); last test windows"
-                 + (f", {shown}" if shown else ""), fontsize=10)
+                 + (f", {shown}" if shown else "")
+                 + (f"\ndashed, off the scale: {', '.join(off)}" if off else ""), fontsize=10)
     return fig
 
 

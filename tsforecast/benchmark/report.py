@@ -36,7 +36,7 @@ from .. import evaluation as M
 from ..forecasters.registry import get_forecaster
 from .environment import environment, settings_table
 from .options import BenchmarkConfig
-from .plots import HISTORY_HORIZONS, plot_fan, plot_forecasts, plot_leaderboard
+from .plots import HISTORY_HORIZONS, off_scale, plot_fan, plot_forecasts, plot_leaderboard
 from .results import BenchmarkResult, ModelResult
 from .seeds import combine_seeds
 from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
@@ -327,7 +327,8 @@ class ReportWriter:
                                     self.families):
                     files.append(f"plots/leaderboard_{stem}.png")
                 if plot_forecasts(task, rs, self.out_dir / "plots" / f"forecasts_{stem}.png",
-                                  self.cfg.plot_cutoffs):
+                                  self.cfg.plot_cutoffs,
+                                  off_scale(lb[lb["dataset"] == task.name], task.rank_metric)):
                     files.append(f"plots/forecasts_{stem}.png")
                 if plot_fan(task, rs, lb[lb["dataset"] == task.name],
                             self.out_dir / "plots" / f"intervals_{stem}.png"):
