@@ -32,7 +32,7 @@ from ..training.options import (
     check_devices,
 )
 from .base import BaseForecaster, check_quantiles
-from .combination import members_state, restore_members
+from .combination import combine_forecasts, members_state, restore_members
 from .params import Check, Interval, Options, Param, params_from_config
 from .registry import register
 
@@ -197,7 +197,17 @@ class NeuralForecaster(BaseForecaster):
 
     def _members(self) -> list[NeuralForecaster]:
         """The unfitted ensemble members."""
-        return [type(self)(**self._member_params(k)) for k in range(self.n_ensemble)]
+        return [self.ensemble_member(k) for k in range(self.n_ensemble)]
+
+    def ensemble_member(self, k: int) -> NeuralForecaster:
+        """Ensemble member ``k`` (``0 <= k < n_ensemble``), unfitted: a single net with its
+        own seed, lookback and loss. Fitting every member and combining their forecasts
+        with :func:`~tsforecast.forecasters.combination.combine_forecasts`
+        (``ensemble_combine``) gives this forecaster's forecasts: how the benchmark runs
+        members as pieces of work on its processes or Ray."""
+        if not 0 <= k < self.n_ensemble:
+            raise ValueError(f"ensemble member {k!r} out of range: n_ensemble={self.n_ensemble}")
+        return type(self)(**self._member_params(k))
 
     def _context(self) -> int:
         """The fewest observed rows before an origin: ``min_context``, else ``lookback``."""
@@ -306,8 +316,8 @@ class NeuralForecaster(BaseForecaster):
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
         if self._ensembled():
             out = np.stack([m._forecast(values, sid, origins) for m in self.members_])
-            combine = np.median if self.ensemble_combine == "median" else np.mean
-            return combine(out, axis=0)  # [M, n, H, T(, Q)] -> [n, H, T(, Q)]
+            # [M, n, H, T(, Q)] -> [n, H, T(, Q)]
+            return combine_forecasts(out, self.ensemble_combine)
         loc, scale = self._scaling(sid, values, origins)
         L_, H, F = self.lookback, self.horizon, self.layout_.n_future
         steps = np.arange(-L_, H)
