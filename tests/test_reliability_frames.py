@@ -61,6 +61,15 @@ def test_reset_index_frame_uses_its_date_column_with_a_note(caplog):
     assert any("using column 'date' as the time" in r.getMessage() for r in caplog.records)
 
 
+def test_a_dict_of_frames_with_date_columns_is_noted_once(caplog):
+    frames = {sid: daily(seed=k).reset_index() for k, sid in enumerate("abc")}
+    with caplog.at_level(logging.INFO, logger="tsforecast"):
+        out = naive().fit(frames).predict()
+    assert out.index[0] == daily().index[-1] + pd.Timedelta(days=1)
+    notes = [r for r in caplog.records if "as the time" in r.getMessage()]
+    assert len(notes) == 1 and "series 'a'" in notes[0].getMessage()
+
+
 def test_newest_first_file_is_refused_not_forecast_from_its_oldest_row():
     newest_first = daily().iloc[::-1].reset_index()
     with pytest.raises(ValueError, match=r"not sorted.*newest first.*sort the data by time"):

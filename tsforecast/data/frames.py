@@ -101,7 +101,7 @@ def split_series(
     if isinstance(data, Mapping):
         if not data:
             raise ValueError("the dict of series is empty")
-        pairs = []
+        pairs, noted = [], False
         for sid, frame in zip(series_labels(list(data), "the dict of series"), data.values(),
                               strict=True):
             if isinstance(frame, pd.Series):
@@ -110,7 +110,8 @@ def split_series(
                 raise TypeError(
                     f"series {sid!r}: expected a pandas DataFrame, got {type(frame).__name__}"
                 )
-            frame, frame_time = _timed(frame, None, time_col, f"series {sid!r}")
+            frame, frame_time = _timed(frame, None, time_col, f"series {sid!r}", note=not noted)
+            noted = noted or frame_time != time_col
             pairs.append((sid, _set_time_index(frame, frame_time, sid)))
         return pairs
     if not isinstance(data, pd.DataFrame):
@@ -152,13 +153,14 @@ def series_labels(keys: Sequence, where: str) -> list[str]:
     return labels
 
 
-def _timed(data: pd.DataFrame, id_col: str | None, time_col: str | None, where: str
-           ) -> tuple[pd.DataFrame, str | None]:
+def _timed(data: pd.DataFrame, id_col: str | None, time_col: str | None, where: str,
+           note: bool = True) -> tuple[pd.DataFrame, str | None]:
     """The frame with its time column parsed once (found when not given: never are rows
     silently taken as positions when a column holds the time) and that column's name."""
     _check_column_names(data, where)
     if time_col is None:
-        time_col = find_time_column(data, where, exclude=() if id_col is None else (id_col,))
+        time_col = find_time_column(data, where, exclude=() if id_col is None else (id_col,),
+                                    note=note)
     if (time_col is not None and time_col in data.columns
             and not pd.api.types.is_datetime64_any_dtype(data[time_col].dtype)):
         times = parse_times(data[time_col], f"{where}: time column {time_col!r}")

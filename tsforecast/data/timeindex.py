@@ -36,8 +36,9 @@ def parse_times(values, where: str, errors: str = "raise") -> pd.DatetimeIndex:
 
     Examples
     --------
-    >>> parse_times(["2024-03-31 01:00+01:00", "2024-03-31 03:00+02:00"], "column 't'")
-    DatetimeIndex(['2024-03-31 00:00:00+00:00', '2024-03-31 01:00:00+00:00'], dtype='datetime64[ns, UTC]', freq=None)
+    >>> times = parse_times(["2024-03-31 01:00+01:00", "2024-03-31 03:00+02:00"], "column 't'")
+    >>> times.strftime("%H:%M %Z").tolist()
+    ['00:00 UTC', '01:00 UTC']
     """
     if pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
         return pd.DatetimeIndex(values)
@@ -76,12 +77,14 @@ def _check_all_aware(values, where: str) -> None:
                          f"({arr[row]!r}) has none; give every timestamp an offset or none")
 
 
-def find_time_column(frame: pd.DataFrame, where: str, exclude: Collection[str] = ()) -> str | None:
+def find_time_column(frame: pd.DataFrame, where: str, exclude: Collection[str] = (),
+                     note: bool = True) -> str | None:
     """The column that holds the time of a frame given without ``time_col``.
 
     ``None`` when the index is a DatetimeIndex (it is the time) or no column holds
     timestamps (rows are then positions); the one column of datetimes (or, failing that,
-    of year-first date text such as ``"2024-01-31"``) otherwise, with a logged note.
+    of year-first date text such as ``"2024-01-31"``) otherwise, with a logged note
+    (unless ``note`` is false: a dict of frames notes its first only).
     Several such columns are refused (``time_col=`` must say which one is the time), and
     so is a column of day- or month-first date text (``"01/02/2024"``: which is the day
     is for the caller to say).
@@ -101,9 +104,10 @@ def find_time_column(frame: pd.DataFrame, where: str, exclude: Collection[str] =
     if not found:
         for c in cols:
             if _looks_like_times(frame[c], _DMY_DATE):
+                first = frame[c].dropna().iloc[0]
                 raise ValueError(
-                    f"{where}: column {c!r} holds dates as text ({frame[c].dropna().iloc[0]!r}) and the "
-                    "index holds no timestamps; parse it, saying which number is the day "
+                    f"{where}: column {c!r} holds dates as text ({first!r}) and the index "
+                    "holds no timestamps; parse it, saying which number is the day "
                     f"(pd.to_datetime(df[{c!r}], format=...)), and pass time_col={c!r}"
                 )
     if len(found) > 1:
@@ -112,11 +116,10 @@ def find_time_column(frame: pd.DataFrame, where: str, exclude: Collection[str] =
             f"DatetimeIndex; pass time_col= to say which one is the time "
             f"(e.g. time_col={found[0]!r})"
         )
-    if found:
+    if found and note:
         logger.info("%s: no time_col given and the index holds no timestamps: using column "
                     "%r as the time (pass time_col= to choose)", where, found[0])
-        return found[0]
-    return None
+    return found[0] if found else None
 
 
 def _looks_like_times(values: pd.Series, text: re.Pattern) -> bool:
