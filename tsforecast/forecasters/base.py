@@ -437,7 +437,13 @@ class BaseForecaster(BaseEstimator):
         model, fitted, state, arrays = persistence.load(Path(path), cls)
         model.spec_, model.layout_, model.freq_ = fitted.spec, fitted.layout, fitted.freq
         model.multi_series_, model.history_ = fitted.multi_series, list(fitted.history)
-        model._set_state(state, arrays)
+        try:
+            model._set_state(state, arrays)
+        except ValueError as exc:  # the model names the field that does not fit
+            raise ValueError(f"{path}: {exc}") from exc
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"{path}: the saved state does not fit the saved config "
+                             f"({type(exc).__name__}: {exc})") from exc
         model.state_ = model._freeze(fitted.levels, fitted.conformal_scores)
         return model
 

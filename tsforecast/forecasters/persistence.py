@@ -7,8 +7,10 @@ A saved model is a directory with
 * ``history.npz``: the history each series' forecasts start from (values and index);
 * ``state.npz``: the model's learned arrays (network weights, coefficients...).
 
-Arrays are read with ``allow_pickle=False``. Scikit-learn estimators given as
-parameters are stored by class name and parameters, for an explicit list of classes.
+Arrays are read with ``allow_pickle=False`` and every one is checked on load against
+what the config says it must be (its shape and kind, named in the error), so an edited or
+mixed-up file is refused instead of broadcasting into forecasts. Scikit-learn estimators
+given as parameters are stored by class name and parameters, for an explicit list of classes.
 """
 
 from __future__ import annotations
@@ -39,6 +41,28 @@ ESTIMATORS = {
     "sklearn.linear_model.Lasso",
     "sklearn.linear_model.ElasticNet",
 }
+
+
+_KINDS = {"f": "floating-point", "b": "boolean", "M": "datetime64", "i": "integer",
+          "u": "unsigned integer"}
+
+
+def check_array(name: str, value, shapes, need: str, kinds: str = "f") -> np.ndarray:
+    """``value`` read from a saved file, refused with a ``ValueError`` naming ``name``
+    unless its shape is one of ``shapes`` (a ``None`` entry matches any length) and its
+    dtype kind is one of ``kinds`` (NumPy kind letters); ``need`` says why."""
+    arr = np.asarray(value)
+    shapes = [tuple(shape) for shape in shapes]
+    fits = any(len(shape) == arr.ndim and all(n is None or n == m for n, m in
+                                              zip(shape, arr.shape, strict=True))
+               for shape in shapes)
+    if not fits or arr.dtype.kind not in kinds:
+        want = " or ".join(str(tuple("rows" if n is None else n for n in shape))
+                           for shape in shapes)
+        kind = " or ".join(_KINDS[k] for k in kinds)
+        raise ValueError(f"{name} has shape {arr.shape} and dtype {arr.dtype}; {need} "
+                         f"needs {kind} values of shape {want}")
+    return arr
 
 
 def json_default(o):
@@ -210,25 +234,73 @@ def _load(path: Path, base: type, config: dict):
         raise ValueError(f"{path} holds a {config['class']}, not a {base.__name__}")
     model = klass(**{k: _decode(v) for k, v in config["params"].items()})
     model._check_params()
-    npz = _arrays(path / "history.npz")
-    history = tuple(
-        SeriesData(sid, _array_to_index(npz[f"index_{i}"], **config["index"][i]),
-                   npz[f"values_{i}"], npz.get(f"missing_{i}"))
-        for i, sid in enumerate(config["series"])
-    )
+    layout = Layout.from_dict(config["layout"])
+    history = _history(path, config, layout)
     arrays = _arrays(path / "state.npz")
     scores = arrays.pop(CONFORMAL_KEY, None)
+    levels = check_levels(model.level)
+    where = f"{path / 'state.npz'}: {CONFORMAL_KEY}"
+    if (scores is None) != (levels is None):
+        raise ValueError(
+            f"{where} is {'missing' if scores is None else 'present'} but config.json has "
+            f"level={model.level!r}: intervals need both (the half-widths per level) or neither"
+        )
+    if scores is not None:
+        need = (len(levels), model.horizon, layout.n_targets)
+        check_array(where, scores, [need], f"level {list(levels)} x horizon {model.horizon} "
+                    f"x {layout.n_targets} target(s)")
+        if not (np.isfinite(scores) & (scores >= 0)).all():
+            raise ValueError(f"{where} holds negative or non-finite half-widths")
     fitted = FittedState(
         spec=_spec(model),
-        layout=Layout.from_dict(config["layout"]),
+        layout=layout,
         freq=config["freq"],
         multi_series=config["multi_series"],
         horizon=model.horizon,
         history=history,
-        levels=None if scores is None else check_levels(model.level),
+        levels=levels,
         conformal_scores=scores,
     )
     return model, fitted, config["state"], arrays
+
+
+def _history(path: Path, config: dict, layout: Layout) -> tuple[SeriesData, ...]:
+    """The kept history of each series in ``config["series"]``, every array of
+    ``history.npz`` checked against the layout (and none left unread)."""
+    ids, meta = config["series"], config["index"]
+    if (not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids)
+            or len(set(ids)) != len(ids)):
+        raise ValueError(f"{path / 'config.json'}: series must be a non-empty list of distinct "
+                         f"series ids (strings), got {ids!r}")
+    if not isinstance(meta, list) or len(meta) != len(ids):
+        raise ValueError(f"{path / 'config.json'}: index must hold one entry per series "
+                         f"({len(ids)}), got {meta!r}")
+    file = path / "history.npz"
+    npz = _arrays(file)
+    out = []
+    for i, sid in enumerate(ids):
+        for key in (f"values_{i}", f"index_{i}"):
+            if key not in npz:
+                raise ValueError(f"{file}: {key} (series {sid!r}) is missing")
+        values = check_array(f"{file}: values_{i} (series {sid!r})", npz.pop(f"values_{i}"),
+                             [(None, layout.n_inputs)], f"the layout's columns "
+                             f"{list(layout.columns)}")
+        n = len(values)
+        index = check_array(f"{file}: index_{i} (series {sid!r})", npz.pop(f"index_{i}"),
+                            [(n,)], f"one time stamp per row of values_{i}", kinds="Miu")
+        missing = npz.pop(f"missing_{i}", None)
+        if missing is not None:
+            missing = check_array(f"{file}: missing_{i} (series {sid!r})", missing,
+                                  [(n, layout.n_targets)], f"one flag per row of values_{i} "
+                                  "and target", kinds="b")
+        idx = _array_to_index(index, **meta[i])
+        if n == 0 or not (idx.is_monotonic_increasing and idx.is_unique):
+            raise ValueError(f"{file}: index_{i} (series {sid!r}) must hold at least one time "
+                             "stamp, strictly increasing")
+        out.append(SeriesData(sid, idx, values.astype(np.float32, copy=False), missing))
+    if npz:
+        raise ValueError(f"{file} holds arrays no series in config.json names: {sorted(npz)}")
+    return tuple(out)
 
 
 def _spec(model):
