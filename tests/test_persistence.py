@@ -3,7 +3,14 @@ themselves (issue 26, items 4 and 9)."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -126,3 +133,131 @@ def test_every_model_state_survives_the_checks(tmp_path):
         f.save(tmp_path / str(i))
         pd.testing.assert_frame_equal(BaseForecaster.load(tmp_path / str(i)).predict(),
                                       f.predict())
+
+
+# -- 9. save(overwrite=True) rolls back, cleans up after killed saves, keeps user files ----------
+def naive(horizon: int) -> tsf.NaiveForecaster:
+    return tsf.NaiveForecaster(horizon=horizon, target="y").fit(hourly())
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (what a killed save's folders are named by)."""
+    proc = subprocess.Popen([sys.executable, "-c", ""])
+    proc.wait()
+    return proc.pid
+
+
+def siblings(path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir())
+
+
+def test_a_failure_between_the_renames_puts_the_old_model_back(tmp_path, monkeypatch):
+    path = tmp_path / "m"
+    naive(2).save(path)
+    rename = Path.rename
+
+    def fail_on_the_new_model(self, target):  # the second rename: new files -> path
+        if self.name.startswith(".m.tsforecast-tmp-"):
+            raise OSError("disk unplugged")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", fail_on_the_new_model)
+    with pytest.raises(OSError, match="disk unplugged"):
+        naive(3).save(path, overwrite=True)
+    monkeypatch.undo()
+    assert BaseForecaster.load(path).horizon == 2  # was: no model at the path
+    assert siblings(path) == ["m"]
+
+
+@pytest.mark.parametrize("extra", [None, "notes.txt"])
+def test_overwrite_refuses_a_folder_that_is_not_a_saved_model(extra, tmp_path):
+    path = tmp_path / "m"
+    if extra is None:  # the user's own folder
+        path.mkdir()
+        (path / "data.csv").write_text("a,b\n1,2\n")
+        kept, match = "data.csv", r"is not a saved model .*\['data.csv'\]"
+    else:  # a saved model the user put a file into
+        naive(2).save(path)
+        (path / extra).write_text("keep me")
+        kept, match = extra, r"is not a saved model .*\['notes.txt'\]"
+    with pytest.raises(ValueError, match=match):
+        naive(3).save(path, overwrite=True)
+    assert (path / kept).exists() and siblings(path) == ["m"]
+
+
+def test_save_cleans_what_killed_saves_left_and_only_that(tmp_path):
+    path = tmp_path / "m"
+    naive(2).save(path)
+    dead, alive = dead_pid(), os.getppid()
+    names = {
+        f".m.tsforecast-tmp-{dead}-a1b2c3d4": True,  # a save killed while writing
+        f".m.tsforecast-old-{dead}-0f0f0f0f": True,  # killed after the second rename
+        ".m-x1y2z3w4": True,  # the temporary folder of the previous tsforecast
+        f".m-old-{dead}": True,  # and its backup
+        f".m.tsforecast-tmp-{alive}-e5f6a7b8": False,  # a save still running
+        ".m-settings": False,  # a user's folder with a similar name
+        ".m-abcdefgh": False,  # ... even one named like an old temporary folder
+        f".n.tsforecast-tmp-{dead}-a1b2c3d4": False,  # another model's
+    }
+    for name, ours in names.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ("state.npz" if ours else "mine.txt")).write_bytes(b"x" * 100)
+    naive(3).save(path, overwrite=True)
+    assert siblings(path) == sorted(["m", *(n for n, ours in names.items() if not ours)])
+    assert BaseForecaster.load(path).horizon == 3
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+@pytest.mark.parametrize("then", ["load", "save"])
+def test_a_save_killed_between_the_renames_is_rolled_back(legacy, then, tmp_path):
+    """The state a SIGKILL between the renames leaves: the old model moved aside, the new
+    one complete in its temporary folder, nothing at the path. The next load or save of
+    the path puts the old model back (as the save would have rolled back) and cleans up."""
+    path, dead = tmp_path / "m", dead_pid()
+    naive(2).save(path)
+    new = tmp_path / "new"
+    naive(3).save(new)
+    if legacy:  # the names the previous tsforecast gave them
+        path.rename(tmp_path / f".m-old-{dead}")
+        new.rename(tmp_path / ".m-k3j4h5g6")
+    else:
+        path.rename(tmp_path / f".m.tsforecast-old-{dead}-12345678")
+        new.rename(tmp_path / f".m.tsforecast-tmp-{dead}-abcdefgh")
+    if then == "load":
+        assert BaseForecaster.load(path).horizon == 2
+    else:
+        with pytest.raises(ValueError, match="not empty; pass overwrite=True"):
+            naive(4).save(path)  # the old model is back: it is not overwritten silently
+        naive(4).save(path, overwrite=True)
+        assert BaseForecaster.load(path).horizon == 4
+    assert siblings(path) == ["m"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kills forked savers")
+def test_saves_killed_at_random_moments_leave_a_model_and_no_leftovers(tmp_path):
+    """A forked process saves two models in turn until it is SIGKILLed, at a random moment:
+    every time the path loads a whole model, and the next save leaves no hidden folder."""
+    path, models = tmp_path / "m", [naive(2), naive(3)]
+    models[0].save(path)
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        ready, started = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the saver: never returns into pytest
+            try:
+                os.close(ready)
+                models[0].save(path, overwrite=True)
+                os.write(started, b"1")
+                for i in itertools.count():
+                    models[i % 2].save(path, overwrite=True)
+            finally:
+                os._exit(1)
+        os.close(started)
+        os.read(ready, 1)
+        os.close(ready)
+        time.sleep(rng.uniform(0, 0.02))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        assert BaseForecaster.load(path).horizon in (2, 3)
+    models[0].save(path, overwrite=True)
+    assert siblings(path) == ["m"]
