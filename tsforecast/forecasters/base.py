@@ -424,7 +424,11 @@ class BaseForecaster(BaseEstimator):
         ``history.npz`` and ``state.npz`` (learned arrays). No pickles anywhere.
 
         A directory that is not empty is refused unless ``overwrite=True``; it is then
-        replaced as a whole (written next to it, then renamed), never mixed with old files.
+        replaced as a whole (written next to it, then renamed), never mixed with old files,
+        and only if it holds a saved model (a folder with other files is refused, never
+        emptied). A save that fails or is killed midway leaves the previous model at
+        ``path`` (a kill is rolled back, and its hidden folders removed, by the next save or
+        load of ``path``).
         """
         self._check_fitted()
         state, arrays = self._get_state()

@@ -28,7 +28,8 @@ import numpy as np
 
 from ..data import SeriesData
 
-__all__ = ["SCALE_ROWS", "SCALE_WINDOW", "calibration_rows", "check_levels", "conformal_scores", "local_scale"]
+__all__ = ["SCALE_ROWS", "SCALE_WINDOW", "calibration_rows", "check_levels", "conformal_scores",
+           "local_scale"]
 
 #: One-step changes before an origin whose mean absolute value scales its errors.
 SCALE_WINDOW = 64
