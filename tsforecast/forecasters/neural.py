@@ -239,10 +239,8 @@ class NeuralForecaster(BaseForecaster):
         if self._ensembled():
             return self._fit_members(layout, series)
         seed(self.random_state)  # before anything draws random numbers (weights, windows)
-        loss = self.loss or ("quantile" if self.quantiles is not None else "mse")
-        self.quantiles_ = check_quantiles(
-            self.quantiles if self.quantiles is not None or loss != "quantile" else (0.1, 0.9)
-        )
+        loss = self._loss()
+        self.quantiles_ = self._quantiles()
         L_, H, C = self.lookback, self.horizon, self._context()
         val_starts = []
         for s in series:
@@ -264,9 +262,7 @@ class NeuralForecaster(BaseForecaster):
                 f"no training windows: {self._need_text()} is too long for the training "
                 f"part of the series (rows {list(val_starts)})"
             )
-        self.dims_ = Dims(lookback=L_, horizon=H, n_targets=layout.n_targets,
-                          n_inputs=layout.n_inputs, n_future=layout.n_future,
-                          n_quantiles=len(self.quantiles_ or ()))
+        self.dims_ = self._dims(layout)
         net = build_net(self.net, self.dims_, normalization=self.normalization,
                         masked=self._padded(), **self._net_kwargs())
         caps = self.net_capabilities
@@ -287,6 +283,20 @@ class NeuralForecaster(BaseForecaster):
         self.windows_per_second_ = result.windows_per_second
         self.is_global_zero_, self.world_size_ = result.is_global_zero, result.world_size
         self.kept_initial_ = result.kept_initial
+
+    def _loss(self) -> str:
+        return self.loss or ("quantile" if self.quantiles is not None else "mse")
+
+    def _quantiles(self) -> tuple[float, ...] | None:
+        """The quantiles forecast: ``quantiles``, or 0.1 and 0.9 with the quantile loss."""
+        return check_quantiles(self.quantiles if self.quantiles is not None
+                               or self._loss() != "quantile" else (0.1, 0.9))
+
+    def _dims(self, layout: Layout) -> Dims:
+        """The net's sizes: from the parameters, the column layout and ``quantiles_``."""
+        return Dims(lookback=self.lookback, horizon=self.horizon, n_targets=layout.n_targets,
+                    n_inputs=layout.n_inputs, n_future=layout.n_future,
+                    n_quantiles=len(self.quantiles_ or ()))
 
     def _fit_members(self, layout: Layout, series: list[SeriesData]) -> None:
         """Fit every ensemble member on the same validated series, one after the other."""
@@ -360,6 +370,18 @@ class NeuralForecaster(BaseForecaster):
         self.scaler_ = SeriesScaler.from_dict(state["scaler"])
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
         self.dims_ = Dims(**state["dims"])
+        if self.quantiles_ != self._quantiles():
+            raise ValueError(f"config.json: state quantiles {self.quantiles_} disagree with "
+                             f"the parameters quantiles={self.quantiles!r}, loss={self.loss!r}")
+        expected = self._dims(self.layout_)
+        wrong = {k: v for k, v in self.dims_.__dict__.items() if expected.__dict__[k] != v}
+        if wrong:
+            raise ValueError(
+                "saved weights do not fit the saved config: state dims "
+                + ", ".join(f"{k}={v}" for k, v in wrong.items())
+                + ", but the parameters and layout give "
+                + ", ".join(f"{k}={expected.__dict__[k]}" for k in wrong)
+            )
         net = build_net(self.net, self.dims_, normalization=self.normalization,
                         masked=self._padded(), **self._net_kwargs())
         weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
