@@ -48,6 +48,7 @@ frames and the saved files are written from it, never from the model's attribute
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Mapping
 from pathlib import Path
@@ -96,6 +97,15 @@ def check_quantiles(quantiles) -> tuple[float, ...] | None:
     return tuple(sorted(set(float(q) for q in qs) | {0.5}))
 
 
+def _not_metadata(method) -> dict[str, str]:
+    """``method``'s arguments marked unused for scikit-learn's metadata routing, which
+    otherwise takes every argument but ``X`` and ``y`` for per-sample metadata."""
+    from sklearn.utils.metadata_routing import UNUSED
+
+    names = list(inspect.signature(method).parameters)[1:]
+    return {name: UNUSED for name in names if name not in ("X", "y")}
+
+
 class BaseForecaster(BaseEstimator):
     """Shared behaviour of all forecasters; the module docstring states the contract."""
 
@@ -112,6 +122,7 @@ class BaseForecaster(BaseEstimator):
     registry_name: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs):
+        """Derive ``__init__`` and the docstring's Parameters from the declaration."""
         super().__init_subclass__(**kwargs)
         declared = cls.all_params()
         cls.__init__ = make_init(declared)
@@ -430,6 +441,11 @@ class BaseForecaster(BaseEstimator):
         model._set_state(state, arrays)
         model.state_ = model._freeze(fitted.levels, fitted.conformal_scores)
         return model
+
+    # fit's and predict's arguments are data and options, not the per-sample metadata of
+    # scikit-learn's routing: none is routed (no set_fit_request / set_predict_request)
+    __metadata_request__fit = _not_metadata(fit)
+    __metadata_request__predict = _not_metadata(predict)
 
 
 def _check_format(value, valid: tuple[str, ...]) -> None:
