@@ -272,7 +272,9 @@ class BenchmarkConfig:
         "large ltsf runs; metrics always use all", "run", Choice(SAVE_FORECASTS), "auto")
     plot_cutoffs: int | None = _option(
         "forecast windows drawn per model in the forecast plot", "run", Integer(), 3)
-    progress: bool | None = _option("progress bar on stderr", "run", Flag(), True)
+    progress: bool | None = _option(
+        "a progress bar over the model runs on stderr; when not set: when stderr is a "
+        "terminal or in a Jupyter notebook", "run", Flag())
     jobs: int | None = _option(
         "run the (data set, model, seed) units on N processes (at most the CPU count); "
         "a local model's series are split into N chunks, one piece of work each; results "

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
+from .. import progress
 from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
@@ -217,7 +218,8 @@ class BaseForecaster(BaseEstimator):
             calibrated = clone(self).set_params(level=None)
             calibrated.freq_ = freq
             held_out = calibrated._held_out(series)
-            calibrated._fit_validated(spec, layout, held_out, multi, freq)
+            with progress.stage("calibration"):
+                calibrated._fit_validated(spec, layout, held_out, multi, freq)
             scores = conformal_scores(calibrated, series, levels)
         self._fit_validated(spec, layout, series, multi, freq)
         self.state_ = self._freeze(levels, scores)
