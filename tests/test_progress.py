@@ -101,6 +101,23 @@ def test_verbose_shows_the_bar_and_lightnings_messages(capfd, hourly, lightning_
     assert "GPU available" in said and "Trainable params" in said
 
 
+@pytest.mark.parametrize("own_bar", [False, True])
+def test_the_callers_trainer_settings_decide_the_bar(capfd, hourly, own_bar):
+    """``trainer_kwargs`` may turn the bar off or bring its own (ours then stays out)."""
+    from lightning.pytorch.callbacks import TQDMProgressBar
+
+    class Own(TQDMProgressBar):
+        def on_train_epoch_start(self, trainer, *args):
+            super().on_train_epoch_start(trainer, *args)
+            self.train_progress_bar.set_description("own bar")
+
+    kwargs = {"callbacks": [Own()]} if own_bar else {"enable_progress_bar": False}
+    tsf.NLinearForecaster(**QUIET_FIT, verbose=True, trainer_kwargs=kwargs).fit(hourly)
+    out, err = capfd.readouterr()
+    assert "nlinear epoch" not in out + err
+    assert ("own bar" in out + err) is own_bar
+
+
 def test_calibration_and_ensemble_fits_name_their_bars(capfd, monkeypatch, hourly):
     monkeypatch.setattr(progress, "interactive", lambda: True)
     tsf.NLinearForecaster(**QUIET_FIT, level=[80], n_ensemble=2).fit(hourly)

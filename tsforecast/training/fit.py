@@ -22,7 +22,12 @@ import lightning as L
 import numpy as np
 import torch
 from lightning.fabric.utilities.warnings import PossibleUserWarning
-from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.callbacks import (
+    EarlyStopping,
+    ModelCheckpoint,
+    ProgressBar,
+    TQDMProgressBar,
+)
 from torch import nn
 
 from .. import progress
@@ -96,7 +101,7 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
                validation_losses(module, val_data, options.batch_size)
                ) if has_val and options.keep_initial else None
     with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not chatty):
-        callbacks: list = [_ProgressBar(label)] if show_bar else []
+        callbacks: list = []
         if has_val:
             callbacks.append(_ValidateAtStepBudget())
             callbacks.append(ModelCheckpoint(
@@ -124,6 +129,9 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         extra = dict(options.trainer_kwargs or {})
         callbacks.extend(extra.pop("callbacks", None) or [])  # the caller's come on top of ours
         kwargs.update(extra)
+        if kwargs["enable_progress_bar"] and not any(isinstance(c, ProgressBar)
+                                                     for c in callbacks):
+            callbacks.append(_ProgressBar(label))  # unless the caller brought a bar
         trainer = L.Trainer(**kwargs)
         start = time.perf_counter()
         trainer.fit(module, datamodule=data)
