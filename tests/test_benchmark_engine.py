@@ -252,3 +252,28 @@ def test_members_that_forecast_other_rows_are_an_error():
     c = Piece(member=1, backtest=rows.assign(y_hat=[3.0, 4.0]), combine="mean")
     c2 = Piece(member=0, backtest=rows, combine="mean")
     assert _joined([c2, c])["y_hat"].tolist() == [2.0, 3.0]
+
+def test_seed_counts_print_as_integers():
+    """``n_seeds`` and the other counts print as integers in the terminal and Markdown
+    leaderboards (a failed row's NaN makes their column float)."""
+    from tsforecast.benchmark.report import format_leaderboard, markdown_table
+    from tsforecast.benchmark.results import COUNT_COLUMNS, ModelResult
+    from tsforecast.benchmark.seeds import combine_seeds
+
+    seeds = [0, 1, 2]
+    (combined,) = combine_seeds([ModelResult("d", "lstm", metrics={"mae": 1.5 + s}, seed=s)
+                                 for s in seeds])
+    assert combined.metrics["n_seeds"] == len(seeds)
+    row = {"dataset": "d", "model": "lstm", **combined.metrics,
+           **{c: float(len(seeds)) for c in COUNT_COLUMNS if c not in combined.metrics}}
+    failed = {"dataset": "d", "model": "nlinear", "error": "boom"}
+    board = pd.DataFrame([row, failed])
+    assert board["n_seeds"].dtype == float
+    text = format_leaderboard(board)
+    header, first = text.splitlines()[1:3]
+    cells = dict(zip(header.split(), first.split()))  # noqa: B905 - its error cell is empty
+    assert cells["n_seeds"] == str(len(seeds)) and cells["mae"] == f"{2.5:.4f}"
+    md_header, _, md_first = markdown_table(board).splitlines()[:3]
+    md = dict(zip([c.strip() for c in md_header.strip("|").split("|")],
+                  [c.strip() for c in md_first.strip("|").split("|")], strict=True))
+    assert {c: md[c] for c in COUNT_COLUMNS} == dict.fromkeys(COUNT_COLUMNS, str(len(seeds)))

@@ -34,7 +34,7 @@ from .. import evaluation as M
 from ..forecasters.registry import get_forecaster
 from .options import OPTIONS, BenchmarkConfig
 from .plots import plot_fan, plot_forecasts, plot_leaderboard
-from .results import BenchmarkResult, ModelResult
+from .results import COUNT_COLUMNS, BenchmarkResult, ModelResult
 from .seeds import combine_seeds
 from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
 from .summary import summary_lines
@@ -201,7 +201,7 @@ def _fmt(col: str, v: Any) -> str:
         return ""
     if col == "error":
         return str(v)
-    if col in ("rank", "n_parameters", "epochs", "n_series", "n_windows", "n_excluded"):
+    if col in COUNT_COLUMNS:
         return f"{int(v):,}"
     if col in ("fit_seconds", "predict_seconds"):
         return f"{v:.2f}"

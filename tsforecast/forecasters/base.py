@@ -49,6 +49,7 @@ frames and the saved files are written from it, never from the model's attribute
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Mapping
 from pathlib import Path
@@ -58,6 +59,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
+from .. import progress
 from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
@@ -97,6 +99,15 @@ def check_quantiles(quantiles) -> tuple[float, ...] | None:
     return tuple(sorted(set(float(q) for q in qs) | {0.5}))
 
 
+def _not_metadata(method) -> dict[str, str]:
+    """``method``'s arguments marked unused for scikit-learn's metadata routing, which
+    otherwise takes every argument but ``X`` and ``y`` for per-sample metadata."""
+    from sklearn.utils.metadata_routing import UNUSED
+
+    names = list(inspect.signature(method).parameters)[1:]
+    return {name: UNUSED for name in names if name not in ("X", "y")}
+
+
 class BaseForecaster(BaseEstimator):
     """Shared behaviour of all forecasters; the module docstring states the contract."""
 
@@ -113,6 +124,7 @@ class BaseForecaster(BaseEstimator):
     registry_name: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs):
+        """Derive ``__init__`` and the docstring's Parameters from the declaration."""
         super().__init_subclass__(**kwargs)
         declared = cls.all_params()
         cls.__init__ = make_init(declared)
@@ -207,7 +219,8 @@ class BaseForecaster(BaseEstimator):
             calibrated = clone(self).set_params(level=None)
             calibrated.freq_ = freq
             held_out = calibrated._held_out(series)
-            calibrated._fit_validated(spec, layout, held_out, multi, freq)
+            with progress.stage("calibration"):
+                calibrated._fit_validated(spec, layout, held_out, multi, freq)
             scores = conformal_scores(calibrated, series, levels)
         self._fit_validated(spec, layout, series, multi, freq)
         self.state_ = self._freeze(levels, scores)
@@ -450,6 +463,11 @@ class BaseForecaster(BaseEstimator):
                              f"({type(exc).__name__}: {exc})") from exc
         model.state_ = model._freeze(fitted.levels, fitted.conformal_scores)
         return model
+
+    # fit's and predict's arguments are data and options, not the per-sample metadata of
+    # scikit-learn's routing: none is routed (no set_fit_request / set_predict_request)
+    __metadata_request__fit = _not_metadata(fit)
+    __metadata_request__predict = _not_metadata(predict)
 
 
 def _check_format(value, valid: tuple[str, ...]) -> None:

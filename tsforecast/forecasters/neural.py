@@ -19,6 +19,7 @@ from numbers import Integral
 import numpy as np
 import torch
 
+from .. import progress
 from ..data import Layout, SeriesData, SeriesScaler, check_min_context
 from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
 from ..data.windows import WindowDataset, gather_windows
@@ -274,7 +275,8 @@ class NeuralForecaster(BaseForecaster):
         options = {p.name: getattr(self, p.name) for p in TRAIN_PARAMS}
         options.update(loss=loss, quantiles=self.quantiles_ if loss == "quantile" else None,
                        keep_initial=caps.start_test)
-        result = train(net, train_ds, val_ds, TrainOptions(**options))
+        result = train(net, train_ds, val_ds, TrainOptions(**options),
+                       label=progress.describe(self.net))
         self.net_ = result.net
         self.n_parameters_ = count_parameters(self.net_)
         self.epochs_, self.steps_ = result.epochs, result.steps
@@ -301,8 +303,9 @@ class NeuralForecaster(BaseForecaster):
     def _fit_members(self, layout: Layout, series: list[SeriesData]) -> None:
         """Fit every ensemble member on the same validated series, one after the other."""
         self.members_ = self._members()
-        for m in self.members_:
-            m._fit_validated(self.spec_, layout, series, self.multi_series_, self.freq_)
+        for k, m in enumerate(self.members_):
+            with progress.stage(f"member {k + 1}/{len(self.members_)}"):
+                m._fit_validated(self.spec_, layout, series, self.multi_series_, self.freq_)
             m.state_ = m._freeze()  # each member forecasts on its own too
         self.quantiles_ = self.members_[0].quantiles_
         self._member_stats()
