@@ -253,6 +253,7 @@ def test_members_that_forecast_other_rows_are_an_error():
     c2 = Piece(member=0, backtest=rows, combine="mean")
     assert _joined([c2, c])["y_hat"].tolist() == [2.0, 3.0]
 
+
 def test_seed_counts_print_as_integers():
     """``n_seeds`` and the other counts print as integers in the terminal and Markdown
     leaderboards (a failed row's NaN makes their column float)."""
