@@ -124,10 +124,56 @@ def test_interrupt_exits_130_with_partial_results(monkeypatch, capsys, tmp_path,
     assert list(pd.read_csv(tmp_path / "o" / "leaderboard.csv")["model"]) == ["naive"]
 
 
-def test_datasets_lists_both_bundled_sets(capsys):
+def test_datasets_lists_every_suites_data_under_the_suite_name(capsys):
+    from tsforecast.benchmark.suites import SUITES
+
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
-    assert "stocks" in out and "beijing_weather" in out and "--suite weather" in out
+    headings = [line.split(":")[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert headings == list(SUITES)  # m3 and tourism too; weather, not beijing_weather
+    for suite in SUITES:
+        assert f"--suite {suite} " in out
+    assert "load_m3()" in out and "load_tourism()" in out and "beijing" not in out.split(":")[0]
+
+
+def test_benchmark_help_names_only_what_exists(capsys):
+    """Every identifier the help mentions is an option, a model, a parameter a model
+    accepts, a function of the package or a column of a suite's data: no stale names
+    (a removed parameter, a renamed option)."""
+    import re
+
+    import tsforecast.benchmark
+    import tsforecast.datasets
+    from tsforecast.benchmark.options import OPTIONS, BenchmarkInputError
+    from tsforecast.datasets import list_datasets
+    from tsforecast.forecasters import list_forecasters
+
+    assert main(["benchmark", "--help"]) == 0
+    text = capsys.readouterr().out
+    columns = {c for cols in list_datasets()["columns"] for c in cols.split(", ")}
+    known = {*OPTIONS, *list_forecasters(), *dir(tsforecast.benchmark),
+             *dir(tsforecast.datasets), *columns}
+
+    def model_parameter(name: str) -> bool:
+        for model in list_forecasters():
+            try:
+                OPTIONS["model_params"].parse({model: {name: None}})
+            except BenchmarkInputError:
+                continue
+            return True
+        return False
+
+    names = set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", text))
+    assert names, "the help names no parameters at all"
+    assert [n for n in sorted(names) if n not in known and not model_parameter(n)] == []
+
+
+def test_nothing_to_benchmark_names_every_suite(capsys):
+    from tsforecast.benchmark.suites import SUITES
+
+    assert main(["benchmark"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing to benchmark" in err and all(suite in err for suite in SUITES)
 
 
 def test_python_m_tsforecast_help():

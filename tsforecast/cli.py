@@ -10,7 +10,7 @@
     tsforecast benchmark --suite m3 --quick --jobs 2            # M3 hold-out, 2 processes
     tsforecast benchmark --data panel.csv --protocol holdout --horizon 8 --mase-season 4
     tsforecast benchmark --suite m3 --models nlinear,naive --seeds 0,1,2 --backend ray
-    tsforecast datasets                            # list the bundled data
+    tsforecast datasets                            # the suites' data
     tsforecast report benchmark-results/stocks-20240101-120000   # rebuild its report.html
 
 Bad input (unknown suite, model, column or protocol, a horizon longer than the test
@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         "charts, a series chooser) from the files a benchmark run wrote in DIR. Needs "
         "plotly: pip install 'tsforecast[report]'.")
     r.add_argument("dir", metavar="DIR", help="the output folder of a benchmark run")
-    sub.add_parser("datasets", help="list the bundled data sets",
-                   description="List the bundled data sets and the suites built on them.")
+    sub.add_parser("datasets", help="list the data of the benchmark suites",
+                   description="List the data of every benchmark suite, under the suite's "
+                   "name: stocks and weather are bundled, m3 and tourism come with pip "
+                   "install 'tsforecast[m3]'.")
     return parser
 
 
@@ -177,19 +179,17 @@ def _datasets() -> int:
     from .benchmark.suites import SUITES
     from .datasets import list_datasets
 
-    table = list_datasets()
-    suite_of = {"stocks": "stocks", "beijing_weather": "weather"}
-    for _, row in table.iterrows():
-        suite = suite_of.get(row["name"])
-        print(f"{row['name']}: {row['description']}")
+    catalog = list_datasets().set_index("name")
+    for suite, preset in SUITES.items():  # every suite, under its name
+        row = catalog.loc[suite]
+        print(f"{suite}: {row['description']}")
         print(f"    frequency {row['frequency']}, {row['rows']:,} rows, {row['period']}; "
               f"columns: {row['columns']}")
         print(f"    source: {row['source']} ({row['licence']}); loader: "
               f"tsforecast.datasets.{row['loader']}()")
-        if suite in SUITES:
-            s = SUITES[suite]
-            print(f"    suite: tsforecast benchmark --suite {suite}  (target {s['target']}, "
-                  f"lookback {s['lookback']}, horizon {s['horizon']})")
+        defaults = ", ".join(f"{k} {preset[k]}" for k in ("protocol", "target", "lookback",
+                                                          "horizon") if k in preset)
+        print(f"    suite: tsforecast benchmark --suite {suite}  ({defaults})")
     return EXIT_OK
 
 

@@ -171,7 +171,8 @@ class BenchmarkConfig:
     """
 
     suite: str | None = _option(
-        "bundled data set with defaults of its own; exclusive with --data", "data",
+        "a standard data set with defaults of its own (tsforecast datasets describes "
+        "them); exclusive with --data", "data",
         Choice(tuple(SUITES)))
     data: list[str] | None = _option(
         "CSV file with a time column and numeric columns, e.g. ETTh1.csv (repeatable)",
@@ -235,8 +236,8 @@ class BenchmarkConfig:
         "replace the results in a non-empty output directory (only the files a run writes "
         "are removed); without it such a directory is refused", "run", Flag(), False)
     resume: bool | None = _option(
-        "finish an interrupted run in the output directory: the (data set, model) pairs "
-        "saved in its runs/ are read back, not rerun (failed ones are rerun); the other "
+        "finish an interrupted run in the output directory: the (data set, model, seed) "
+        "units saved in its runs/ are read back, not rerun (failed ones are rerun); the other "
         "options must be those of its config.json (models may differ)", "run", Flag(), False)
     quick: bool | None = _option(
         "small fast run: a budget of optimiser steps per neural net, shortened history, for "
@@ -272,7 +273,9 @@ class BenchmarkConfig:
         "large ltsf runs; metrics always use all", "run", Choice(SAVE_FORECASTS), "auto")
     plot_cutoffs: int | None = _option(
         "forecast windows drawn per model in the forecast plot", "run", Integer(), 3)
-    progress: bool | None = _option("progress bar on stderr", "run", Flag(), True)
+    progress: bool | None = _option(
+        "a progress bar over the model runs on stderr; when not set: when stderr is a "
+        "terminal or in a Jupyter notebook", "run", Flag())
     jobs: int | None = _option(
         "run the (data set, model, seed) units on N processes (at most the CPU count); "
         "a local model's series are split into N chunks, one piece of work each; results "
@@ -455,7 +458,8 @@ def resolve_config(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkConf
         raise BenchmarkInputError(
             f"give either a suite ({suite!r}) or data files ({values['data']}), not both")
     if suite is None and values["data"] is None:
-        raise BenchmarkInputError("nothing to benchmark: give a suite (stocks, weather) or --data FILE")
+        raise BenchmarkInputError(
+            f"nothing to benchmark: give a suite ({', '.join(SUITES)}) or --data FILE")
     if values["features"] == "M" and not protocol.multivariate:
         raise BenchmarkInputError(
             "features 'M' is only supported by the "

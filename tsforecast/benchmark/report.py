@@ -37,7 +37,7 @@ from ..forecasters.registry import get_forecaster
 from .environment import environment, settings_table
 from .options import BenchmarkConfig
 from .plots import HISTORY_HORIZONS, off_scale, plot_fan, plot_forecasts, plot_leaderboard
-from .results import BenchmarkResult, ModelResult
+from .results import COUNT_COLUMNS, BenchmarkResult, ModelResult
 from .seeds import combine_seeds
 from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
 from .summary import summary_lines
@@ -170,8 +170,7 @@ def _fmt(col: str, v: Any) -> str:
         return str(v)
     if col == "kept_initial":  # 1, 0 or the share of seeds
         return "yes" if v == 1 else "no" if v == 0 else f"{v:.0%} of seeds"
-    if col in ("rank", "n_parameters", "epochs", "n_series", "n_windows", "n_excluded",
-               "n_fallbacks"):
+    if col in COUNT_COLUMNS:
         return f"{int(v):,}"
     if col in ("fit_seconds", "predict_seconds"):
         return f"{v:.2f}"

@@ -17,7 +17,12 @@ if TYPE_CHECKING:
     from .options import BenchmarkConfig
     from .task import Evaluation, Task
 
-__all__ = ["BenchmarkInterrupted", "BenchmarkResult", "ModelResult"]
+__all__ = ["COUNT_COLUMNS", "BenchmarkInterrupted", "BenchmarkResult", "ModelResult"]
+
+#: Leaderboard columns that count something (parameters, epochs, series, scored windows,
+#: seeds): printed as integers, though a missing value makes their column float.
+COUNT_COLUMNS = ("rank", "n_parameters", "epochs", "n_series", "n_windows", "n_excluded",
+                 "n_seeds", "n_fallbacks")
 
 
 @dataclass

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import sys
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import progress
 from ..forecasters.registry import make_forecaster
 from . import store
 from .datasets import Dataset
@@ -155,7 +155,9 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
         todo = [i for i in range(len(units)) if i not in found]
         by_index: dict[int, ModelResult] = {}
         interrupted = False
-        bar = _progress(len(units), cfg.progress)
+        # one bar over the units, advanced as each finishes (their fits show none)
+        bar = progress.bar(len(units), desc="benchmark", unit="model",
+                           disable=not progress.show(cfg.progress))
         try:
             with _sigint_raises():
                 for i, res in found.items():  # finished in the run being resumed
@@ -183,22 +185,3 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
     if interrupted:
         raise BenchmarkInterrupted(result)
     return result
-
-
-class _NoBar:
-    def set_postfix_str(self, s: str) -> None:
-        pass
-
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(total: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="benchmark", unit="model", file=sys.stderr, dynamic_ncols=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import tempfile
 import time
 import warnings
@@ -22,9 +21,16 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.fabric.utilities.warnings import PossibleUserWarning
+from lightning.pytorch.callbacks import (
+    EarlyStopping,
+    ModelCheckpoint,
+    ProgressBar,
+    TQDMProgressBar,
+)
 from torch import nn
 
+from .. import progress
 from ..data.windows import WindowDataset, make_loader
 from ..evaluation.dm import diebold_mariano
 from .datamodule import WindowDataModule
@@ -69,15 +75,17 @@ def seed(value: int | None) -> None:
 
 
 def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | None,
-          options: TrainOptions) -> TrainResult:
+          options: TrainOptions, label: str = "training") -> TrainResult:
     """Fit ``net`` on ``train_data``, early-stopping on ``val_data`` (if it has windows).
 
     ``options.random_state`` seeds the order of the training windows; seed the global
     generators (:func:`seed`) before building the net so its initial weights are
-    reproducible too.
+    reproducible too. ``options.verbose``: ``True`` shows a progress bar named ``label``
+    and Lightning's messages (banner, model summary, warnings), ``False`` nothing, ``None``
+    the bar alone where someone watches (:func:`tsforecast.progress.show`).
     """
     module = ForecastModule(net, **{p.name: getattr(options, p.name) for p in MODULE_PARAMS})
-    verbose = default_verbose(options.verbose)
+    show_bar, chatty = progress.show(options.verbose), options.verbose is True
     has_val = val_data is not None and len(val_data) > 0
     gpu = options.accelerator in ("gpu", "cuda") or (
         options.accelerator == "auto" and torch.cuda.is_available()
@@ -92,7 +100,7 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
     initial = ({k: v.detach().clone() for k, v in net.state_dict().items()},
                validation_losses(module, val_data, options.batch_size)
                ) if has_val and options.keep_initial else None
-    with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not verbose):
+    with tempfile.TemporaryDirectory(prefix="tsforecast-") as workdir, _quiet(not chatty):
         callbacks: list = []
         if has_val:
             callbacks.append(_ValidateAtStepBudget())
@@ -113,7 +121,7 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
             max_epochs=options.max_epochs, callbacks=callbacks,
             max_time=None if options.max_time is None else lightning_max_time(options.max_time),
             max_steps=-1 if options.max_steps is None else options.max_steps,
-            enable_progress_bar=verbose, enable_model_summary=verbose,
+            enable_progress_bar=show_bar, enable_model_summary=chatty,
             enable_checkpointing=has_val, num_sanity_val_steps=0,
             limit_val_batches=None if has_val else 0, deterministic=False,
             logger=False, default_root_dir=workdir,
@@ -121,6 +129,9 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         extra = dict(options.trainer_kwargs or {})
         callbacks.extend(extra.pop("callbacks", None) or [])  # the caller's come on top of ours
         kwargs.update(extra)
+        if kwargs["enable_progress_bar"] and not any(isinstance(c, ProgressBar)
+                                                     for c in callbacks):
+            callbacks.append(_ProgressBar(label))  # unless the caller brought a bar
         trainer = L.Trainer(**kwargs)
         start = time.perf_counter()
         trainer.fit(module, datamodule=data)
@@ -199,18 +210,43 @@ class _ValidateAtStepBudget(L.Callback):
             trainer.should_stop = True
 
 
+class _ProgressBar(TQDMProgressBar):
+    """Lightning's bar drawn by :func:`tsforecast.progress.bar` (a widget in a notebook,
+    text in a terminal, on stderr), named after the fit: ``lstm (calibration) epoch 3``."""
+
+    def __init__(self, label: str):
+        super().__init__()
+        self.label = label
+
+    def init_train_tqdm(self):
+        return progress.bar(desc=self.label, disable=self.is_disabled, leave=True,
+                            smoothing=0, bar_format=self.BAR_FORMAT)
+
+    def init_validation_tqdm(self):
+        return progress.bar(desc=self.validation_description, disable=self.is_disabled,
+                            leave=False, position=1, bar_format=self.BAR_FORMAT)
+
+    def on_train_epoch_start(self, trainer, *args) -> None:
+        super().on_train_epoch_start(trainer, *args)
+        self.train_progress_bar.set_description(f"{self.label} epoch {trainer.current_epoch}")
+
+
 @contextlib.contextmanager
 def _quiet(enabled: bool):
-    """Silence Lightning's info messages and known-harmless warnings unless verbose."""
+    """Silence Lightning's messages (banner, tips, "fit stopped") and its warnings unless
+    verbose; the loggers' levels are restored after."""
     if not enabled:
         yield
         return
-    loggers = [logging.getLogger(n) for n in ("lightning.pytorch", "lightning.fabric", "lightning")]
+    loggers = [logging.getLogger(n) for n in (
+        "lightning", "lightning.pytorch", "lightning.fabric",
+        "lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.WARNING)
     try:
         with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=PossibleUserWarning)
             for message in (".*does not have many workers.*", ".*GPU available but not used.*",
                             ".*LeafSpec.*", ".*on a single-threaded.*", ".*tensorboardX.*"):
                 warnings.filterwarnings("ignore", message=message)
@@ -218,8 +254,3 @@ def _quiet(enabled: bool):
     finally:
         for lg, lvl in zip(loggers, levels, strict=True):
             lg.setLevel(lvl)
-
-
-def default_verbose(verbose: bool | None) -> bool:
-    """Progress bars only in a terminal unless told otherwise."""
-    return sys.stderr.isatty() if verbose is None else bool(verbose)

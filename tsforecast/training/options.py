@@ -118,7 +118,9 @@ TRAINER_PARAMS = (
     Param("random_state", None, "seed; a CPU run with the same seed predicts the same numbers.",
           (Interval(Integral, 0), None)),
     Param("trainer_kwargs", None, "anything else for lightning.Trainer (a dict).", (_DICT, None)),
-    Param("verbose", None, "progress bar and Lightning's messages; default: only in a terminal."),
+    Param("verbose", None, "True: a progress bar and Lightning's messages (banner, model "
+          "summary, warnings); False: nothing; None: the progress bar alone, when stderr is a "
+          "terminal or in a Jupyter notebook."),
 )
 
 #: What the training call takes from a forecaster's parameters.
