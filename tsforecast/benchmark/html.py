@@ -41,7 +41,7 @@ from .plots import (
     off_scale,
     outer_interval,
 )
-from .report import _short  # the leaderboard's short column names (cov80, dir_acc, ...)
+from .results import short_name
 from .store import read_frame, write_text
 
 __all__ = ["MAX_SERIES", "build_html", "write_html"]
@@ -186,7 +186,7 @@ def _table(i: int, lb: pd.DataFrame, families: dict[str, str], rank_metric: str)
                and pd.api.types.is_numeric_dtype(lb[c]) and lb[c].notna().any()]
     metrics.sort(key=lambda c: (c != rank_metric, c == "skill"))
     info = [c for c in _INFO if c in lb and lb[c].notna().any()]
-    heads = ["rank", "model", "family", *map(_short, metrics), *(_INFO[c] for c in info),
+    heads = ["rank", "model", "family", *map(short_name, metrics), *(_INFO[c] for c in info),
              "flags"]
     rows = []
     for _, r in lb.iterrows():

@@ -38,6 +38,7 @@ from .environment import environment, settings_table
 from .options import BenchmarkConfig
 from .plots import HISTORY_HORIZONS, off_scale, plot_fan, plot_forecasts, plot_leaderboard
 from .results import COUNT_COLUMNS, BenchmarkResult, ModelResult
+from .results import short_name as _short
 from .seeds import combine_seeds
 from .store import dumps, frame_suffix, jsonable, safe_name, write_frame, write_text
 from .summary import summary_lines
@@ -182,22 +183,6 @@ def _fmt(col: str, v: Any) -> str:
         return f"{v:.4f}" if abs(v) < 1000 else f"{v:,.1f}"
     return str(v)
 
-
-_SHORT = {
-    "directional_accuracy": "dir_acc", "train_windows_per_second": "win/s",
-    "n_parameters": "params", "fit_seconds": "fit_s", "predict_seconds": "pred_s",
-    "dm_pvalue": "dm_p", "n_windows": "windows", "n_series": "series",
-    "n_excluded": "excluded", "kept_initial": "kept_rw", "n_fallbacks": "fallbacks",
-}
-_PREFIX = {"coverage_": "cov", "width_": "wid", "winkler_": "wink"}
-
-
-def _short(col: str) -> str:
-    """Terminal/Markdown header of a column (``coverage_80 -> cov80``)."""
-    for prefix, short in _PREFIX.items():
-        if col.startswith(prefix):
-            return short + col[len(prefix):]
-    return _SHORT.get(col, col)
 
 
 def markdown_table(frame: pd.DataFrame, short: bool = False) -> str:

@@ -17,12 +17,34 @@ if TYPE_CHECKING:
     from .options import BenchmarkConfig
     from .task import Evaluation, Task
 
-__all__ = ["COUNT_COLUMNS", "BenchmarkInterrupted", "BenchmarkResult", "ModelResult"]
+__all__ = ["COUNT_COLUMNS", "BenchmarkInterrupted", "BenchmarkResult", "ModelResult",
+           "short_name"]
 
 #: Leaderboard columns that count something (parameters, epochs, series, scored windows,
 #: seeds): printed as integers, though a missing value makes their column float.
 COUNT_COLUMNS = ("rank", "n_parameters", "epochs", "n_series", "n_windows", "n_excluded",
                  "n_seeds", "n_fallbacks")
+
+
+_SHORT = {
+    "directional_accuracy": "dir_acc", "train_windows_per_second": "win/s",
+    "n_parameters": "params", "fit_seconds": "fit_s", "predict_seconds": "pred_s",
+    "dm_pvalue": "dm_p", "n_windows": "windows", "n_series": "series",
+    "n_excluded": "excluded", "kept_initial": "kept_rw", "n_fallbacks": "fallbacks",
+}
+_PREFIX = {"coverage_": "cov", "width_": "wid", "winkler_": "wink"}
+
+
+def short_name(col: str) -> str:
+    """The header of a leaderboard column in the terminal, Markdown and HTML tables.
+
+    >>> short_name("coverage_80"), short_name("directional_accuracy"), short_name("mase")
+    ('cov80', 'dir_acc', 'mase')
+    """
+    for prefix, short in _PREFIX.items():
+        if col.startswith(prefix):
+            return short + col[len(prefix):]
+    return _SHORT.get(col, col)
 
 
 @dataclass
