@@ -392,24 +392,28 @@ def test_resume_rules(csv_path, tmp_path):
 
 # -- issue 26: the output folder is the run's own (no links followed, locked) ------------------
 
-def test_overwrite_removes_only_what_a_run_writes_and_never_follows_a_link(csv_path, tmp_path):
-    out, elsewhere = tmp_path / "o", tmp_path / "elsewhere"
-    run_benchmark(base(csv_path, out, models="naive"))
+def _earlier_run_with_links(out, elsewhere):
+    """``out`` as an earlier run left it, but with ``plots/`` and ``report.md`` linked to
+    the user's files in ``elsewhere``, and files of the user's own in ``runs/``."""
     elsewhere.mkdir()
     for name in ("forecasts_synth.png", "leaderboard_synth.png", "holiday.png", "report.md"):
         (elsewhere / name).write_text(f"the user's {name}")
-    kept = files(elsewhere)
-    for p in (out / "plots").iterdir():
-        p.unlink()
-    (out / "plots").rmdir()
+    (out / "runs").mkdir(parents=True)
+    (out / "config.json").write_text("{}")
     (out / "plots").symlink_to(elsewhere, target_is_directory=True)
-    (out / "report.md").unlink()
     (out / "report.md").symlink_to(elsewhere / "report.md")
     (out / "runs" / "notes.txt").write_text("mine")  # not named as a run names its files
     (out / "runs" / "summary.json").write_text("{}")
     earlier = [out / "runs" / "synth__drift.json", out / "runs" / ".synth__drift.json.7.tmp"]
     for p in earlier:  # a record of an earlier run, and the temporary file of a killed one
         p.write_text("{}")
+    return earlier
+
+
+def test_overwrite_removes_only_what_a_run_writes_and_never_follows_a_link(csv_path, tmp_path):
+    out, elsewhere = tmp_path / "o", tmp_path / "elsewhere"
+    earlier = _earlier_run_with_links(out, elsewhere)
+    kept = files(elsewhere)
     res = run_benchmark(base(csv_path, out, models="naive", overwrite=True))
     assert files(elsewhere) == kept  # nothing deleted or written through the links
     for name in ("plots", "report.md"):
@@ -424,19 +428,15 @@ def test_overwrite_removes_only_what_a_run_writes_and_never_follows_a_link(csv_p
 
 def test_resume_refuses_a_link_where_the_run_writes(csv_path, tmp_path):
     out, elsewhere = tmp_path / "o", tmp_path / "elsewhere"
-    run_benchmark(base(csv_path, out, models="naive"))
-    elsewhere.mkdir()
-    (elsewhere / "forecasts_synth.png").write_text("the user's")
-    for p in (out / "plots").iterdir():
-        p.unlink()
-    (out / "plots").rmdir()
-    (out / "plots").symlink_to(elsewhere, target_is_directory=True)
-    before = files(elsewhere)
-    with pytest.raises(BenchmarkInputError, match=r"cannot resume .*plots is a symbolic link"):
-        run_benchmark(base(csv_path, out, models="naive,mean", resume=True))
-    assert files(elsewhere) == before
+    _earlier_run_with_links(out, elsewhere)
+    before, mine = files(elsewhere), files(out)
+    with pytest.raises(BenchmarkInputError, match=r"cannot resume .*: report.md, plots are "
+                                                  "symbolic links"):
+        run_benchmark(base(csv_path, out, models="naive", resume=True))
+    assert files(elsewhere) == before and files(out) == mine
 
 
+@pytest.mark.slow
 def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(
         csv_path, tmp_path, monkeypatch, capsys):
     from tsforecast.cli import main

@@ -41,6 +41,9 @@ class ModelResult:
     forecasts: pd.DataFrame | None = None  # rows written to forecasts.csv
     plot_frame: pd.DataFrame | None = None  # the windows drawn in the forecast plot
     warnings: list[str] = field(default_factory=list)
+    #: series given a simpler model than asked for (too short for the season, or the
+    #: fit failed): series id (``id/target`` with several targets) -> what it used
+    fallbacks: dict[str, str] = field(default_factory=dict)
     seed: int | None = None  # multi-seed runs: the seed of this result
 
     @property

@@ -13,7 +13,7 @@
   ``os.replace`` (:func:`atomic_write`): a reader, or a run killed half-way, finds the
   previous version or the new one, never a part.
 * Each model's results are saved as it finishes (:func:`save_run`):
-  ``runs/<dataset>__<model>.json`` (metrics, timings, error, warnings, the per-cutoff
+  ``runs/<dataset>__<model>.json`` (metrics, timings, error, warnings, fallbacks, the per-cutoff
   Diebold-Mariano loss, metrics by series, the plotted windows) and, beside it, its
   forecasts (``.forecasts.parquet``, ``.csv`` without pyarrow). No pickles. The JSON is
   written last: it marks the model as finished. ``resume`` reads these records back
@@ -341,7 +341,8 @@ def save_run(out_dir: Path, res: ModelResult, task: Task) -> None:
     ev = res.evaluation
     record = {
         "dataset": res.dataset, "model": res.model, "seed": res.seed, "task": task_fingerprint(task),
-        "error": res.error, "warnings": res.warnings, "metrics": res.metrics,
+        "error": res.error, "warnings": res.warnings, "fallbacks": res.fallbacks,
+        "metrics": res.metrics,
         **{k: getattr(res, k) for k in _SCALARS},
         "dm_loss": None if ev is None else _loss_json(ev.dm_loss),
         "by_series": None if ev is None else _frame_json(ev.by_series),
@@ -427,4 +428,5 @@ def _load_run(path: Path, task: Task, model: str, fingerprint: dict[str, Any]
     )
     return ModelResult(task.name, model, metrics=dict(rec["metrics"]), **scalars,
                        evaluation=ev, forecasts=forecasts, warnings=list(rec["warnings"]),
+                       fallbacks=dict(rec.get("fallbacks") or {}),
                        plot_frame=_frame_from_json(rec["plot_frame"]))
