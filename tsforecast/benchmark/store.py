@@ -166,6 +166,8 @@ def _locked(path: Path) -> int:
         except FileNotFoundError:
             pass
         os.close(fd)
+
+
 def _check_resumable(out_dir: Path, cfg: BenchmarkConfig) -> None:
     """The run in ``out_dir`` had the options of ``cfg`` (but :data:`RESUME_FREE`), and no
     symbolic link stands where the run writes."""
@@ -200,12 +202,11 @@ def _run_entries(out_dir: Path) -> Iterator[Path]:
         yield from sorted(out_dir.glob(f".{name}.*.tmp"))
     for name, patterns in RUN_DIRS.items():
         folder = out_dir / name
-        if folder.is_symlink() or not folder.is_dir():
-            if folder.is_symlink():
-                yield folder
-            continue
-        for pattern in patterns:
-            yield from sorted(folder.glob(pattern))
+        if folder.is_symlink():
+            yield folder
+        elif folder.is_dir():
+            for pattern in patterns:
+                yield from sorted(folder.glob(pattern))
 
 
 def _run_links(out_dir: Path) -> list[str]:
