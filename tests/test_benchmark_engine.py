@@ -132,9 +132,9 @@ def test_jobs_split_the_local_models_series_into_pieces(data):
     cfg = resolve_config(_config(data, "x", jobs=2, **models))
     units = plan_units(split.tasks, cfg)
     pieces = plan_pieces(units, cfg)
-    by_model = {units[i].model: [] for i, _ in pieces}
-    for i, series in pieces:
-        by_model[units[i].model].append(series)
+    by_model = {units[w.unit].model: [] for w in pieces}
+    for w in pieces:
+        by_model[units[w.unit].model].append(w.series)
     assert by_model["nlinear"] == [None]  # a global model: one piece
     order = split.tasks[0].protocol.series_order(split.tasks[0])
     assert [s for chunk in by_model["theta"] for s in chunk] == order
@@ -159,7 +159,7 @@ def test_jobs_keep_a_calibrating_local_model_whole(data):
     assert {"lo80", "hi80"} <= set(split.forecasts.columns)
     cfg = resolve_config(_config(data, "x", jobs=2, **models))
     pieces = plan_pieces(plan_units(split.tasks, cfg), cfg)
-    assert all(series is None for _, series in pieces)
+    assert all(w.series is None for w in pieces)
 
 
 def test_a_rolling_run_in_pieces_equals_the_serial_run(tmp_path):
@@ -192,3 +192,63 @@ def test_seeds_dm_loss_is_the_mean_over_seeds():
     (one,) = combine_seeds([result(0, [1.0, 2.0, 3.0]), result(1, [3.0, 2.0, 5.0])])
     assert one.evaluation.dm_loss.tolist() == [2.0, 2.0, 4.0]
     assert one.metrics["mae"] == pytest.approx(one.evaluation.dm_loss.mean())
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPU cores")
+@pytest.mark.parametrize("combine", ["median", "mean"])
+def test_jobs_run_an_ensembles_members_as_pieces(data, combine):
+    """With jobs > 1 each member of an ensemble of nets is a piece of work of its own; the
+    members' forecasts, combined as the ensemble combines them, equal the serial run's
+    one-piece ensemble, bit for bit (quantile columns included)."""
+    from tsforecast.benchmark.engine import Work, plan_pieces, plan_units
+
+    ens = {"n_ensemble": 3, "ensemble_combine": combine, "ensemble_losses": ["mae", "mse"]}
+    models = {"models": "naive,nlinear,lstm", "max_steps": 3,
+              "model_params": {"nlinear": ens,
+                               "lstm": {**ens, "loss": "quantile", "ensemble_losses": None,
+                                        "quantiles": [0.1, 0.9], "hidden_size": 4}}}
+    serial = run_benchmark(_config(data, f"e1{combine}", **models))
+    split = run_benchmark(_config(data, f"e2{combine}", jobs=2, **models))
+    assert serial.leaderboard["error"].isna().all()
+    pd.testing.assert_frame_equal(serial.forecasts, split.forecasts)
+    _same(serial.leaderboard.drop(columns=["epochs"]), split.leaderboard.drop(columns=["epochs"]))
+    assert {"q0.1", "q0.9"} <= set(split.forecasts.columns)
+    report = (data / f"e2{combine}" / "report.md").read_text()
+    assert "the 2 ensemble unit(s) ran as 6 pieces (one per member)" in report
+    cfg = resolve_config(_config(data, "x", jobs=2, **models))
+    units = plan_units(split.tasks, cfg)
+    pieces = plan_pieces(units, cfg)
+    assert [w for w in pieces if units[w.unit].model == "nlinear"] == [
+        Work(1, None, k) for k in range(3)]
+    # the members' own parameters: the ensemble's k-th seed, lookback and loss
+    one = resolve_config(_config(data, "y", **models))
+    assert all(w.member is None for w in plan_pieces(plan_units(split.tasks, one), one))
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPU cores")
+def test_jobs_keep_a_calibrating_ensemble_whole(data):
+    """With --level the conformal calibration scores the ensemble's combined forecast:
+    an ensemble stays one piece of work."""
+    from tsforecast.benchmark.engine import plan_pieces, plan_units
+
+    cfg = resolve_config(_config(data, "x", jobs=2, models="nlinear", level=[80],
+                                 model_params={"nlinear": {"n_ensemble": 2}}))
+    res = run_benchmark(cfg)
+    units = plan_units(res.tasks, cfg)
+    assert [units[w.unit].model for w in plan_pieces(units, cfg)] == [u.model for u in units]
+    assert all(w.member is None for w in plan_pieces(units, cfg))
+
+
+def test_members_that_forecast_other_rows_are_an_error():
+    from tsforecast.benchmark.unit import Piece, _joined
+
+    rows = pd.DataFrame({"series": ["a", "a"], "target": ["y", "y"],
+                         "cutoff": [3, 3], "step": [1, 2], "y": [1.0, 2.0],
+                         "y_hat": [1.0, 2.0]})
+    a, b = Piece(member=0, backtest=rows, combine="median"), Piece(
+        member=1, backtest=rows.assign(step=[1, 3]), combine="median")
+    with pytest.raises(ValueError, match="ensemble member 1 forecast other rows"):
+        _joined([a, b])
+    c = Piece(member=1, backtest=rows.assign(y_hat=[3.0, 4.0]), combine="mean")
+    c2 = Piece(member=0, backtest=rows, combine="mean")
+    assert _joined([c2, c])["y_hat"].tolist() == [2.0, 3.0]

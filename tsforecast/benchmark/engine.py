@@ -14,8 +14,10 @@ most of a run) on a task of several series is split into ``jobs`` pieces, contig
 chunks of the series in the protocol's order (:meth:`~.protocols.base.Protocol.
 series_order`); each piece fits and backtests its chunk (:func:`~.unit.fit_backtest`) and
 the unit is checked and scored once all its pieces are in (:func:`~.unit.finish`), on the
-same rows in the same order as one piece would give. Models never know where they run:
-none is given ``n_jobs``.
+same rows in the same order as one piece would give. Likewise an ensemble of nets
+(``n_ensemble > 1``) runs each member as a piece (:func:`~.unit.ensemble_size`), and
+:func:`~.unit.finish` combines the members' forecasts as the ensemble does. Models never
+know where they run: none is given ``n_jobs``.
 
 Every unit gets its seed from the config, so the results equal the serial run's whatever
 the order in which pieces finish. :func:`execute` yields each unit's result in this
@@ -29,14 +31,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .options import BenchmarkConfig, BenchmarkInputError
 from .results import ModelResult
 from .task import Task
-from .unit import Piece, finish, fit_backtest, local_model, trains_nets
+from .unit import Piece, ensemble_size, finish, fit_backtest, local_model, trains_nets
 
-__all__ = ["RAY_MISSING", "Unit", "check_backend", "engine_notes", "execute", "plan_pieces",
-           "plan_units", "unit_key"]
+__all__ = ["RAY_MISSING", "Unit", "Work", "check_backend", "engine_notes", "execute",
+           "plan_pieces", "plan_units", "unit_key"]
 
 RAY_MISSING = 'the ray backend needs Ray, an optional extra: pip install "tsforecast[ray]"'
 
@@ -68,6 +71,15 @@ def unit_key(unit: Unit) -> tuple[str, str, int | None]:
     return unit.task.name, unit.model, unit.seed
 
 
+class Work(NamedTuple):
+    """One piece of work: unit ``unit`` (its index in the run's units) on its ``series``
+    (None: all of them), as its ensemble member ``member`` (None: the whole model)."""
+
+    unit: int
+    series: list[str] | None = None
+    member: int | None = None
+
+
 def _chunks(unit: Unit, cfg: BenchmarkConfig) -> list[list[str] | None]:
     """The series of each piece of ``unit``: ``[None]`` (the whole task, one piece) unless
     a local model meets a task of several series and ``jobs > 1``."""
@@ -84,19 +96,30 @@ def _chunks(unit: Unit, cfg: BenchmarkConfig) -> list[list[str] | None]:
     return [order[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def plan_pieces(units: Sequence[Unit], cfg: BenchmarkConfig
-                ) -> list[tuple[int, list[str] | None]]:
-    """``(index in units, series or None)`` of every piece of work, unit by unit."""
-    return [(i, series) for i, unit in enumerate(units) for series in _chunks(unit, cfg)]
+def plan_pieces(units: Sequence[Unit], cfg: BenchmarkConfig) -> list[Work]:
+    """Every piece of work, unit by unit: a local model's chunks of series, an ensemble's
+    members, else the whole unit."""
+    work = []
+    for i, unit in enumerate(units):
+        members = ensemble_size(unit.model, unit.task, cfg)
+        if members > 1:
+            work += [Work(i, None, k) for k in range(members)]
+        else:
+            work += [Work(i, series) for series in _chunks(unit, cfg)]
+    return work
 
 
 def engine_notes(cfg: BenchmarkConfig, units: Sequence[Unit]) -> list[str]:
     """What the report says about where the units ran."""
     pieces = plan_pieces(units, cfg)
-    split = len({i for i, s in pieces if s is not None})
+    split = len({w.unit for w in pieces if w.series is not None})
     chunks = (f"; the local models' work on the {split} multi-series unit(s) ran as "
-              f"{sum(s is not None for _, s in pieces)} pieces (chunks of series)"
+              f"{sum(w.series is not None for w in pieces)} pieces (chunks of series)"
               if split else "")
+    ensembles = len({w.unit for w in pieces if w.member is not None})
+    if ensembles:
+        chunks += (f"; the {ensembles} ensemble unit(s) ran as "
+                   f"{sum(w.member is not None for w in pieces)} pieces (one per member)")
     if cfg.backend == "ray":
         where = (f"Ray cluster {cfg.address}" if cfg.address
                  else f"a local Ray with {cfg.jobs} CPU(s)")
@@ -110,14 +133,16 @@ def engine_notes(cfg: BenchmarkConfig, units: Sequence[Unit]) -> list[str]:
 
 
 def _piece(task: Task, model: str, seed: int | None, series: list[str] | None,
-           cfg: BenchmarkConfig, workdir: str, errors_log: Path | None) -> Piece:
+           member: int | None, cfg: BenchmarkConfig, workdir: str,
+           errors_log: Path | None) -> Piece:
     """One piece of work (a function of its own, so that Ray resolves ``task``)."""
-    return fit_backtest(model, task, cfg, workdir, errors_log, seed=seed, series=series)
+    return fit_backtest(model, task, cfg, workdir, errors_log, seed=seed, series=series,
+                        member=member)
 
 
-def _lost(series: list[str] | None, exc: BaseException) -> Piece:
+def _lost(work: Work, exc: BaseException) -> Piece:
     msg = " ".join(str(exc).split())[:250]
-    return Piece(series, error=f"worker: {type(exc).__name__}: {msg}")
+    return Piece(work.series, work.member, error=f"worker: {type(exc).__name__}: {msg}")
 
 
 def execute(units: Sequence[Unit], cfg: BenchmarkConfig, workdir: str,
@@ -129,20 +154,21 @@ def execute(units: Sequence[Unit], cfg: BenchmarkConfig, workdir: str,
     if cfg.backend == "ray":
         done = _ray(units, pieces, cfg, workdir, errors_log)
     elif cfg.jobs <= 1 or len(pieces) == 1:
-        done = ((k, _piece(units[i].task, units[i].model, units[i].seed, series, cfg, workdir,
-                           errors_log)) for k, (i, series) in enumerate(pieces))
+        done = ((k, _piece(units[w.unit].task, units[w.unit].model, units[w.unit].seed,
+                           w.series, w.member, cfg, workdir, errors_log))
+                for k, w in enumerate(pieces))
     else:
         done = _loky(units, pieces, cfg, workdir, errors_log)
     wanted: dict[int, int] = {}
-    for i, _ in pieces:
-        wanted[i] = wanted.get(i, 0) + 1
+    for w in pieces:
+        wanted[w.unit] = wanted.get(w.unit, 0) + 1
     got: dict[int, dict[int, Piece]] = {}
     for k, piece in done:
-        i = pieces[k][0]
+        i = pieces[k].unit
         got.setdefault(i, {})[k] = piece
         if len(got[i]) == wanted[i]:
             unit = units[i]
-            parts = [p for _, p in sorted(got.pop(i).items())]  # in the series' order
+            parts = [p for _, p in sorted(got.pop(i).items())]  # in the series' (members') order
             yield i, finish(unit.model, unit.task, cfg, parts, errors_log, unit.seed)
 
 
@@ -150,13 +176,13 @@ def _loky(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str,
           errors_log: Path | None) -> Iterator[tuple[int, Piece]]:
     from joblib import Parallel, delayed
 
-    def one(k: int, unit: Unit, series: list[str] | None) -> tuple[int, Piece]:
-        return k, _piece(unit.task, unit.model, unit.seed, series, cfg, workdir, errors_log)
+    def one(k: int, unit: Unit, work: Work) -> tuple[int, Piece]:
+        return k, _piece(unit.task, unit.model, unit.seed, work.series, work.member, cfg,
+                         workdir, errors_log)
 
     n = min(cfg.jobs, len(pieces))
     with Parallel(n_jobs=n, backend="loky", return_as="generator_unordered") as parallel:
-        yield from parallel(delayed(one)(k, units[i], series)
-                            for k, (i, series) in enumerate(pieces))
+        yield from parallel(delayed(one)(k, units[w.unit], w) for k, w in enumerate(pieces))
 
 
 def check_backend(cfg: BenchmarkConfig) -> None:
@@ -186,12 +212,12 @@ def _ray(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str,
         remote = ray.remote(_piece)
         shared = {}  # each task's data goes to the object store once
         refs = {}
-        for k, (i, series) in enumerate(pieces):
-            unit = units[i]
+        for k, w in enumerate(pieces):
+            unit = units[w.unit]
             if unit.task.name not in shared:
                 shared[unit.task.name] = ray.put(unit.task)
-            ref = remote.remote(shared[unit.task.name], unit.model, unit.seed, series, cfg,
-                                workdir, errors_log)
+            ref = remote.remote(shared[unit.task.name], unit.model, unit.seed, w.series,
+                                w.member, cfg, workdir, errors_log)
             refs[ref] = k
         pending = list(refs)
         while pending:
@@ -200,7 +226,7 @@ def _ray(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str,
             try:
                 yield k, ray.get(ready[0])
             except Exception as exc:  # noqa: BLE001 - a lost worker: the piece failed
-                yield k, _lost(pieces[k][1], exc)
+                yield k, _lost(pieces[k], exc)
     finally:
         if started:
             ray.shutdown()

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.frames import check_index
+from ..data.timeindex import parse_times
 from .datasets import Dataset
 from .options import BenchmarkConfig, BenchmarkInputError
 from .panel import HOLDOUT_SCALER, LOOKBACK_HORIZONS, PANEL_NET_PARAMS
@@ -87,9 +88,12 @@ def _to_index(ds: pd.Series, name: str) -> tuple[pd.DatetimeIndex, bool]:
     """The time index of a ``ds`` column and whether it held integer positions."""
     if pd.api.types.is_integer_dtype(ds.dtype):
         return pd.DatetimeIndex(_ORIGIN + pd.to_timedelta(ds.to_numpy(np.int64), "D")), True
-    stamps = pd.to_datetime(ds, errors="coerce")
+    try:  # UTC offsets that change at daylight saving: read as UTC
+        stamps = parse_times(ds, f"{name}: column {ds.name!r}", errors="coerce")
+    except ValueError as exc:  # timestamps with and without an offset
+        raise BenchmarkInputError(str(exc)) from exc
     if stamps.isna().any():
-        i = int(stamps.isna().to_numpy().argmax())
+        i = int(np.asarray(stamps.isna()).argmax())
         raise BenchmarkInputError(
             f"{name}: ds of data row {i} is {ds.iloc[i]!r}: neither a date nor an integer")
     return pd.DatetimeIndex(stamps), False

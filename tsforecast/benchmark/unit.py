@@ -1,7 +1,8 @@
 """One unit of a benchmark run: fit, backtest, check and score one model on one task
 (at one seed). Models never know where they run: the serial loop, a joblib process or a
-Ray task (:mod:`.engine`) all call :func:`fit_backtest`, on the whole task or on a chunk
-of its series, and :func:`finish` scores the pieces of a unit together."""
+Ray task (:mod:`.engine`) all call :func:`fit_backtest`, on the whole task, on a chunk
+of its series or on one member of an ensemble, and :func:`finish` scores the pieces of a
+unit together (concatenated, or the members' forecasts combined)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..data import DataSpec
 from ..forecasters.base import FallbackWarning
-from ..forecasters.combination import member_items
+from ..forecasters.combination import combine_forecasts, member_items
 from ..forecasters.registry import get_forecaster, make_forecaster
 from .datasets import Dataset
 from .holdout import horizons_lookback
@@ -27,8 +29,8 @@ from .protocols import get_protocol
 from .results import ModelResult
 from .task import Task
 
-__all__ = ["Piece", "finish", "fit_backtest", "local_model", "model_params", "run_model",
-           "trains_nets"]
+__all__ = ["Piece", "ensemble_size", "finish", "fit_backtest", "local_model", "model_params",
+           "run_model", "trains_nets"]
 
 
 # -- models --------------------------------------------------------------------------------
@@ -144,6 +146,21 @@ def local_model(name: str, cfg: BenchmarkConfig) -> bool:
         return False
 
 
+def ensemble_size(name: str, task: Task, cfg: BenchmarkConfig) -> int:
+    """The members of model ``name`` on ``task`` when they run as pieces of work of their
+    own (a neural model with ``n_ensemble > 1``, the run on several processes or Ray), else
+    1. Not with ``--level``: the conformal calibration scores the combined forecast."""
+    klass = get_forecaster(name)
+    if cfg.jobs <= 1 or cfg.level or not klass.get_tag("neural"):
+        return 1
+    try:
+        params = model_params(name, cfg, task.dataset, task, "")
+    except (TypeError, ValueError):  # bad parameters: the unit fails, reported, once
+        return 1
+    n = params.get("n_ensemble", 1)
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 1 else 1
+
+
 # -- one model -------------------------------------------------------------------------------
 def _one_line(exc: BaseException) -> str:
     msg = " ".join(str(exc).split()) or repr(exc)
@@ -160,10 +177,14 @@ def _add_context(frame: pd.DataFrame, dataset: str, model: str) -> pd.DataFrame:
 
 @dataclass
 class Piece:
-    """One fit and backtest of a model: on the whole task, or on a chunk of its series
-    (``series``); :func:`finish` checks and scores the pieces of a unit together."""
+    """One fit and backtest of a model: on the whole task, on a chunk of its series
+    (``series``) or as ensemble member ``member`` (its forecasts combined with the other
+    members' by ``combine``); :func:`finish` checks and scores the pieces of a unit
+    together."""
 
     series: list[str] | None = None
+    member: int | None = None
+    combine: str | None = None
     backtest: pd.DataFrame | None = None
     error: str | None = None
     fit_seconds: float = float("nan")
@@ -203,21 +224,25 @@ def _recorded(into: list[str]):
 
 def fit_backtest(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
                  errors_log: Path | None = None, seed: int | None = None,
-                 series: list[str] | None = None) -> Piece:
+                 series: list[str] | None = None, member: int | None = None) -> Piece:
     """Build, fit and backtest model ``name`` on ``task`` (on its ``series`` only when
-    given: a chunk of a local model's work); never raises ``Exception``.
+    given: a chunk of a local model's work; only its ensemble member ``member`` when
+    given); never raises ``Exception``.
 
     ``seed``: the run's seed for this unit (multi-seed runs), else ``cfg.seed``.
     Interrupts (``KeyboardInterrupt``, Lightning's ``SystemExit`` on Ctrl-C) propagate.
     """
     if seed is not None:
         cfg = dataclasses.replace(cfg, seed=seed)
-    piece = Piece(series)
+    piece = Piece(series, member)
     part = task if series is None else task.subset(series)
     stage = "building"
     with _recorded(piece.warnings):
         try:
             model = make_forecaster(name, **model_params(name, cfg, task.dataset, task, workdir))
+            if member is not None:
+                piece.combine = model.ensemble_combine
+                model = model.ensemble_member(member)
             stage = "fit"
             t0 = time.perf_counter()
             model.fit(part.fit_data)
@@ -228,7 +253,8 @@ def fit_backtest(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
             piece.predict_seconds = time.perf_counter() - t0
         except Exception as exc:  # noqa: BLE001 - one model failing must not stop the run
             piece.error = f"{stage}: {_one_line(exc)}"
-            chunk = "" if series is None else f", series {series[0]}..{series[-1]}"
+            chunk = ("" if series is None else f", series {series[0]}..{series[-1]}") + (
+                "" if member is None else f", ensemble member {member}")
             _log_error(errors_log, f"{task.name} / {name} ({stage}{chunk})", exc)
             return piece
     for attr, key in (("windows_per_second_", "train_windows_per_second"),
@@ -256,8 +282,7 @@ def finish(name: str, task: Task, cfg: BenchmarkConfig, pieces: list[Piece],
         stage = "checking"
         with _recorded(found):
             try:
-                bt = (pieces[0].backtest if len(pieces) == 1
-                      else pd.concat([p.backtest for p in pieces], ignore_index=True))
+                bt = _joined(pieces)
                 task.check_cutoffs(bt, name)
                 stage = "scoring"
                 ev = task.evaluate(bt)
@@ -271,9 +296,8 @@ def finish(name: str, task: Task, cfg: BenchmarkConfig, pieces: list[Piece],
     res.evaluation = ev
     res.metrics = dict(ev.metrics)
     res.n_series, res.n_windows, res.n_excluded = ev.n_series, ev.n_windows, ev.n_excluded
-    for p in pieces:
-        for key, value in p.stats.items():
-            setattr(res, key, value)
+    for key, value in _pooled_stats(pieces).items():
+        setattr(res, key, value)
     if cfg.save_forecasts != "none":
         res.forecasts = _add_context(task.saved_rows(bt), task.name, name)
         if seed is not None:
@@ -282,6 +306,44 @@ def finish(name: str, task: Task, cfg: BenchmarkConfig, pieces: list[Piece],
     sel = bt[(bt["series"] == sid) & (bt["target"] == target) & bt["cutoff"].isin(cuts)]
     res.plot_frame = sel.reset_index(drop=True)
     return res
+
+
+_ROW_KEYS = ["series", "target", "cutoff", "step"]
+
+
+def _joined(pieces: list[Piece]) -> pd.DataFrame:
+    """The unit's backtest: the only piece's; the chunks' concatenated in order; or the
+    ensemble members' rows with their point and quantile forecasts combined, as the
+    ensemble itself combines them (so the result equals one piece's, bit for bit)."""
+    if pieces[0].member is None:
+        return (pieces[0].backtest if len(pieces) == 1
+                else pd.concat([p.backtest for p in pieces], ignore_index=True))
+    first = pieces[0].backtest
+    for p in pieces[1:]:
+        if not p.backtest[_ROW_KEYS].equals(first[_ROW_KEYS]):
+            raise ValueError(f"ensemble member {p.member} forecast other rows than member "
+                             f"{pieces[0].member}")
+    out = first.copy()
+    for col in ["y_hat", *(c for c in first.columns if c.startswith("q"))]:
+        out[col] = combine_forecasts(np.stack([p.backtest[col].to_numpy(float)
+                                               for p in pieces]), pieces[0].combine)
+    return out
+
+
+def _pooled_stats(pieces: list[Piece]) -> dict[str, float]:
+    """What the fitted model reports, over the pieces: a chunk's or the last piece's
+    (chunks of a global model do not occur); an ensemble's members' summed (parameters,
+    epochs) and their windows over their time (windows/s), as the ensemble reports it."""
+    if pieces[0].member is None:
+        return {k: v for p in pieces for k, v in p.stats.items()}
+    stats = {k: float(sum(p.stats.get(k, 0.0) for p in pieces))
+             for k in ("n_parameters", "epochs") if all(k in p.stats for p in pieces)}
+    if all("train_windows_per_second" in p.stats for p in pieces):
+        seconds = sum(p.fit_seconds for p in pieces)
+        stats["train_windows_per_second"] = sum(
+            p.stats["train_windows_per_second"] * p.fit_seconds for p in pieces
+        ) / max(seconds, 1e-9)
+    return stats
 
 
 def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,

@@ -6,6 +6,11 @@ Accepted input everywhere in the package:
 * a long DataFrame with an ``id_col``: one series per id, in order of first appearance;
 * a dict ``{id: DataFrame}``: several series for one global model.
 
+Without ``time_col``, a frame whose index holds no timestamps takes its one column of
+timestamps as the time (:func:`~.timeindex.find_time_column`); rows are positions only
+when no column holds the time. Series ids must stay distinct as labels (``1`` and ``"1"``
+are refused).
+
 Time is handled by position, never by calendar arithmetic, so trading days (no
 weekends) or irregular gaps never create NaN rows.
 """
@@ -17,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from .timeindex import calendar_features, find_time_column, parse_times
 
 FILL_POLICIES = (None, "ffill", "interpolate")
 
@@ -94,16 +101,18 @@ def split_series(
     if isinstance(data, Mapping):
         if not data:
             raise ValueError("the dict of series is empty")
-        pairs = []
-        for key, frame in data.items():
+        pairs, noted = [], False
+        for sid, frame in zip(series_labels(list(data), "the dict of series"), data.values(),
+                              strict=True):
             if isinstance(frame, pd.Series):
                 frame = frame.to_frame(name=frame.name if frame.name is not None else "y")
             if not isinstance(frame, pd.DataFrame):
                 raise TypeError(
-                    f"series {key!r}: expected a pandas DataFrame, got {type(frame).__name__}"
+                    f"series {sid!r}: expected a pandas DataFrame, got {type(frame).__name__}"
                 )
-            _check_column_names(frame, f"series {key!r}")
-            pairs.append((str(key), _set_time_index(frame, time_col, str(key))))
+            frame, frame_time = _timed(frame, None, time_col, f"series {sid!r}", note=not noted)
+            noted = noted or frame_time != time_col
+            pairs.append((sid, _set_time_index(frame, frame_time, sid)))
         return pairs
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
@@ -112,7 +121,7 @@ def split_series(
         )
     if data.empty:
         raise ValueError("the input DataFrame is empty (0 rows)")
-    _check_column_names(data, "the input")
+    data, time_col = _timed(data, id_col, time_col, "the input")
     if id_col is None:
         return [("series", _set_time_index(data, time_col, "series"))]
     if id_col not in data.columns:
@@ -120,11 +129,43 @@ def split_series(
     if data[id_col].isna().any():
         row = int(np.flatnonzero(data[id_col].isna().to_numpy())[0])
         raise ValueError(f"id column {id_col!r} is missing at row {row}")
-    pairs = []
-    for key, frame in data.groupby(id_col, sort=False, observed=True):
-        key = key[0] if isinstance(key, tuple) else key
-        pairs.append((str(key), _set_time_index(frame.drop(columns=id_col), time_col, str(key))))
-    return pairs
+    groups = [(key[0] if isinstance(key, tuple) else key, frame)
+              for key, frame in data.groupby(id_col, sort=False, observed=True)]
+    labels = series_labels([key for key, _ in groups], f"id column {id_col!r}")
+    return [(sid, _set_time_index(frame.drop(columns=id_col), time_col, sid))
+            for sid, (_, frame) in zip(labels, groups, strict=True)]
+
+
+def series_labels(keys: Sequence, where: str) -> list[str]:
+    """The label (text) of each series id; ids that read the same (``1`` and ``"1"``)
+    are refused, naming both, rather than giving two series one label."""
+    labels = [str(k) for k in keys]
+    if len(set(labels)) < len(labels):
+        first: dict[str, object] = {}
+        for key, label in zip(keys, labels, strict=True):
+            if label in first:
+                raise ValueError(
+                    f"{where}: series ids {first[label]!r} ({type(first[label]).__name__}) "
+                    f"and {key!r} ({type(key).__name__}) are both labelled {label!r}; "
+                    "rename one of them so that every series has its own label"
+                )
+            first[label] = key
+    return labels
+
+
+def _timed(data: pd.DataFrame, id_col: str | None, time_col: str | None, where: str,
+           note: bool = True) -> tuple[pd.DataFrame, str | None]:
+    """The frame with its time column parsed once (found when not given: never are rows
+    silently taken as positions when a column holds the time) and that column's name."""
+    _check_column_names(data, where)
+    if time_col is None:
+        time_col = find_time_column(data, where, exclude=() if id_col is None else (id_col,),
+                                    note=note)
+    if (time_col is not None and time_col in data.columns
+            and not pd.api.types.is_datetime64_any_dtype(data[time_col].dtype)):
+        times = parse_times(data[time_col], f"{where}: time column {time_col!r}")
+        data = data.assign(**{time_col: times.array})  # keeps the zone
+    return data, time_col
 
 
 def _set_time_index(frame: pd.DataFrame, time_col: str | None, sid: str) -> pd.DataFrame:
@@ -136,11 +177,8 @@ def _set_time_index(frame: pd.DataFrame, time_col: str | None, sid: str) -> pd.D
                 f"series {sid!r}: time column {time_col!r} not found; "
                 f"columns are {list(frame.columns)}"
             )
-        try:
-            times = pd.to_datetime(frame[time_col])
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"series {sid!r}: cannot parse time column {time_col!r}: {exc}") from exc
-        frame = frame.drop(columns=time_col).set_axis(pd.DatetimeIndex(times, name=time_col))
+        times = parse_times(frame[time_col], f"series {sid!r}: time column {time_col!r}")
+        frame = frame.drop(columns=time_col).set_axis(times.rename(time_col))
     return frame
 
 
@@ -170,9 +208,10 @@ def check_index(index: pd.Index, sid: str) -> None:
     if not index.is_monotonic_increasing:
         vals = index.to_numpy()
         row = int(np.flatnonzero(vals[1:] < vals[:-1])[0]) + 1
+        order = " (the rows run newest first)" if index.is_monotonic_decreasing else ""
         raise ValueError(
             f"series {sid!r}: timestamps are not sorted: row {row} ({index[row]}) comes after "
-            f"{index[row - 1]}; sort the data by time first"
+            f"{index[row - 1]}{order}; sort the data by time first"
         )
     if not index.is_unique:
         dup = index[index.duplicated()][0]
@@ -301,6 +340,8 @@ def to_series(
         raise ValueError(f"fill_missing must be one of {FILL_POLICIES}, got {fill_missing!r}")
     past, fut = _as_list(past_covariates), _as_list(future_covariates)
     policy = "ffill" if causal and fill_missing is not None else fill_missing
+    if isinstance(data, pd.DataFrame) and not data.empty:  # time found and parsed once
+        data, time_col = _timed(data, id_col, time_col, "the input")
     long = (
         _split_long(data, id_col, time_col)
         if isinstance(data, pd.DataFrame) and id_col is not None else None
@@ -344,8 +385,6 @@ def _checked_piece(sid: str, frame: pd.DataFrame, targets: list[str], past: list
 def _series_data(sid: str, index: pd.Index, block: np.ndarray, cols: list[str], n_targets: int,
                  policy: str | None, calendar: bool, freq) -> tuple[SeriesData, tuple[str, ...]]:
     """Fill (or refuse) missing values, add calendar features: one :class:`SeriesData`."""
-    from .timeindex import calendar_features
-
     nan = np.isnan(block[:, :n_targets])
     missing = nan if nan.any() else None
     block = _fill(block, policy, cols, index, sid)
@@ -416,8 +455,8 @@ def _split_long(data: pd.DataFrame, id_col: str, time_col: str | None) -> _LongF
             return None
         drop = [id_col]
     codes, uniques = pd.factorize(ids, sort=False)
+    keys = series_labels(list(uniques), f"id column {id_col!r}")
     order = np.argsort(codes, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
-    keys = [str(k) for k in uniques]
     head = data.iloc[:0].drop(columns=drop)
     return _LongFrame(data, index, keys, order, bounds, (keys[0], head))

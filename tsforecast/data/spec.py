@@ -105,7 +105,8 @@ class DataSpec:
     future_covariates : columns known in advance (passed to ``predict(future_covariates=)``).
     calendar_features : add generated calendar features as known-future covariates.
     id_col : series id column of a long frame.
-    time_col : time column (default: the index).
+    time_col : time column (default: the index, or the one column of timestamps when the
+        index holds none).
     fill_missing : ``None`` (NaN is an error), ``"ffill"`` or ``"interpolate"``.
     freq : frequency for future timestamps; inferred when ``None``.
 

@@ -1,13 +1,139 @@
-"""Frequencies, future timestamps and calendar features.
+"""Timestamps, frequencies, future timestamps and calendar features.
 
-Windows are built by position, so the calendar is only needed at the edges: to stamp
-forecasts with real future timestamps and to generate known-future calendar features.
+Windows are built by position, so the calendar is only needed at the edges: to read the
+time of the input (:func:`parse_times`, :func:`find_time_column`), to stamp forecasts with
+real future timestamps and to generate known-future calendar features.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import re
+import warnings
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: Text that starts like a date, year first (``2024-01-31``, ``2024/1/31``): unambiguous.
+_ISO_DATE = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(\D|$)")
+#: Text that starts like a date, day or month first (``31.01.2024``, ``1/31/24``).
+_DMY_DATE = re.compile(r"\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(\D|$)")
+
+
+def parse_times(values, where: str, errors: str = "raise") -> pd.DatetimeIndex:
+    """Timestamps of a column (text, dates, datetimes), the one place time is parsed.
+
+    Timestamps whose UTC offset changes within the column (``+01:00`` in winter,
+    ``+02:00`` in summer, as written across a daylight-saving change) have no common
+    fixed offset: they are read as UTC, with a logged warning, and forecasts are stamped
+    in UTC. Mixing timestamps with and without an offset is refused. ``where`` names the
+    column (and file) in every message; ``errors="coerce"`` turns unparseable values into
+    ``NaT`` for the caller to report by row.
+
+    Examples
+    --------
+    >>> times = parse_times(["2024-03-31 01:00+01:00", "2024-03-31 03:00+02:00"], "column 't'")
+    >>> times.strftime("%H:%M %Z").tolist()
+    ['00:00 UTC', '01:00 UTC']
+    """
+    if pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
+        return pd.DatetimeIndex(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format" chatter
+        warnings.simplefilter("ignore", FutureWarning)  # pandas 2 on mixed offsets: see below
+        try:
+            stamps = pd.to_datetime(values, errors=errors)
+            first_error = None
+        except (ValueError, TypeError) as exc:  # pandas 3 on mixed offsets, or bad values
+            stamps, first_error = None, exc
+        if stamps is not None and pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+            return pd.DatetimeIndex(stamps)
+        # several UTC offsets (pandas 2 returns objects, pandas 3 raises): read as UTC
+        _check_all_aware(values, where)
+        try:
+            stamps = pd.to_datetime(values, errors=errors, utc=True)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"cannot parse {where}: {first_error or exc}") from exc
+    logger.warning("%s holds timestamps with different UTC offsets (as across a daylight-saving "
+                   "change): read as UTC, so forecasts are stamped in UTC", where)
+    return pd.DatetimeIndex(stamps)
+
+
+def _check_all_aware(values, where: str) -> None:
+    """Refuse datetimes with and without a UTC offset in one column (``utc=True`` would
+    silently read the naive ones as UTC)."""
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        return  # text: pandas refuses a format without an offset after one with it
+    arr = np.asarray(values, dtype=object)
+    aware = np.array([isinstance(v, dt.datetime) and v.tzinfo is not None for v in arr])
+    naive = np.array([isinstance(v, dt.datetime) and v.tzinfo is None for v in arr])
+    if aware.any() and naive.any():
+        row = int(np.flatnonzero(naive)[0])
+        raise ValueError(f"{where} mixes timestamps with and without a UTC offset: row {row} "
+                         f"({arr[row]!r}) has none; give every timestamp an offset or none")
+
+
+def find_time_column(frame: pd.DataFrame, where: str, exclude: Collection[str] = (),
+                     note: bool = True) -> str | None:
+    """The column that holds the time of a frame given without ``time_col``.
+
+    ``None`` when the index is a DatetimeIndex (it is the time) or no column holds
+    timestamps (rows are then positions); the one column of datetimes (or, failing that,
+    of year-first date text such as ``"2024-01-31"``) otherwise, with a logged note
+    (unless ``note`` is false: a dict of frames notes its first only).
+    Several such columns are refused (``time_col=`` must say which one is the time), and
+    so is a column of day- or month-first date text (``"01/02/2024"``: which is the day
+    is for the caller to say).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"date": pd.date_range("2024", periods=3), "y": [1.0, 2.0, 3.0]})
+    >>> find_time_column(df, "the input")
+    'date'
+    """
+    if isinstance(frame.index, pd.DatetimeIndex):
+        return None
+    cols = [c for c in frame.columns if c not in exclude]
+    found = [c for c in cols if pd.api.types.is_datetime64_any_dtype(frame[c].dtype)]
+    if not found:
+        found = [c for c in cols if _looks_like_times(frame[c], _ISO_DATE)]
+    if not found:
+        for c in cols:
+            if _looks_like_times(frame[c], _DMY_DATE):
+                first = frame[c].dropna().iloc[0]
+                raise ValueError(
+                    f"{where}: column {c!r} holds dates as text ({first!r}) and the index "
+                    "holds no timestamps; parse it, saying which number is the day "
+                    f"(pd.to_datetime(df[{c!r}], format=...)), and pass time_col={c!r}"
+                )
+    if len(found) > 1:
+        raise ValueError(
+            f"{where}: columns {found} all hold timestamps and the index is not a "
+            f"DatetimeIndex; pass time_col= to say which one is the time "
+            f"(e.g. time_col={found[0]!r})"
+        )
+    if found and note:
+        logger.info("%s: no time_col given and the index holds no timestamps: using column "
+                    "%r as the time (pass time_col= to choose)", where, found[0])
+    return found[0] if found else None
+
+
+def _looks_like_times(values: pd.Series, text: re.Pattern) -> bool:
+    """Whether a column of objects or text holds dates (its first non-missing values),
+    as date or datetime objects or as text that ``text`` matches."""
+    if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+        return False
+    head = values.iloc[:64] if isinstance(values, pd.Series) else values[:64]
+    sample = [v for v in head.tolist() if not pd.isna(v)][:5]
+    if not sample:
+        return False
+    if all(isinstance(v, dt.date) for v in sample):  # datetime.date or datetime.datetime
+        return True
+    return all(isinstance(v, str) and text.match(v) for v in sample)
 
 
 def infer_freq(index: pd.Index):

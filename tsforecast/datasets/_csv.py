@@ -7,7 +7,10 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from ..data.timeindex import parse_times
 
 __all__ = ["load_csv"]
 
@@ -48,7 +51,8 @@ def load_csv(
     ValueError
         Missing, unreadable or empty file (naming the path); missing time column (listing
         the available columns); unparseable timestamp (naming the first bad row and value);
-        missing or non-numeric requested column.
+        missing or non-numeric requested column. Timestamps whose UTC offset changes at
+        daylight saving (``+01:00`` then ``+02:00``) are read as UTC, with a logged warning.
 
     Examples
     --------
@@ -80,13 +84,10 @@ def load_csv(
         raise ValueError(f"id column {id_col!r} of {str(p)!r} is empty at data row {i} "
                          f"(file line {i + 2})")
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "could not infer format" chatter
-        try:
-            stamps = pd.to_datetime(raw[time_col], errors="coerce")
-        except (ValueError, TypeError) as exc:  # e.g. mixed time zones
-            raise ValueError(f"cannot parse time column {time_col!r} of {str(p)!r}: {exc}") from exc
-    bad = stamps.isna().to_numpy()
+    # UTC offsets that change at daylight saving are read as UTC (with a logged warning)
+    stamps = parse_times(raw[time_col], f"time column {time_col!r} of {str(p)!r}",
+                         errors="coerce")
+    bad = np.asarray(stamps.isna())
     if bad.any():
         i = int(bad.argmax())
         raise ValueError(f"unparseable timestamp in column {time_col!r} of {str(p)!r}: "

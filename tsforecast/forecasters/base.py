@@ -26,7 +26,8 @@ and implements these hooks, the complete list:
     Rows each training series needs; default ``min_history + horizon``.
 ``history_rows`` (property)
     Rows of each series kept after ``fit`` for ``predict()`` and ``save``; default:
-    ``min_history`` for global models, all (``None``) for local ones.
+    ``min_history`` for global models, all (``None``) for local ones. With ``level``,
+    at least the ``SCALE_ROWS`` rows the intervals' local scale reads are kept.
 ``_fit(layout, series)``
     Learn from validated float32 arrays (:class:`~tsforecast.data.SeriesData`).
 ``_forecast(values, sid, origins)``
@@ -61,7 +62,7 @@ from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
 from . import output, persistence
-from .conformal import check_levels, conformal_scores
+from .conformal import SCALE_ROWS, check_levels, conformal_scores
 from .fitted import FittedState
 from .params import (
     COVARIATE_PARAMS,
@@ -260,10 +261,19 @@ class BaseForecaster(BaseEstimator):
         self.multi_series_ = multi
         self._check_length(series, self.min_fit_rows, f"{self._need_text()}")
         self._fit(layout, series)
-        keep = self.history_rows
+        keep = self._kept_rows()
         self.history_ = [
             SeriesData(s.id, s.index[-keep:], s.values[-keep:]) if keep else s for s in series
         ]
+
+    def _kept_rows(self) -> int | None:
+        """Rows of each series kept after ``fit``: ``history_rows``, and with intervals at
+        least the rows their local scale reads, so ``predict()`` scales the half-widths as
+        calibration did (a global model's few rows would give a noisier, smaller scale)."""
+        keep = self.history_rows
+        if keep is None or check_levels(self.level) is None:
+            return keep
+        return max(keep, SCALE_ROWS)
 
     def _need_text(self) -> str:
         text = f"{self.history_name} {self.min_history}"
@@ -419,7 +429,11 @@ class BaseForecaster(BaseEstimator):
         ``history.npz`` and ``state.npz`` (learned arrays). No pickles anywhere.
 
         A directory that is not empty is refused unless ``overwrite=True``; it is then
-        replaced as a whole (written next to it, then renamed), never mixed with old files.
+        replaced as a whole (written next to it, then renamed), never mixed with old files,
+        and only if it holds a saved model (a folder with other files is refused, never
+        emptied). A save that fails or is killed midway leaves the previous model at
+        ``path`` (a kill is rolled back, and its hidden folders removed, by the next save or
+        load of ``path``).
         """
         self._check_fitted()
         state, arrays = self._get_state()
@@ -432,7 +446,13 @@ class BaseForecaster(BaseEstimator):
         model, fitted, state, arrays = persistence.load(Path(path), cls)
         model.spec_, model.layout_, model.freq_ = fitted.spec, fitted.layout, fitted.freq
         model.multi_series_, model.history_ = fitted.multi_series, list(fitted.history)
-        model._set_state(state, arrays)
+        try:
+            model._set_state(state, arrays)
+        except ValueError as exc:  # the model names the field that does not fit
+            raise ValueError(f"{path}: {exc}") from exc
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"{path}: the saved state does not fit the saved config "
+                             f"({type(exc).__name__}: {exc})") from exc
         model.state_ = model._freeze(fitted.levels, fitted.conformal_scores)
         return model
 

@@ -18,7 +18,20 @@ from .base import BaseForecaster
 from .params import Param
 from .registry import get_forecaster, make_forecaster, register
 
-__all__ = ["CombinationForecaster", "member_items", "members_state", "restore_members"]
+__all__ = ["CombinationForecaster", "combine_forecasts", "member_items", "members_state",
+           "restore_members"]
+
+
+def combine_forecasts(stacked: np.ndarray, how: str) -> np.ndarray:
+    """The ``"mean"`` or ``"median"`` over the first axis of members' stacked forecasts
+    (``[M, ...] -> [...]``): the one place a combination, an ensemble and the benchmark's
+    ensemble pieces combine their members. In float64 whatever the members' dtype (nets
+    forecast float32), so members combined from their tidy (float64) outputs give the same
+    numbers, bit for bit."""
+    if how not in ("mean", "median"):
+        raise ValueError(f'combine must be "mean" or "median", got {how!r}')
+    stacked = np.asarray(stacked, dtype=np.float64)
+    return np.mean(stacked, axis=0) if how == "mean" else np.median(stacked, axis=0)
 
 
 def member_items(members) -> list[tuple[str, dict]]:
@@ -139,8 +152,7 @@ class CombinationForecaster(BaseForecaster):
             fc = m._forecast(values, sid, origins)
             q = getattr(m, "quantiles_", None)
             points.append(fc if q is None else fc[..., q.index(0.5)])
-        stacked = np.stack(points)  # [M, n, H, T]
-        return stacked.mean(axis=0) if self.combine == "mean" else np.median(stacked, axis=0)
+        return combine_forecasts(np.stack(points), self.combine)  # [M, n, H, T] -> [n, H, T]
 
     def _get_state(self):
         return members_state(self.members_)

@@ -5,7 +5,9 @@ the end of every training series, fit a copy of the model on the rest, forecast 
 origin of the held-out part (rolling origin, stride 1, histories never read past the
 origin), and keep, per horizon step and target, the absolute errors. Each error is
 divided by the local scale at its origin -- the mean absolute one-step change over the
-``SCALE_WINDOW`` rows before it, which the forecast may read too -- and the scaled errors
+``SCALE_WINDOW`` changes before it (the last ``SCALE_ROWS`` rows, which the forecast may read
+too; a fitted model keeps at least that many rows of each series, so ``predict()`` scales
+its intervals exactly as ``predict(history=...)`` on the same rows) -- and the scaled errors
 are pooled over origins and series. So many short series calibrate together, a series
 at a large level gets proportionally wide intervals, and calm or volatile stretches
 get narrow or wide ones. The interval at level ``L`` is ``point ± q * local scale``, with
@@ -26,27 +28,36 @@ import numpy as np
 
 from ..data import SeriesData
 
-__all__ = ["SCALE_WINDOW", "calibration_rows", "check_levels", "conformal_scores", "local_scale"]
+__all__ = ["SCALE_ROWS", "SCALE_WINDOW", "calibration_rows", "check_levels", "conformal_scores",
+           "local_scale"]
 
-#: Rows before an origin whose mean absolute one-step change scales its errors.
+#: One-step changes before an origin whose mean absolute value scales its errors.
 SCALE_WINDOW = 64
+#: Rows before an origin that :func:`local_scale` reads (the window's changes span them).
+SCALE_ROWS = SCALE_WINDOW + 1
 
 
 def local_scale(values: np.ndarray, origins: np.ndarray) -> np.ndarray:
     """``[n, T]`` scale at each origin: the mean absolute one-step change of each column of
-    ``values [N, T]`` over the ``SCALE_WINDOW`` rows before it (fewer where the history is
-    shorter), floored at a millionth of the column's typical size so it is never 0."""
+    ``values [N, T]`` over the last ``SCALE_ROWS`` rows before it (fewer where the history
+    is shorter), floored at a millionth of the mean absolute value of those rows so it is
+    never 0. It reads those rows only: any history holding them gives the same scale."""
     x = np.asarray(values, dtype=np.float64)
     d = np.abs(np.diff(x, axis=0))  # [N-1, T]
     ok = np.isfinite(d)
-    csum = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(np.where(ok, d, 0), axis=0)])
-    ccnt = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(ok, axis=0)])
-    hi = np.asarray(origins, dtype=np.int64) - 1  # diffs d[k] = x[k+1] - x[k], k < origin - 1
-    lo = np.maximum(hi - SCALE_WINDOW, 0)
-    hi = np.clip(hi, 0, len(d))
+    zero = np.zeros((1, x.shape[1]))
+    csum = np.concatenate([zero, np.cumsum(np.where(ok, d, 0), axis=0)])
+    ccnt = np.concatenate([zero, np.cumsum(ok, axis=0)])
+    a = np.abs(x)
+    fin = np.isfinite(a)
+    asum = np.concatenate([zero, np.cumsum(np.where(fin, a, 0), axis=0)])
+    acnt = np.concatenate([zero, np.cumsum(fin, axis=0)])
+    end = np.clip(np.asarray(origins, dtype=np.int64), 1, len(x))  # rows x[start:end]
+    start = np.maximum(end - SCALE_ROWS, 0)
+    hi, lo = end - 1, start  # their changes d[lo:hi], d[k] = x[k+1] - x[k]
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = (csum[hi] - csum[lo]) / (ccnt[hi] - ccnt[lo])
-        floor = 1e-6 * np.nanmax(np.abs(x), axis=0)
+        floor = 1e-6 * (asum[end] - asum[start]) / (acnt[end] - acnt[start])
     floor = np.where(np.isfinite(floor) & (floor > 0), floor, 1e-12)
     return np.where(np.isfinite(scale), np.maximum(scale, floor), floor)
 

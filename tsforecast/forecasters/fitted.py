@@ -29,7 +29,8 @@ class FittedState:
     multi_series : whether the model was fitted on several series (output frames then
         carry a series column).
     horizon : forecast steps.
-    history : the rows of each series that forecasts start from.
+    history : the rows of each series that forecasts start from (with intervals, at
+        least the ``SCALE_ROWS`` their local scale reads).
     quantiles : the quantile levels forecasts carry (``None``: point forecasts only).
     levels : conformal interval levels, with ``conformal_scores`` their ``[K, H, T]``
         half-widths in local-scale units (both ``None`` without intervals).

@@ -32,7 +32,7 @@ from ..training.options import (
     check_devices,
 )
 from .base import BaseForecaster, check_quantiles
-from .combination import members_state, restore_members
+from .combination import combine_forecasts, members_state, restore_members
 from .params import Check, Interval, Options, Param, params_from_config
 from .registry import register
 
@@ -197,7 +197,17 @@ class NeuralForecaster(BaseForecaster):
 
     def _members(self) -> list[NeuralForecaster]:
         """The unfitted ensemble members."""
-        return [type(self)(**self._member_params(k)) for k in range(self.n_ensemble)]
+        return [self.ensemble_member(k) for k in range(self.n_ensemble)]
+
+    def ensemble_member(self, k: int) -> NeuralForecaster:
+        """Ensemble member ``k`` (``0 <= k < n_ensemble``), unfitted: a single net with its
+        own seed, lookback and loss. Fitting every member and combining their forecasts
+        with :func:`~tsforecast.forecasters.combination.combine_forecasts`
+        (``ensemble_combine``) gives this forecaster's forecasts: how the benchmark runs
+        members as pieces of work on its processes or Ray."""
+        if not 0 <= k < self.n_ensemble:
+            raise ValueError(f"ensemble member {k!r} out of range: n_ensemble={self.n_ensemble}")
+        return type(self)(**self._member_params(k))
 
     def _context(self) -> int:
         """The fewest observed rows before an origin: ``min_context``, else ``lookback``."""
@@ -229,10 +239,8 @@ class NeuralForecaster(BaseForecaster):
         if self._ensembled():
             return self._fit_members(layout, series)
         seed(self.random_state)  # before anything draws random numbers (weights, windows)
-        loss = self.loss or ("quantile" if self.quantiles is not None else "mse")
-        self.quantiles_ = check_quantiles(
-            self.quantiles if self.quantiles is not None or loss != "quantile" else (0.1, 0.9)
-        )
+        loss = self._loss()
+        self.quantiles_ = self._quantiles()
         L_, H, C = self.lookback, self.horizon, self._context()
         val_starts = []
         for s in series:
@@ -254,9 +262,7 @@ class NeuralForecaster(BaseForecaster):
                 f"no training windows: {self._need_text()} is too long for the training "
                 f"part of the series (rows {list(val_starts)})"
             )
-        self.dims_ = Dims(lookback=L_, horizon=H, n_targets=layout.n_targets,
-                          n_inputs=layout.n_inputs, n_future=layout.n_future,
-                          n_quantiles=len(self.quantiles_ or ()))
+        self.dims_ = self._dims(layout)
         net = build_net(self.net, self.dims_, normalization=self.normalization,
                         masked=self._padded(), **self._net_kwargs())
         caps = self.net_capabilities
@@ -277,6 +283,20 @@ class NeuralForecaster(BaseForecaster):
         self.windows_per_second_ = result.windows_per_second
         self.is_global_zero_, self.world_size_ = result.is_global_zero, result.world_size
         self.kept_initial_ = result.kept_initial
+
+    def _loss(self) -> str:
+        return self.loss or ("quantile" if self.quantiles is not None else "mse")
+
+    def _quantiles(self) -> tuple[float, ...] | None:
+        """The quantiles forecast: ``quantiles``, or 0.1 and 0.9 with the quantile loss."""
+        return check_quantiles(self.quantiles if self.quantiles is not None
+                               or self._loss() != "quantile" else (0.1, 0.9))
+
+    def _dims(self, layout: Layout) -> Dims:
+        """The net's sizes: from the parameters, the column layout and ``quantiles_``."""
+        return Dims(lookback=self.lookback, horizon=self.horizon, n_targets=layout.n_targets,
+                    n_inputs=layout.n_inputs, n_future=layout.n_future,
+                    n_quantiles=len(self.quantiles_ or ()))
 
     def _fit_members(self, layout: Layout, series: list[SeriesData]) -> None:
         """Fit every ensemble member on the same validated series, one after the other."""
@@ -306,8 +326,8 @@ class NeuralForecaster(BaseForecaster):
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
         if self._ensembled():
             out = np.stack([m._forecast(values, sid, origins) for m in self.members_])
-            combine = np.median if self.ensemble_combine == "median" else np.mean
-            return combine(out, axis=0)  # [M, n, H, T(, Q)] -> [n, H, T(, Q)]
+            # [M, n, H, T(, Q)] -> [n, H, T(, Q)]
+            return combine_forecasts(out, self.ensemble_combine)
         loc, scale = self._scaling(sid, values, origins)
         L_, H, F = self.lookback, self.horizon, self.layout_.n_future
         steps = np.arange(-L_, H)
@@ -350,6 +370,18 @@ class NeuralForecaster(BaseForecaster):
         self.scaler_ = SeriesScaler.from_dict(state["scaler"])
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
         self.dims_ = Dims(**state["dims"])
+        if self.quantiles_ != self._quantiles():
+            raise ValueError(f"config.json: state quantiles {self.quantiles_} disagree with "
+                             f"the parameters quantiles={self.quantiles!r}, loss={self.loss!r}")
+        expected = self._dims(self.layout_)
+        wrong = {k: v for k, v in self.dims_.__dict__.items() if expected.__dict__[k] != v}
+        if wrong:
+            raise ValueError(
+                "saved weights do not fit the saved config: state dims "
+                + ", ".join(f"{k}={v}" for k, v in wrong.items())
+                + ", but the parameters and layout give "
+                + ", ".join(f"{k}={expected.__dict__[k]}" for k in wrong)
+            )
         net = build_net(self.net, self.dims_, normalization=self.normalization,
                         masked=self._padded(), **self._net_kwargs())
         weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}

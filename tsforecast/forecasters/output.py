@@ -23,7 +23,7 @@ from ..data.spec import (
     quantile_label,
     quantile_level,
 )
-from ..data.timeindex import calendar_features
+from ..data.timeindex import calendar_features, find_time_column, parse_times
 from .conformal import local_scale
 from .fitted import FittedState
 
@@ -61,8 +61,11 @@ def _future_values(state: FittedState, sid: str, fidx: pd.Index, fut) -> np.ndar
         raise TypeError(f"future_covariates must be a DataFrame, got {type(fut).__name__}")
     if spec.id_col is not None and spec.id_col in fut.columns:
         fut = fut[fut[spec.id_col].astype(str) == sid]
-    if spec.time_col is not None and spec.time_col in fut.columns:
-        fut = fut.set_index(pd.DatetimeIndex(pd.to_datetime(fut[spec.time_col])))
+    time_col = spec.time_col
+    if time_col is None:  # a column of timestamps is the time, never row positions
+        time_col = find_time_column(fut, "future_covariates", exclude=(spec.id_col,))
+    if time_col is not None and time_col in fut.columns:
+        fut = fut.set_index(parse_times(fut[time_col], f"future_covariates column {time_col!r}"))
     missing = [c for c in lay.future_covariates if c not in fut.columns]
     if missing:
         raise ValueError(f"future_covariates is missing column(s) {missing}")

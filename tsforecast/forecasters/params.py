@@ -39,7 +39,8 @@ DATA_PARAMS = (
           "horizon to ``predict(future_covariates=...)``."),
     Param("calendar_features", False, "add generated calendar features (known-future)."),
     Param("id_col", None, "series id column of a long frame (one series per id)."),
-    Param("time_col", None, "time column (default: the index)."),
+    Param("time_col", None, "time column (default: the index, or the one column of "
+          "timestamps when the index holds none)."),
     Param("fill_missing", None, "``None`` (NaN is an error), ``\"ffill\"`` or "
           "``\"interpolate\"`` for training data; histories forecasts are made from are "
           "only forward-filled."),

@@ -25,7 +25,7 @@ from ..data.scaling import SCALERS
 from .base import BaseForecaster, check_quantiles
 from .naive import QUANTILES, gaussian_quantiles
 from .params import Param
-from .persistence import ESTIMATORS
+from .persistence import ESTIMATORS, check_array
 from .registry import register
 
 __all__ = ["LagRegressionForecaster"]
@@ -232,14 +232,36 @@ class LagRegressionForecaster(BaseForecaster):
     def _set_state(self, state: dict, arrays: dict) -> None:
         self.scaler_ = SeriesScaler.from_dict(state["scaler"])
         self.quantiles_ = tuple(state["quantiles"]) if state["quantiles"] else None
+        if self.quantiles_ != check_quantiles(self.quantiles):
+            raise ValueError(f"config.json: state quantiles {self.quantiles_} disagree with "
+                             f"the parameter quantiles={self.quantiles!r}")
         self.lags_ = _lag_array(self.lags)
+        lay, H = self.layout_, self.horizon
+        n_out = H * lay.n_targets
+        n_in = len(self.lags_) * (lay.n_inputs - lay.n_future) + H * lay.n_future
+        need = (f"horizon {H} x {lay.n_targets} target(s) from {n_in} features (lags "
+                f"{self.lags!r}, columns {list(lay.columns)})")
+        shapes = {"coef_": [(n_out, n_in)] + ([(n_in,)] if n_out == 1 else []),
+                  "intercept_": [(n_out,), ()], "n_features_in_": [()], "resid_sd": [(n_out,)]}
         regs, sds = {}, {}
         for key in state["series"]:
             reg = Ridge() if self.regressor is None else clone(self.regressor)
             for attr in _LINEAR_STATE:
-                value = arrays[f"{key}/{attr}"]
+                value = check_array(f"state.npz: {key}/{attr}", arrays[f"{key}/{attr}"],
+                                    shapes[attr], need,
+                                    kinds="iu" if attr == "n_features_in_" else "f")
                 setattr(reg, attr, int(value) if attr == "n_features_in_" else value)
-            regs[key], sds[key] = reg, arrays.get(f"{key}/resid_sd")
+            if reg.n_features_in_ != n_in:
+                raise ValueError(f"state.npz: {key}/n_features_in_ is {reg.n_features_in_}; "
+                                 f"{need} needs {n_in}")
+            sd = arrays.get(f"{key}/resid_sd")
+            if (sd is None) != (self.quantiles_ is None):
+                raise ValueError(f"state.npz: {key}/resid_sd is "
+                                 f"{'missing' if sd is None else 'present'} but quantiles="
+                                 f"{self.quantiles!r}: quantiles need it, point forecasts not")
+            if sd is not None:
+                check_array(f"state.npz: {key}/resid_sd", sd, shapes["resid_sd"], need)
+            regs[key], sds[key] = reg, sd
         if self.global_model:
             self.regressor_, self.resid_sd_ = regs[""], sds[""]
         else:
