@@ -383,6 +383,14 @@ class ReportWriter:
             if not r.ok:
                 notes.append(f"{r.dataset} / {r.model} FAILED: {r.error}")
         for r in results:
+            if r.fallbacks:
+                shown = "; ".join(f"{sid}: {what}" for sid, what in
+                                  list(r.fallbacks.items())[:3])
+                more = f" (+{len(r.fallbacks) - 3} more)" if len(r.fallbacks) > 3 else ""
+                notes.append(f"{r.dataset} / {r.model}: {len(r.fallbacks)} of {r.n_series:g} "
+                             f"series got a simpler model (the others kept theirs): "
+                             f"{shown}{more}")
+        for r in results:
             if r.warnings:
                 shown = "; ".join(r.warnings[:3])
                 more = f" (+{len(r.warnings) - 3} more)" if len(r.warnings) > 3 else ""
