@@ -24,7 +24,7 @@ from tsforecast.forecasters import (
     NotFittedError,
     SeasonalNaiveForecaster,
 )
-from tsforecast.forecasters.base import BaseForecaster
+from tsforecast.forecasters.base import BaseForecaster, FallbackWarning
 
 BASELINES = tsf.list_forecasters(tag="neural", value=False)
 
@@ -171,14 +171,28 @@ def test_seasonal_naive_infers_the_season_from_the_frequency():
 # -- bad input ----------------------------------------------------------------------------------
 
 
-def test_season_longer_than_history_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"has 10 rows; season_length 12 needs at least 12"):
-        SeasonalNaiveForecaster(season_length=12, horizon=2).fit(frame(Y))
-    f = SeasonalNaiveForecaster(season_length=4, horizon=2).fit(frame(Y))
-    with pytest.raises(ValueError, match=r"has 3 rows; forecasting from it needs at least 4"):
-        f.predict(frame(Y[:3]))
-    with pytest.raises(ValueError, match=r"has 10 rows; season_length 24 needs at least 24"):  # inferred
-        SeasonalNaiveForecaster(horizon=1).fit(frame(Y, freq="h"))
+def test_a_history_shorter_than_the_season_gets_the_naive_forecast():
+    """Issue 26: one short series must not fail the others; it gets naive, recorded."""
+    long, short = np.arange(30.0), Y
+    panel = pd.concat([frame(long).assign(k="long"), frame(short).assign(k="short")])
+    with pytest.warns(FallbackWarning, match=r"1 of 2 series shorter than season 12 .*'short'"):
+        f = SeasonalNaiveForecaster(season_length=12, horizon=3, id_col="k").fit(panel)
+    assert f.fallbacks_ == {"short": "naive forecast: 10 rows, season 12 needs 12"}
+    fc = f.predict()
+    np.testing.assert_array_equal(fc.loc[fc["k"] == "short", "y"], [Y[-1]] * 3)
+    np.testing.assert_array_equal(fc.loc[fc["k"] == "long", "y"], long[-12:-9])
+    # a backtest reads each origin's history: naive before a full season, seasonal after
+    g = SeasonalNaiveForecaster(season_length=4, horizon=2).fit(frame(Y))
+    assert g.fallbacks_ == {}
+    bt = g.backtest(frame(Y), start=1, stride=1)
+    origins = frame(Y).index.get_indexer(bt["cutoff"]) + 1
+    want = [Y[o - 1] if o < 4 else Y[o - 4 + (h - 1) % 4]
+            for o, h in zip(origins, bt["step"], strict=True)]
+    np.testing.assert_array_equal(bt["y_hat"], want)
+    np.testing.assert_array_equal(g.predict(frame(Y[:3]))["y"], [Y[2]] * 2)
+    with pytest.warns(FallbackWarning, match="season 24"):  # inferred from the frequency
+        hourly = SeasonalNaiveForecaster(horizon=1).fit(frame(Y, freq="h"))
+    assert hourly.fallbacks_ == {"series": "naive forecast: 10 rows, season 24 needs 24"}
 
 
 def test_non_numeric_target_and_nan_history_are_clear_errors():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -317,3 +319,39 @@ def test_holdout_combination_of_nets_runs_once_per_seed(tmp_path):
     assert res.leaderboard["error"].isna().all()
     assert sorted(fc["seed"].unique()) == [0, 1] and np.isfinite(fc["y_hat"]).all()
     assert fc.groupby("seed").size().to_dict() == {0: 12, 1: 12}
+
+
+@pytest.mark.slow
+def test_holdout_a_series_too_short_for_the_season_costs_no_other_series(tmp_path):
+    """Issue 26: season 52 and one series with 40 training rows (two seasons need 104, one
+    52): it gets the non-seasonal model or naive, the report names it, nothing is lost
+    (MASE at season 1: at 52 the series would be skipped, having no scale)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for k, n in enumerate((117, 120, 53)):
+        t = np.arange(n)
+        rows.append(pd.DataFrame({"unique_id": f"W{k}", "ds": pd.date_range(
+            "2015-01-04", periods=n, freq="W-SUN"), "y": 50 + 8 * np.sin(2 * np.pi * t / 52)
+            + rng.normal(size=n)}))
+    pd.concat(rows).to_csv(tmp_path / "w.csv", index=False)
+    cfg = {**FAST, "data": str(tmp_path / "w.csv"), "horizon": 13, "mase_season": 1,
+           "models": "theta,mstl,seasonal_naive", "output": str(tmp_path / "o")}
+    res = run_benchmark(cfg)
+    lb = res.leaderboard.set_index("model")
+    assert lb["error"].isna().all(), lb["error"]
+    assert (lb["n_series"] == 3).all()
+    got = {"theta": "season 1: 40 rows fitted, season 52 needs 104",
+           "mstl": "no cycle (AutoETS alone): 40 rows fitted, cycles 52 needs 104",
+           "seasonal_naive": "naive forecast: 40 rows, season 52 needs 52"}
+    for model, what in got.items():
+        fc = res.forecasts[res.forecasts["model"] == model]
+        assert fc.groupby("series").size().to_dict() == {"W0": 13, "W1": 13, "W2": 13}
+        record = json.loads((tmp_path / "o" / "runs" / f"w__{model}.json").read_text())
+        assert record["fallbacks"] == {"W2": what}
+        note = f"w / {model}: 1 of 3 series got a simpler model (the others kept theirs): W2: "
+        assert note + what in res.notes
+        assert not [w for w in record["warnings"] if "W2" in w]  # said once, in the note
+    assert f"- {note}{got['seasonal_naive']}" in (tmp_path / "o" / "report.md").read_text()
+    again = run_benchmark({**cfg, "resume": True})  # read back from runs/
+    assert [n for n in again.notes if "simpler model" in n] == [
+        n for n in res.notes if "simpler model" in n]

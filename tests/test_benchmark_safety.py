@@ -1,9 +1,17 @@
-"""Benchmark regressions of issue 12, "nothing leaked, nothing lost": each case here was
-reproduced on main before it was fixed (tiny, offline)."""
+"""Benchmark regressions of issue 12, "nothing leaked, nothing lost", and of issue 26 (the
+output folder, SIGTERM): each case here was reproduced on main before it was fixed (tiny,
+offline)."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -380,3 +388,146 @@ def test_resume_rules(csv_path, tmp_path):
     write_csv(csv_path, seed=5)
     with pytest.raises(BenchmarkInputError, match="other data"):
         run_benchmark(base(csv_path, out, resume=True))
+
+
+# -- issue 26: the output folder is the run's own (no links followed, locked) ------------------
+
+def _earlier_run_with_links(out, elsewhere):
+    """``out`` as an earlier run left it, but with ``plots/`` and ``report.md`` linked to
+    the user's files in ``elsewhere``, and files of the user's own in ``runs/``."""
+    elsewhere.mkdir()
+    for name in ("forecasts_synth.png", "leaderboard_synth.png", "holiday.png", "report.md"):
+        (elsewhere / name).write_text(f"the user's {name}")
+    (out / "runs").mkdir(parents=True)
+    (out / "config.json").write_text("{}")
+    (out / "plots").symlink_to(elsewhere, target_is_directory=True)
+    (out / "report.md").symlink_to(elsewhere / "report.md")
+    (out / "runs" / "notes.txt").write_text("mine")  # not named as a run names its files
+    (out / "runs" / "summary.json").write_text("{}")
+    earlier = [out / "runs" / "synth__drift.json", out / "runs" / ".synth__drift.json.7.tmp"]
+    for p in earlier:  # a record of an earlier run, and the temporary file of a killed one
+        p.write_text("{}")
+    return earlier
+
+
+def test_overwrite_removes_only_what_a_run_writes_and_never_follows_a_link(csv_path, tmp_path):
+    out, elsewhere = tmp_path / "o", tmp_path / "elsewhere"
+    earlier = _earlier_run_with_links(out, elsewhere)
+    kept = files(elsewhere)
+    res = run_benchmark(base(csv_path, out, models="naive", overwrite=True))
+    assert files(elsewhere) == kept  # nothing deleted or written through the links
+    for name in ("plots", "report.md"):
+        assert not (out / name).is_symlink(), name  # the link itself was replaced
+    assert (out / "plots" / "forecasts_synth.png").is_file()
+    assert (out / "report.md").read_text() != kept["report.md"].decode()
+    assert (out / "runs" / "notes.txt").read_text() == "mine"
+    assert (out / "runs" / "summary.json").read_text() == "{}"
+    assert not [p for p in earlier if p.exists()]
+    assert list(res.leaderboard["model"]) == ["naive"]
+
+
+def test_resume_refuses_a_link_where_the_run_writes(csv_path, tmp_path):
+    out, elsewhere = tmp_path / "o", tmp_path / "elsewhere"
+    _earlier_run_with_links(out, elsewhere)
+    before, mine = files(elsewhere), files(out)
+    with pytest.raises(BenchmarkInputError, match=r"cannot resume .*: report.md, plots are "
+                                                  "symbolic links"):
+        run_benchmark(base(csv_path, out, models="naive", resume=True))
+    assert files(elsewhere) == before and files(out) == mine
+
+
+@pytest.mark.slow
+def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(
+        csv_path, tmp_path, monkeypatch, capsys):
+    from tsforecast.cli import main
+
+    out = tmp_path / "o"
+    started, release, first = threading.Event(), threading.Event(), {}
+    fit = MeanForecaster.fit
+
+    def held(self, *args, **kwargs):  # the first run waits inside its second model
+        started.set()
+        release.wait(60)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(MeanForecaster, "fit", held)
+    thread = threading.Thread(target=lambda: first.update(res=run_benchmark(base(csv_path, out))))
+    thread.start()
+    try:
+        assert started.wait(120)
+        before = files(out)
+        holder = rf"in use by another benchmark run \(pid {os.getpid()}, started "
+        with pytest.raises(BenchmarkInputError, match=re.escape(repr(str(out))) + " is " + holder):
+            run_benchmark(base(csv_path, out, models="naive", overwrite=True))
+        argv = ["benchmark", "--data", str(csv_path), "--models", "naive", "--lookback", "24",
+                "--horizon", "12", "--output", str(out), "--overwrite", "--no-progress"]
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and re.search(holder, err) and str(out) in err, err
+        assert files(out) == before  # neither second run wrote or removed anything
+    finally:
+        release.set()
+        thread.join(120)
+    assert sorted(first["res"].leaderboard["model"]) == ["mean", "naive"]
+    assert not (out / store.LOCK_FILE).exists()
+    run_benchmark(base(csv_path, out, models="naive", overwrite=True))  # released
+
+
+def test_the_lock_is_released_on_every_way_out(csv_path, tmp_path, monkeypatch):
+    out = tmp_path / "o"
+    run_benchmark(base(csv_path, out, models="naive"))
+    with pytest.raises(BenchmarkInputError, match="options differ"):
+        run_benchmark(base(csv_path, out, models="naive", horizon=6, resume=True))
+    assert not (out / store.LOCK_FILE).exists()
+    with monkeypatch.context() as m:
+        m.setattr(MeanForecaster, "fit", lambda self, *a, **k: (_ for _ in ()).throw(
+            KeyboardInterrupt))
+        with pytest.raises(BenchmarkInterrupted):
+            run_benchmark(base(csv_path, out, models="naive,mean", resume=True))
+    assert not (out / store.LOCK_FILE).exists()
+    # a killed run leaves its lock file, but the system released the lock: the next run
+    # takes it, and the file alone does not make a folder "not empty"
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / store.LOCK_FILE).write_text("pid 999999, started 2026-01-01 00:00:00")
+    run_benchmark(base(csv_path, fresh, models="naive"))
+    assert not (fresh / store.LOCK_FILE).exists()
+
+
+@pytest.mark.slow
+def test_sigterm_keeps_the_finished_models_and_leaves_no_temporary_folder(csv_path, tmp_path):
+    """A real SIGTERM (default disposition before the fix: the process died at once)."""
+    tmp, out, marker = tmp_path / "tmp", tmp_path / "o", tmp_path / "in-mean"
+    tmp.mkdir()
+    script = (
+        "import pathlib, sys, time\n"
+        "from tsforecast.forecasters import MeanForecaster\n"
+        "def stuck(self, *a, **k):\n"
+        "    pathlib.Path(sys.argv[1]).touch()\n"
+        "    time.sleep(300)\n"
+        "MeanForecaster.fit = stuck\n"
+        "from tsforecast.cli import main\n"
+        "sys.exit(main(sys.argv[2:]))\n"
+    )
+    argv = ["benchmark", "--data", str(csv_path), "--models", "naive,mean", "--lookback", "24",
+            "--horizon", "12", "--output", str(out), "--no-progress"]
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(marker), *argv], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), proc.communicate(timeout=60)
+        assert [p.name for p in tmp.glob("tsforecast-bench-*")]  # the run's folder is here
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "interrupted" in stderr and "--resume" in stderr, stderr
+    assert not list(tmp.glob("tsforecast-bench-*"))
+    assert list(pd.read_csv(out / "leaderboard.csv")["model"]) == ["naive"]
+    assert (out / "runs" / "synth__naive.json").is_file()
+    assert not (out / store.LOCK_FILE).exists()

@@ -52,7 +52,7 @@ def test_intervals_are_per_series_and_target_pooled_over_series():
 )
 def test_bad_levels_and_too_little_history_are_clear_errors(params, match):
     with pytest.raises(ValueError, match=match):
-        tsf.SeasonalNaiveForecaster(horizon=4, season_length=24, **params).fit(random_walk(600))
+        tsf.MeanForecaster(horizon=4, window=24, **params).fit(random_walk(600))
 
 
 def test_global_model_calibrates_with_series_too_short_to_hold_out():
@@ -67,8 +67,7 @@ def test_global_model_calibrates_with_series_too_short_to_hold_out():
     fc = f.predict()
     assert set(fc["k"]) == {"long", "short"} and np.isfinite(fc["y_lo80"]).all()
     with pytest.raises(ValueError, match="series 'short' has 12 rows"):
-        tsf.SeasonalNaiveForecaster(horizon=3, season_length=11, id_col="k", target="y",
-                                    level=[80]).fit(both)
+        tsf.MeanForecaster(horizon=3, window=11, id_col="k", target="y", level=[80]).fit(both)
 
 
 def random_walks(n_series: int, n: int, seed: int = 0) -> np.ndarray:

@@ -10,10 +10,12 @@ import pytest
 import tsforecast as tsf
 from tsforecast.forecasters import (
     ARIMAForecaster,
+    CombinationForecaster,
     ETSForecaster,
     MSTLForecaster,
     ThetaForecaster,
 )
+from tsforecast.forecasters.base import FallbackWarning
 
 
 @pytest.fixture(scope="module")
@@ -109,14 +111,14 @@ def test_the_forecast_from_the_fitted_rows_is_the_one_computed_at_fit(klass, ibm
 
 
 def test_a_failed_fit_falls_back_to_seasonal_naive_and_says_so(weather, monkeypatch):
-    def boom(self):
+    def boom(self, seasons):
         raise np.linalg.LinAlgError("singular")
 
     monkeypatch.setattr(ThetaForecaster, "_new_model", boom)
     data = weather.iloc[-200:]
-    with pytest.warns(UserWarning, match="failed to fit .*LinAlgError.*seasonal naive"):
+    with pytest.warns(FallbackWarning, match="failed to fit .*LinAlgError.*seasonal naive"):
         f = ThetaForecaster(horizon=24, target="TEMP", fill_missing="ffill").fit(data)
-    assert "LinAlgError" in f.fallbacks_["series"]
+    assert f.fallbacks_["series"].startswith("seasonal naive forecast (fit failed: LinAlgError")
     snaive = tsf.SeasonalNaiveForecaster(horizon=24, target="TEMP", fill_missing="ffill")
     pd.testing.assert_frame_equal(f.predict(), snaive.fit(data).predict(), check_dtype=False)
 
@@ -165,3 +167,73 @@ def test_combination_of_nets_averages_them_and_saves(weather, tmp_path):
     f.save(tmp_path / "c")
     back = tsf.CombinationForecaster.load(tmp_path / "c")
     np.testing.assert_array_equal(back.predict()["TEMP"], f.predict()["TEMP"])
+
+
+# -- issue 26: one short series does not cost the panel its model -----------------------------
+
+def weekly_panel(lengths=(110, 120, 80), seed=0) -> pd.DataFrame:
+    """Weekly series with a yearly cycle (season 52): the last one holds less than two."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k, n in enumerate(lengths):
+        t = np.arange(n)
+        y = 50 + 10 * k + 8 * np.sin(2 * np.pi * t / 52) + rng.normal(size=n)
+        rows.append(pd.DataFrame({"id": f"W{k}", "ds": pd.date_range(
+            "2015-01-04", periods=n, freq="W-SUN"), "y": y}))
+    return pd.concat(rows, ignore_index=True)
+
+
+SHORT_CASES = [(ETSForecaster, {}, "season 1"), (ThetaForecaster, {}, "season 1"),
+               (MSTLForecaster, {}, "no cycle (AutoETS alone)")]
+
+
+@pytest.mark.parametrize(("klass", "params", "got"), SHORT_CASES)
+def test_a_series_too_short_for_the_season_gets_the_non_seasonal_model(klass, params, got):
+    data, kw = weekly_panel(), dict(horizon=13, id_col="id", time_col="ds", target="y")
+    with pytest.warns(FallbackWarning, match=r"1 of 3 series too short for .*52.*'W2'"):
+        f = klass(**kw, **params).fit(data)
+    assert f.fallbacks_ == {"W2": f"{got}: 80 rows fitted, "
+                                  f"{'cycles' if klass is MSTLForecaster else 'season'} 52 "
+                                  "needs 104"}
+    fc = f.predict()
+    # the short series: the model without a season, as if asked for
+    short = data[data["id"] == "W2"]
+    if klass is MSTLForecaster:
+        from statsforecast.models import AutoETS
+
+        y = short["y"].to_numpy(np.float32).astype(np.float64)
+        want = AutoETS(model="ZZN").fit(y).predict(13)["mean"]
+    else:
+        want = klass(**kw, season_length=1, **params).fit(short).predict()["y"]
+    np.testing.assert_allclose(fc.loc[fc["id"] == "W2", "y"], want, rtol=1e-6)
+    # the others keep their seasonal model: the same forecasts as without the short one
+    long = data[data["id"] != "W2"]
+    alone = klass(**kw, **params).fit(long).predict()
+    np.testing.assert_allclose(fc.loc[fc["id"] != "W2", "y"], alone["y"], rtol=1e-9)
+    assert klass(**kw, **params).fit(long).fallbacks_ == {}
+
+
+def test_mstl_gives_each_series_the_cycles_it_holds_twice(weather):
+    data = {"long": weather.iloc[-400:], "short": weather.iloc[-200:]}
+    f = MSTLForecaster(horizon=24, target="TEMP", fill_missing="ffill")
+    with pytest.warns(FallbackWarning, match="'short'"):
+        f.fit(data)
+    assert f.season_lengths_ == (24, 168)
+    assert f.fallbacks_ == {"short": "cycles 24: 200 rows fitted, cycles 24, 168 needs 336"}
+    alone = MSTLForecaster(horizon=24, target="TEMP", fill_missing="ffill")
+    np.testing.assert_allclose(f.predict(data["long"])["TEMP"],
+                               alone.fit(data["long"]).predict()["TEMP"], rtol=1e-9)
+
+
+def test_a_combination_gathers_its_members_fallbacks(tmp_path):
+    data, kw = weekly_panel(), dict(horizon=13, id_col="id", time_col="ds", target="y")
+    with pytest.warns(FallbackWarning):
+        f = CombinationForecaster(members=("ets", "seasonal_naive"), **kw).fit(data)
+    assert f.fallbacks_ == {"W2": "ets: season 1: 80 rows fitted, season 52 needs 104"}
+    short = weekly_panel(lengths=(110, 40))
+    with pytest.warns(FallbackWarning):
+        g = CombinationForecaster(members=("theta", "seasonal_naive"), **kw).fit(short)
+    assert g.fallbacks_ == {"W1": "theta: season 1: 40 rows fitted, season 52 needs 104; "
+                                  "seasonal_naive: naive forecast: 40 rows, season 52 needs 52"}
+    g.save(tmp_path / "c")
+    assert CombinationForecaster.load(tmp_path / "c").fallbacks_ == g.fallbacks_

@@ -17,7 +17,8 @@ Bad input (unknown suite, model, column or protocol, a horizon longer than the t
 segment, an unreadable CSV, unknown config keys, a non-empty --output without
 --overwrite or --resume) prints one line to stderr and exits 2; a run in which any model
 failed writes its leaderboard, names the failures in one stderr line and exits 1;
-Ctrl-C keeps the finished models' results and exits 130; a closed stdout pipe
+Ctrl-C keeps the finished models' results and exits 130 (SIGTERM: 143); a second run on
+an --output that a run is using exits 2 naming the holder; a closed stdout pipe
 (``tsforecast datasets | head -1``) exits 141 without a traceback.
 """
 
@@ -130,7 +131,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: results of the {sum(r.ok for r in res.results)} finished model "
               f"run(s) are in {res.output_dir}; to finish the run, repeat the command with "
               f"--output {res.output_dir} --resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return 128 + exc.signum  # 130 for Ctrl-C, 143 for SIGTERM
     except KeyboardInterrupt:
         print("\ninterrupted before any model finished", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -199,8 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for bad input, 130 when interrupted, 1 when a model failed or
-        for an unexpected error,
+        0 on success, 2 for bad input (or an --output in use by another run), 130 when
+        interrupted (143 by SIGTERM), 1 when a model failed or for an unexpected error,
         141 when the reader of stdout went away (``tsforecast datasets | head -1``).
     """
     parser = build_parser()

@@ -176,8 +176,9 @@ def _flags(row: pd.Series) -> list[tuple[str, str, str]]:
                       "start on the validation windows: it forecasts as naive does"))
     fell = _num(row.get("n_fallbacks"))
     if fell > 0:
-        flags.append(("fell", f"fell back: {int(fell):,} series", "fitting failed on these "
-                      "series: the seasonal naive forecast stood in"))
+        flags.append(("fell", f"fell back: {int(fell):,} series", "these series got a simpler "
+                      "model than asked for (too short for the season, or the fit failed); "
+                      "report.md names them"))
     return flags
 
 

@@ -363,10 +363,14 @@ class ReportWriter:
                 notes.append(f"{r.dataset} / {r.model} kept its random-walk start{share}: "
                              "no trained net beat it on the validation windows, so it forecasts "
                              "as naive does (leaderboard column kept_rw)")
-            if r.ok and r.n_fallbacks > 0:
-                notes.append(f"{r.dataset} / {r.model}: {int(r.n_fallbacks):,} series fell back "
-                             "to the seasonal naive forecast (fitting failed; leaderboard column "
-                             "fallbacks)")
+        for r in results:
+            if r.fallbacks:
+                shown = "; ".join(f"{sid}: {what}" for sid, what in
+                                  list(r.fallbacks.items())[:3])
+                more = f" (+{len(r.fallbacks) - 3} more)" if len(r.fallbacks) > 3 else ""
+                notes.append(f"{r.dataset} / {r.model}: {len(r.fallbacks)} of {r.n_series:g} "
+                             f"series got a simpler model (the others kept theirs): "
+                             f"{shown}{more}")
         for r in results:
             if r.warnings:
                 shown = "; ".join(r.warnings[:3])

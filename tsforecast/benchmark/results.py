@@ -1,5 +1,6 @@
 """What a benchmark run produces: one :class:`ModelResult` per model and data set, the
-:class:`BenchmarkResult` of the run, and :class:`BenchmarkInterrupted` for Ctrl-C.
+:class:`BenchmarkResult` of the run, and :class:`BenchmarkInterrupted` for Ctrl-C and
+SIGTERM.
 
 Plain containers: the runner fills them and the report reads them, so neither of those
 modules needs the other. Light to import (no pandas at import time).
@@ -65,15 +66,20 @@ class ModelResult:
     #: a net that kept its random-walk start (``kept_initial_``: it forecasts as naive);
     #: 1 or 0, the share of seeds in a multi-seed run, NaN for models without one
     kept_initial: float = float("nan")
-    #: series (and targets) where a statistical model failed to fit and the seasonal naive
-    #: forecast stood in (``fallbacks_``); NaN for models without fallbacks
-    n_fallbacks: float = float("nan")
     error: str | None = None
     evaluation: Evaluation | None = None
     forecasts: pd.DataFrame | None = None  # rows written to forecasts.csv
     plot_frame: pd.DataFrame | None = None  # the windows drawn in the forecast plot
     warnings: list[str] = field(default_factory=list)
+    #: series given a simpler model than asked for (too short for the season, or the
+    #: fit failed): series id (``id/target`` with several targets) -> what it used
+    fallbacks: dict[str, str] = field(default_factory=dict)
     seed: int | None = None  # multi-seed runs: the seed of this result
+
+    @property
+    def n_fallbacks(self) -> int:
+        """How many series got a simpler model (:attr:`fallbacks`): a leaderboard flag."""
+        return len(self.fallbacks)
 
     @property
     def ok(self) -> bool:
@@ -109,8 +115,10 @@ class BenchmarkResult:
 
 
 class BenchmarkInterrupted(KeyboardInterrupt):
-    """Raised after an interrupted run has written what finished; ``.result`` holds it."""
+    """Raised after an interrupted run has written what finished; ``.result`` holds it and
+    ``.signum`` the signal that stopped it (2: SIGINT, Ctrl-C; 15: SIGTERM)."""
 
-    def __init__(self, result: BenchmarkResult):
+    def __init__(self, result: BenchmarkResult, signum: int = 2):
         super().__init__(f"benchmark interrupted; partial results in {result.output_dir}")
         self.result = result
+        self.signum = int(signum)

@@ -10,9 +10,11 @@ Each unit (data set, model[, seed]) is fit, backtested, checked against the prot
 cutoffs and scored (:mod:`.unit`), serially, on ``jobs`` processes or as Ray tasks
 (:mod:`.engine`); each result is saved under ``runs/`` by this process as it arrives and
 the leaderboard and report rewritten (atomically, see :mod:`.store`). A model that raises is recorded
-with its error and the run goes on. Ctrl-C writes the report from what finished and
-raises :class:`BenchmarkInterrupted` (a ``KeyboardInterrupt``; the CLI exits 130);
-``resume`` then finishes the run without repeating the finished pairs.
+with its error and the run goes on. Ctrl-C (or SIGTERM) writes the report from what
+finished and raises :class:`BenchmarkInterrupted` (a ``KeyboardInterrupt``; the CLI
+exits 130, 143 for SIGTERM); ``resume`` then finishes the run without repeating the
+finished pairs. The run holds its output directory (a second run on it is refused) and
+works in a temporary folder; both are released on every way out.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ class _SigInt(BaseException):
     """Raised by our SIGINT handler; Lightning re-raises it (it swallows KeyboardInterrupt)."""
 
 
+class _SigTerm(BaseException):
+    """Raised by our SIGTERM handler: the run stops as on Ctrl-C, cleaning up on the way."""
+
+
 def _min_train_rows(cfg: BenchmarkConfig, ds: Dataset, workdir: str) -> int:
     """Rows a series needs before the test start: lookback + horizon, or more if a model
     needs more (e.g. a season)."""
@@ -73,28 +79,36 @@ def _default_output(cfg: BenchmarkConfig, datasets: list[Dataset]) -> Path:
 
 
 @contextlib.contextmanager
-def _sigint_raises():
-    """Turn Ctrl-C into :class:`_SigInt` while the run lasts (main thread only).
+def _signals_raise():
+    """Turn Ctrl-C into :class:`_SigInt` and SIGTERM into :class:`_SigTerm` while the run
+    lasts (main thread only), so that every exit path cleans up (the temporary folder,
+    the output lock) and keeps what finished.
 
     Lightning catches ``KeyboardInterrupt`` inside ``Trainer.fit``, ignores further
-    SIGINTs and calls ``sys.exit(1)``; an exception of our own passes through it.
+    SIGINTs and calls ``sys.exit(1)``; an exception of our own passes through it (and its
+    SIGTERM handler calls the one found installed: ours).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def handler(signum, frame):
+    def on_sigint(signum, frame):
         raise _SigInt()
 
+    def on_sigterm(signum, frame):
+        raise _SigTerm()
+
     try:
-        previous = signal.signal(signal.SIGINT, handler)
+        previous = {signal.SIGINT: signal.signal(signal.SIGINT, on_sigint),
+                    signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm)}
     except ValueError:  # pragma: no cover - not the main interpreter
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResult:
@@ -116,72 +130,90 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
         Invalid options or data, an output directory that is not empty (without
         ``overwrite`` or ``resume``), or one that cannot be resumed (before any model runs).
     BenchmarkInterrupted
-        On Ctrl-C, after writing the report of the models that finished.
-    """
-    from . import report
+        On Ctrl-C or SIGTERM, after writing the report of the models that finished
+        (``.signum`` says which).
+    SystemExit
+        On SIGTERM outside the models' runs (status 143, as the signal's default action).
 
+    The temporary folder of the run and the lock on the output directory are removed on
+    every way out.
+    """
     cfg = resolve_config(config)
     check_backend(cfg)
     protocol = get_protocol(cfg.protocol)
     datasets = protocol.load(cfg)
-    workdir_obj = tempfile.TemporaryDirectory(prefix="tsforecast-bench-")
-    workdir = workdir_obj.name
     try:
-        tasks = []
-        for ds in datasets:
-            need = _min_train_rows(cfg, ds, workdir) if protocol.needs_min_train_rows else 0
-            tasks.append(protocol.prepare(ds, cfg, need))
-        out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
-        cfg.output = str(out_dir)
-        store.prepare_output(out_dir, cfg)
-        units = plan_units(tasks, cfg)
-        done = store.load_runs(out_dir, [(u.task, u.model, u.seed) for u in units]
-                               ) if cfg.resume else {}
-        announced = protocol.announce(tasks)  # e.g. which borders: before any model runs
-        if announced:
-            logger.info("; ".join(announced))
-        notes = list(cfg.notes)
-        for ds, task in zip(datasets, tasks, strict=True):
-            notes += ds.notes + task.notes
-        if cfg.resume:
-            notes.append(
-                f"resumed the run in {out_dir}: {len(done)} of {len(units)} model run(s) read "
-                "back from runs/ (with the timings of that run)" if done else
-                f"resume: nothing to read back in {out_dir}; every model ran")
-        notes += engine_notes(cfg, units)
-        writer = report.ReportWriter(out_dir, cfg, tasks, notes)
-        writer.start()
-        found = {i: done[key(u)] for i, u in enumerate(units) if key(u) in done}
-        todo = [i for i in range(len(units)) if i not in found]
-        by_index: dict[int, ModelResult] = {}
-        interrupted = False
-        # one bar over the units, advanced as each finishes (their fits show none)
-        bar = progress.bar(len(units), desc="benchmark", unit="model",
-                           disable=not progress.show(cfg.progress))
-        try:
-            with _sigint_raises():
-                for i, res in found.items():  # finished in the run being resumed
-                    by_index[i] = res
-                    bar.update(1)
-                todo_units = [units[i] for i in todo]
-                log = out_dir / "errors.log"
-                for j, res in execute(todo_units, cfg, workdir, log):
-                    store.save_run(out_dir, res, units[todo[j]].task)
-                    by_index[todo[j]] = res
-                    writer.update([by_index[k] for k in sorted(by_index)])
-                    bar.set_postfix_str(f"{res.dataset}: {res.model}")
-                    bar.update(1)
-        except (KeyboardInterrupt, _SigInt, SystemExit):
-            interrupted = True
-            # Lightning sets SIGINT to "ignore" when it sees Ctrl-C; put the default back
-            with contextlib.suppress(ValueError):
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-        finally:
-            bar.close()
-        results = [by_index[k] for k in sorted(by_index)]
-        result = writer.finish(results, interrupted=interrupted)
-    finally:
-        workdir_obj.cleanup()
-    if interrupted:
-        raise BenchmarkInterrupted(result)
+        with _signals_raise(), contextlib.ExitStack() as stack:
+            workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="tsforecast-bench-"))
+            tasks = []
+            for ds in datasets:
+                need = _min_train_rows(cfg, ds, workdir) if protocol.needs_min_train_rows else 0
+                tasks.append(protocol.prepare(ds, cfg, need))
+            out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
+            cfg.output = str(out_dir)
+            stack.enter_context(store.output_lock(out_dir))  # released however the run ends
+            store.prepare_output(out_dir, cfg)
+            result, stopped_by = _run(cfg, protocol, datasets, tasks, out_dir, workdir)
+    except _SigInt:  # not while models ran: as Ctrl-C does, once cleaned up
+        raise KeyboardInterrupt from None
+    except _SigTerm:  # not while models ran: what SIGTERM does, once cleaned up
+        raise SystemExit(128 + signal.SIGTERM) from None
+    if stopped_by is not None:
+        raise BenchmarkInterrupted(result, stopped_by)
     return result
+
+
+def _run(cfg: BenchmarkConfig, protocol, datasets: list[Dataset], tasks: list, out_dir: Path,
+         workdir: str) -> tuple[BenchmarkResult, int | None]:
+    """Run the units in ``out_dir`` (prepared, locked); the result and the signal that
+    stopped the run (``None``: it ran to the end)."""
+    from . import report
+
+    units = plan_units(tasks, cfg)
+    done = store.load_runs(out_dir, [(u.task, u.model, u.seed) for u in units]
+                           ) if cfg.resume else {}
+    announced = protocol.announce(tasks)  # e.g. which borders: before any model runs
+    if announced:
+        logger.info("; ".join(announced))
+    notes = list(cfg.notes)
+    for ds, task in zip(datasets, tasks, strict=True):
+        notes += ds.notes + task.notes
+    if cfg.resume:
+        notes.append(
+            f"resumed the run in {out_dir}: {len(done)} of {len(units)} model run(s) read "
+            "back from runs/ (with the timings of that run)" if done else
+            f"resume: nothing to read back in {out_dir}; every model ran")
+    notes += engine_notes(cfg, units)
+    writer = report.ReportWriter(out_dir, cfg, tasks, notes)
+    writer.start()
+    found = {i: done[key(u)] for i, u in enumerate(units) if key(u) in done}
+    todo = [i for i in range(len(units)) if i not in found]
+    by_index: dict[int, ModelResult] = {}
+    stopped_by = None
+    # one bar over the units, advanced as each finishes (their fits show none)
+    bar = progress.bar(len(units), desc="benchmark", unit="model",
+                       disable=not progress.show(cfg.progress))
+    try:
+        for i, res in found.items():  # finished in the run being resumed
+            by_index[i] = res
+            bar.update(1)
+        todo_units = [units[i] for i in todo]
+        log = out_dir / "errors.log"
+        for j, res in execute(todo_units, cfg, workdir, log):
+            store.save_run(out_dir, res, units[todo[j]].task)
+            by_index[todo[j]] = res
+            writer.update([by_index[k] for k in sorted(by_index)])
+            bar.set_postfix_str(f"{res.dataset}: {res.model}")
+            bar.update(1)
+    except _SigTerm:
+        stopped_by = signal.SIGTERM
+    except (KeyboardInterrupt, _SigInt, SystemExit):
+        stopped_by = signal.SIGINT
+        # Lightning sets SIGINT to "ignore" when it sees Ctrl-C; put the default back
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    finally:
+        bar.close()
+    results = [by_index[k] for k in sorted(by_index)]
+    return writer.finish(results, interrupted=stopped_by is not None), stopped_by
+

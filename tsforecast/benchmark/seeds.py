@@ -24,7 +24,7 @@ __all__ = ["combine_seeds"]
 
 #: averaged over seeds (``kept_initial``: the share of seeds whose net kept its start)
 _TIMINGS = ("fit_seconds", "predict_seconds", "train_windows_per_second", "epochs",
-            "kept_initial", "n_fallbacks")
+            "kept_initial")
 
 
 def combine_seeds(results: list[ModelResult]) -> list[ModelResult]:

@@ -1,13 +1,19 @@
 """A run's files on disk: the output directory, atomic writes, one record per model.
 
+* A run holds the output directory for its whole length (:func:`output_lock`: an
+  ``flock`` on :data:`LOCK_FILE`, released on every exit path, by the system if the
+  process dies): a second run on the same directory is refused, naming the holder.
 * A run refuses an output directory that is not empty, unless ``overwrite`` (then the
-  files a run writes, :data:`RUN_FILES` and :data:`RUN_DIRS`, are removed first, and
-  nothing else) or ``resume`` (then it must hold a run with the same options).
+  files a run writes, :data:`RUN_FILES` and those of :data:`RUN_DIRS` named as a run
+  names them, are removed first, and nothing else) or ``resume`` (then it must hold a
+  run with the same options). Symbolic links are never followed out of the directory:
+  ``overwrite`` removes a link that stands where a run writes (the link, not what it
+  points to), ``resume`` refuses naming it.
 * Every file is written to a temporary name beside it and moved into place with
   ``os.replace`` (:func:`atomic_write`): a reader, or a run killed half-way, finds the
   previous version or the new one, never a part.
 * Each model's results are saved as it finishes (:func:`save_run`):
-  ``runs/<dataset>__<model>.json`` (metrics, timings, error, warnings, the per-cutoff
+  ``runs/<dataset>__<model>.json`` (metrics, timings, error, warnings, fallbacks, the per-cutoff
   Diebold-Mariano loss, metrics by series, the plotted windows) and, beside it, its
   forecasts (``.forecasts.parquet``, ``.csv`` without pyarrow). No pickles. The JSON is
   written last: it marks the model as finished. ``resume`` reads these records back
@@ -18,11 +24,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,9 +47,9 @@ if TYPE_CHECKING:
     from .task import Task
 
 __all__ = [
-    "RESUME_FREE", "RUN_DIRS", "RUN_FILES", "atomic_write", "dumps", "frame_suffix",
-    "jsonable", "load_runs", "prepare_output", "read_frame", "safe_name", "save_run",
-    "write_frame", "write_text",
+    "LOCK_FILE", "RESUME_FREE", "RUN_DIRS", "RUN_FILES", "atomic_write", "dumps",
+    "frame_suffix", "jsonable", "load_runs", "output_lock", "prepare_output", "read_frame",
+    "safe_name", "save_run", "write_frame", "write_text",
 ]
 
 #: The files a run writes in its output directory...
@@ -48,24 +58,34 @@ RUN_FILES = (
     "leaderboard.csv", "leaderboard.json", "leaderboard.md", "metrics_by_series.csv",
     "forecasts.csv", "forecasts.parquet", "history.csv", "history.parquet",
 )
-#: ... and its folders, with the pattern of the files it writes there.
-RUN_DIRS = {"plots": "*.png", "runs": "*"}
+#: ... and its folders, with the patterns of the files it writes there (plots per data
+#: set; per model ``<dataset>__<model>[__seed<k>]`` records and forecasts; and the
+#: temporary names of :func:`atomic_write` that a killed run leaves).
+RUN_DIRS = {
+    "plots": ("leaderboard_*.png", "forecasts_*.png", "intervals_*.png"),
+    "runs": ("*__*.json", "*__*.forecasts.parquet", "*__*.forecasts.csv", ".*__*.tmp"),
+}
+#: The lock a run holds on its output directory (not a result: an output directory
+#: holding only this file is empty).
+LOCK_FILE = ".tsforecast-run.lock"
 #: Options that may differ between a run and its resumption: they change no result.
 RESUME_FREE = ("output", "progress", "models", "jobs", "backend", "address", *ONCE)
 
 
 def prepare_output(out_dir: Path, cfg: BenchmarkConfig) -> None:
-    """Make ``out_dir`` ready for a run's files (``cfg.overwrite``, ``cfg.resume``).
+    """Make ``out_dir`` ready for a run's files (``cfg.overwrite``, ``cfg.resume``); call
+    it holding :func:`output_lock`.
 
     Raises
     ------
     BenchmarkInputError
         ``out_dir`` is a file or not writable; it is not empty and neither overwrite nor
-        resume is set; resume and it holds no run, or one with other options.
+        resume is set; resume and it holds no run, or one with other options, or a
+        symbolic link where a run writes.
     """
-    if out_dir.exists() and not out_dir.is_dir():
-        raise BenchmarkInputError(f"output {str(out_dir)!r} is a file, not a directory")
-    entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
+    _check_directory(out_dir)
+    entries = sorted(p.name for p in out_dir.iterdir() if p.name != LOCK_FILE
+                     ) if out_dir.is_dir() else []
     if entries and cfg.resume:
         _check_resumable(out_dir, cfg)
     elif entries and not cfg.overwrite:
@@ -79,16 +99,84 @@ def prepare_output(out_dir: Path, cfg: BenchmarkConfig) -> None:
         if entries and cfg.overwrite:
             _remove_run_files(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".write-test"
-        probe.write_text("")
-        probe.unlink()
     except OSError as exc:
         raise BenchmarkInputError(
             f"cannot write to output directory {str(out_dir)!r}: {exc}") from exc
 
 
+def _check_directory(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BenchmarkInputError(f"output {str(out_dir)!r} is a file, not a directory")
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir`` for one run: an exclusive ``flock`` on ``out_dir/``:data:`LOCK_FILE`
+    (which names the holder), released and the file removed when the block ends, however
+    it ends; the system releases it if the process dies.
+
+    Raises
+    ------
+    BenchmarkInputError
+        Another run holds ``out_dir`` (the message names its process), or ``out_dir``
+        is a file or cannot be created.
+    """
+    _check_directory(out_dir)
+    path = out_dir / LOCK_FILE
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = _locked(path)
+    except OSError as exc:
+        raise BenchmarkInputError(
+            f"cannot write to output directory {str(out_dir)!r}: {exc}") from exc
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}, started {datetime.now().isoformat(' ', 'seconds')}"
+                 .encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # still ours: nobody can lock it while we hold it
+        os.close(fd)  # releases the lock
+
+
+def _locked(path: Path) -> int:
+    """A descriptor of ``path`` holding its exclusive lock (the file made if missing; a
+    file left by a killed run is locked again: the system released its lock)."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                raise
+            try:
+                holder = path.read_text(encoding="utf-8").strip() or "unknown process"
+            except OSError:
+                holder = "unknown process"
+            out_dir = str(path.parent)
+            raise BenchmarkInputError(
+                f"output directory {out_dir!r} is in use by another benchmark run ({holder}; "
+                f"lock {str(path)!r}); wait for it to finish or use another --output"
+            ) from None
+        try:  # the holder before us may have removed the file: lock the one on disk
+            if os.fstat(fd).st_ino == os.stat(path, follow_symlinks=False).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
 def _check_resumable(out_dir: Path, cfg: BenchmarkConfig) -> None:
-    """The run in ``out_dir`` had the options of ``cfg`` (but :data:`RESUME_FREE`)."""
+    """The run in ``out_dir`` had the options of ``cfg`` (but :data:`RESUME_FREE`), and no
+    symbolic link stands where the run writes."""
+    links = _run_links(out_dir)
+    if links:
+        raise BenchmarkInputError(
+            f"cannot resume the run in {str(out_dir)!r}: {', '.join(links)} "
+            f"{'is a symbolic link' if len(links) == 1 else 'are symbolic links'} (a run "
+            "writes only inside its output directory); remove them, or use --overwrite")
     try:
         saved = json.loads((out_dir / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -104,18 +192,38 @@ def _check_resumable(out_dir: Path, cfg: BenchmarkConfig) -> None:
             + "); give the same options, or use --overwrite")
 
 
-def _remove_run_files(out_dir: Path) -> None:
-    """Remove what an earlier run wrote in ``out_dir`` (other files stay)."""
+def _run_entries(out_dir: Path) -> Iterator[Path]:
+    """What a run writes that ``out_dir`` holds: its files, its folders, and the files in
+    them named as a run names them (a linked folder's contents are not looked at)."""
     for name in RUN_FILES:
-        (out_dir / name).unlink(missing_ok=True)
-    for name, pattern in RUN_DIRS.items():
+        path = out_dir / name
+        if path.is_symlink() or path.exists():
+            yield path
+        yield from sorted(out_dir.glob(f".{name}.*.tmp"))
+    for name, patterns in RUN_DIRS.items():
         folder = out_dir / name
-        if folder.is_dir():
-            for f in folder.glob(pattern):
-                if f.is_file():
-                    f.unlink()
-            if not any(folder.iterdir()):
-                folder.rmdir()
+        if folder.is_symlink():
+            yield folder
+        elif folder.is_dir():
+            for pattern in patterns:
+                yield from sorted(folder.glob(pattern))
+
+
+def _run_links(out_dir: Path) -> list[str]:
+    """The symbolic links, relative to ``out_dir``, that stand where a run writes."""
+    return [str(p.relative_to(out_dir)) for p in _run_entries(out_dir) if p.is_symlink()]
+
+
+def _remove_run_files(out_dir: Path) -> None:
+    """Remove what an earlier run wrote in ``out_dir``, and nothing else: other files stay,
+    and a symbolic link is removed itself, never followed."""
+    for path in _run_entries(out_dir):
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+    for name in RUN_DIRS:
+        folder = out_dir / name
+        if not folder.is_symlink() and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def jsonable(value: Any) -> Any:
@@ -192,7 +300,7 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
 
 # -- one record per model --------------------------------------------------------------------
 _SCALARS = ("fit_seconds", "predict_seconds", "train_windows_per_second", "n_parameters",
-            "epochs", "n_series", "n_windows", "n_excluded", "kept_initial", "n_fallbacks")
+            "epochs", "n_series", "n_windows", "n_excluded", "kept_initial")
 
 
 def run_file(out_dir: Path, dataset: str, model: str, seed: int | None = None) -> Path:
@@ -234,7 +342,8 @@ def save_run(out_dir: Path, res: ModelResult, task: Task) -> None:
     ev = res.evaluation
     record = {
         "dataset": res.dataset, "model": res.model, "seed": res.seed, "task": task_fingerprint(task),
-        "error": res.error, "warnings": res.warnings, "metrics": res.metrics,
+        "error": res.error, "warnings": res.warnings, "fallbacks": res.fallbacks,
+        "metrics": res.metrics,
         **{k: getattr(res, k) for k in _SCALARS},
         "dm_loss": None if ev is None else _loss_json(ev.dm_loss),
         "by_series": None if ev is None else _frame_json(ev.by_series),
@@ -321,4 +430,5 @@ def _load_run(path: Path, task: Task, model: str, fingerprint: dict[str, Any]
     )
     return ModelResult(task.name, model, metrics=dict(rec["metrics"]), **scalars,
                        evaluation=ev, forecasts=forecasts, warnings=list(rec["warnings"]),
+                       fallbacks=dict(rec.get("fallbacks") or {}),
                        plot_frame=_frame_from_json(rec["plot_frame"]))

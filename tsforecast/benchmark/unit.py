@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import DataSpec
+from ..forecasters.base import FallbackWarning
 from ..forecasters.combination import combine_forecasts, member_items
 from ..forecasters.registry import get_forecaster, make_forecaster
 from .datasets import Dataset
@@ -191,6 +192,8 @@ class Piece:
     warnings: list[str] = field(default_factory=list)
     #: what the fitted model reports (train_windows_per_second, n_parameters, epochs)
     stats: dict[str, float] = field(default_factory=dict)
+    #: the series the model gave a simpler model (its ``fallbacks_``): id -> what it used
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
 
 def _log_error(errors_log: Path | None, header: str, exc: BaseException) -> None:
@@ -204,7 +207,8 @@ def _log_error(errors_log: Path | None, header: str, exc: BaseException) -> None
 @contextlib.contextmanager
 def _recorded(into: list[str]):
     """Collect the distinct warnings raised inside into ``into`` (deprecation chatter of
-    dependencies is not about the model: not reported)."""
+    dependencies is not about the model: not reported; a model's fallbacks are reported
+    from its ``fallbacks_``, series by series)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -214,7 +218,7 @@ def _recorded(into: list[str]):
                 f"{w.category.__name__}: {' '.join(str(w.message).split())[:200]}"
                 for w in caught
                 if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning
-                                  | FutureWarning)
+                                  | FutureWarning | FallbackWarning)
             ))
 
 
@@ -258,12 +262,11 @@ def fit_backtest(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
         value = getattr(model, attr, None)
         if value is not None:
             piece.stats[key] = float(value)
-    kept = getattr(model, "kept_initial_", None)  # fitted attributes: absent on other models
+    kept = getattr(model, "kept_initial_", None)  # a fitted net's attribute: absent on others
     if kept is not None:
         piece.stats["kept_initial"] = float(kept)
-    fallbacks = getattr(model, "fallbacks_", None)
-    if fallbacks is not None:
-        piece.stats["n_fallbacks"] = float(len(fallbacks))
+    piece.fallbacks = {"/".join(map(str, k)) if isinstance(k, tuple) else str(k): str(what)
+                       for k, what in getattr(model, "fallbacks_", {}).items()}
     return piece
 
 
@@ -292,6 +295,7 @@ def finish(name: str, task: Task, cfg: BenchmarkConfig, pieces: list[Piece],
     res.warnings = list(dict.fromkeys(found))
     if res.error is not None:
         return res
+    res.fallbacks = {k: v for p in pieces for k, v in p.fallbacks.items()}
     res.evaluation = ev
     res.metrics = dict(ev.metrics)
     res.n_series, res.n_windows, res.n_excluded = ev.n_series, ev.n_windows, ev.n_excluded
@@ -333,8 +337,7 @@ def _pooled_stats(pieces: list[Piece]) -> dict[str, float]:
     """What the fitted model reports, over the pieces: a chunk's or the last piece's
     (chunks of a global model do not occur); an ensemble's members' summed (parameters,
     epochs) and their windows over their time (windows/s), as the ensemble reports it,
-    and kept the random-walk start when every member did; fallbacks summed (each piece's
-    are its own series')."""
+    and kept the random-walk start when every member did."""
     if pieces[0].member is None:
         stats = {k: v for p in pieces for k, v in p.stats.items()}
     else:
@@ -347,10 +350,6 @@ def _pooled_stats(pieces: list[Piece]) -> dict[str, float]:
             ) / max(seconds, 1e-9)
         if all("kept_initial" in p.stats for p in pieces):  # as the ensemble: all members
             stats["kept_initial"] = min(p.stats["kept_initial"] for p in pieces)
-    # a chunk's or a member's fallbacks are its own series': summed
-    counts = [p.stats["n_fallbacks"] for p in pieces if "n_fallbacks" in p.stats]
-    if counts:
-        stats["n_fallbacks"] = float(sum(counts))
     return stats
 
 

@@ -80,11 +80,16 @@ from .params import (
 )
 from .params import params_doc as _params_doc
 
-__all__ = ["BaseForecaster", "NotFittedError", "check_quantiles"]
+__all__ = ["BaseForecaster", "FallbackWarning", "NotFittedError", "check_quantiles"]
 
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when ``predict``/``backtest``/``save`` is called before ``fit``."""
+
+
+class FallbackWarning(UserWarning):
+    """A model gave some series a simpler model than asked for (too short for the season,
+    or the fit failed); the fitted model's ``fallbacks_`` says which and what they got."""
 
 
 def check_quantiles(quantiles) -> tuple[float, ...] | None:
@@ -119,8 +124,6 @@ class BaseForecaster(BaseEstimator):
         "quantiles": False,
         "covariates": False,
         "saveable": True,
-        # what reports group and colour it by: baseline, statistical, regression, neural,
-        # combination (a model registered elsewhere: other)
         "family": "other",
     }
     params: ClassVar[tuple[Param, ...]] = ()

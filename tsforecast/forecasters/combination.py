@@ -5,7 +5,8 @@ any of them on average. Members are given by registered name and parameters (JSO
 so the combination saves and clones like any forecaster); each is fitted on the same
 validated arrays and forecasts the same origins. Members may be neural: nets of several
 lookbacks and losses averaged are the N-BEATS ensemble recipe (each net sets its own
-``random_state``, budget and lookback in its parameters).
+``random_state``, budget and lookback in its parameters). ``fallbacks_`` gathers what the
+members record of the series they gave a simpler model.
 """
 
 from __future__ import annotations
@@ -135,6 +136,15 @@ class CombinationForecaster(BaseForecaster):
         self.members_ = self._members()
         for m in self.members_:
             m._fit_validated(self.spec_, layout, series, self.multi_series_, self.freq_)
+        self.fallbacks_ = self._fallbacks()
+
+    def _fallbacks(self) -> dict:
+        """The members' ``fallbacks_`` by series: ``"<member>: <what it used>; ..."``."""
+        found: dict = {}
+        for (name, _), m in zip(member_items(self.members), self.members_, strict=True):
+            for key, what in getattr(m, "fallbacks_", {}).items():
+                found.setdefault(key, []).append(f"{name}: {what}")
+        return {key: "; ".join(whats) for key, whats in found.items()}
 
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
         points = []
@@ -150,3 +160,4 @@ class CombinationForecaster(BaseForecaster):
     def _set_state(self, state: dict, arrays: dict) -> None:
         self.members_ = self._members()
         restore_members(self, self.members_, state, arrays)
+        self.fallbacks_ = self._fallbacks()

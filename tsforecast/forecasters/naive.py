@@ -11,13 +11,15 @@ quantile is the point forecast.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.stats import norm
 
 from ..constraints import check_int
 from ..data import Layout, SeriesData
 from ..data.timeindex import season_length
-from .base import BaseForecaster, check_quantiles
+from .base import BaseForecaster, FallbackWarning, check_quantiles
 from .params import Param
 from .registry import register
 
@@ -180,7 +182,10 @@ class NaiveForecaster(_SimpleBaseline):
 class SeasonalNaiveForecaster(_SimpleBaseline):
     """Seasonal naive forecast: the value one season earlier (``y[t + h - m * k]``).
 
-    The history must hold at least one full season (one more row with ``quantiles``).
+    A history shorter than one full season (one more row with ``quantiles``) gets the
+    naive forecast instead: the other series keep theirs, a
+    :class:`~.base.FallbackWarning` names the series too short at fit and
+    ``fallbacks_`` records them (by series id).
 
     Examples
     --------
@@ -197,7 +202,6 @@ class SeasonalNaiveForecaster(_SimpleBaseline):
               "4 quarterly), an error when there is no obvious one."),
         QUANTILES,
     )
-    history_name = "season_length"
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -218,10 +222,47 @@ class SeasonalNaiveForecaster(_SimpleBaseline):
 
     @property
     def min_history(self) -> int:
+        return 1 + self._q_extra  # the naive forecast's: a shorter season falls back to it
+
+    @property
+    def _seasonal_rows(self) -> int:
+        """The history a seasonal forecast needs: a full season (and one more row for the
+        spread of the quantiles)."""
         return self.season_length_ + self._q_extra
 
+    def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
+        super()._fit(layout, series)
+        self._record_fallbacks(series, warn=True)
+
+    def _set_state(self, state: dict, arrays: dict) -> None:
+        super()._set_state(state, arrays)
+        self._record_fallbacks(self.history_, warn=False)  # reported at fit
+
+    def _record_fallbacks(self, series: list[SeriesData], warn: bool) -> None:
+        need = self._seasonal_rows
+        self.fallbacks_ = {s.id: f"naive forecast: {len(s)} rows, season "
+                           f"{self.season_length_} needs {need}"
+                           for s in series if len(s) < need}
+        if self.fallbacks_ and warn:
+            ids = list(self.fallbacks_)
+            shown = ", ".join(repr(i) for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
+            warnings.warn(
+                f"{type(self).__name__}: {len(ids)} of {len(series)} series shorter than "
+                f"season {self.season_length_} (fewer than {need} rows) get the naive "
+                f"forecast: {shown} (fallbacks_)", FallbackWarning, stacklevel=4)
+
     def _point_sd(self, y, origins, sd):
-        return seasonal_naive_forecast(y, origins, self.horizon, self.season_length_, sd)
+        seasonal = origins >= self.season_length_ + sd  # the others: too little history
+        if seasonal.all():
+            return seasonal_naive_forecast(y, origins, self.horizon, self.season_length_, sd)
+        point, spread = naive_forecast(y, origins, self.horizon, sd)
+        if seasonal.any():
+            p, s = seasonal_naive_forecast(y, origins[seasonal], self.horizon,
+                                           self.season_length_, sd)
+            point[seasonal] = p
+            if sd:
+                spread[seasonal] = s
+        return point, spread
 
 
 @register("drift")

@@ -11,8 +11,12 @@ origin, which is all a forecast from that origin reads). ``refit_every=k`` fits 
 the rows before every k-th origin, except where those rows are exactly the rows fitted
 (the refit would be the same model; this is why ``predict()`` after ``fit`` never refits).
 
-A model that fails to fit a series (too short, degenerate) falls back to the seasonal
-naive forecast (naive without a season) with a warning, recorded in ``fallbacks_``.
+A series whose fitted rows do not hold two full seasons gets the non-seasonal model
+(season 1; MSTL: the cycles it holds twice, AutoETS alone if none), and a model that
+fails to fit a series (degenerate) falls back to the seasonal naive forecast (naive
+without a season); either way the other series keep their models, a
+:class:`~.base.FallbackWarning` says so and ``fallbacks_`` records what each such
+series got (by series id; by ``(id, target)`` with several targets).
 Saving writes JSON and ``.npz`` only: loading refits on the saved history (exactly the
 rows fitted, and the fits are deterministic), so predictions are identical.
 """
@@ -27,7 +31,7 @@ import numpy as np
 from ..constraints import Check, Interval, check_int, check_param
 from ..data import Layout, SeriesData
 from ..data.timeindex import season_length, seasonal_periods
-from .base import BaseForecaster, check_quantiles
+from .base import BaseForecaster, FallbackWarning, check_quantiles
 from .naive import QUANTILES, gaussian_quantiles, naive_forecast, seasonal_naive_forecast
 from .params import Param
 from .registry import register
@@ -70,9 +74,18 @@ class _StatsForecastModel(BaseForecaster):
             check_int("season_length", self.season_length, 1)
 
     # -- what a subclass provides ----------------------------------------------------------
-    def _new_model(self):
-        """An unfitted statsforecast model for the fitted frequency."""
+    def _new_model(self, seasons: tuple[int, ...]):
+        """An unfitted statsforecast model with these seasonal cycles (none: non-seasonal)."""
         raise NotImplementedError
+
+    def _seasons_for(self, rows: int | float) -> tuple[int, ...]:
+        """The cycles a series of ``rows`` fitted rows is given: the season when the rows
+        hold it twice (statsforecast's own rule for a seasonal Theta or ARIMA), else none."""
+        m = self.season_length_
+        return (m,) if m > 1 and rows >= 2 * m else ()
+
+    def _season_text(self, seasons: tuple[int, ...]) -> str:
+        return f"season {seasons[0] if seasons else 1}"
 
     @property
     def season_length_(self) -> int:
@@ -84,6 +97,8 @@ class _StatsForecastModel(BaseForecaster):
     #: (AutoETS from 7 rows, AutoTheta from 4, seasonal models from two seasons); where it
     #: fails, the seasonal naive forecast stands in and the fallback is recorded.
     MIN_ROWS = 3
+    #: What a series too short for the season gets (the warning's words).
+    SHORT = "the non-seasonal model (season 1)"
 
     @property
     def min_history(self) -> int:
@@ -105,7 +120,7 @@ class _StatsForecastModel(BaseForecaster):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model = self._new_model().fit(y)
+                model = self._new_model(self._seasons_for(len(y))).fit(y)
                 out = np.asarray(model.forward(y=y, h=self.horizon)["mean"], np.float64)
             if not np.all(np.isfinite(out)):
                 return None, None, "non-finite forecasts"
@@ -129,15 +144,31 @@ class _StatsForecastModel(BaseForecaster):
             s.id: np.asarray(s.values[-W if W else 0 :, : layout.n_targets], np.float64)
             for s in series
         }
+        wanted, short = self._seasons_for(np.inf), []
         for (s, t), (model, point, why) in zip(tasks, fits, strict=True):
             self.models_.setdefault(s.id, []).append(model)
             self.fit_points_.setdefault(s.id, []).append(point)
+            key = s.id if layout.n_targets == 1 else (s.id, layout.target[t])
+            rows = len(self.fitted_rows_[s.id])
+            got = self._seasons_for(rows)
             if why is not None:
-                key = s.id if layout.n_targets == 1 else (s.id, layout.target[t])
-                self.fallbacks_[key] = why
+                self.fallbacks_[key] = f"seasonal naive forecast (fit failed: {why})"
                 warnings.warn(f"{type(self).__name__} for series {s.id!r}, target "
                               f"{layout.target[t]!r} failed to fit ({why}); using the "
-                              "seasonal naive forecast", UserWarning, stacklevel=4)
+                              "seasonal naive forecast", FallbackWarning, stacklevel=4)
+            elif got != wanted:
+                need = 2 * max(c for c in wanted if c not in got)
+                self.fallbacks_[key] = (f"{self._season_text(got)}: {rows} rows fitted, "
+                                        f"{self._season_text(wanted)} needs {need}")
+                short.append(s.id)
+        if short:
+            ids = list(dict.fromkeys(short))
+            shown = ", ".join(repr(i) for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
+            warnings.warn(
+                f"{type(self).__name__}: {len(ids)} of {len(series)} series too short for "
+                f"{self._season_text(wanted)} (fewer than two seasons of rows) got "
+                f"{self.SHORT}: {shown} (what each got: fallbacks_)", FallbackWarning,
+                stacklevel=4)
 
     # -- forecast --------------------------------------------------------------------------
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
@@ -250,10 +281,10 @@ class ARIMAForecaster(_StatsForecastModel):
             raise ValueError(f"information_criterion must be one of ('aicc', 'aic', 'bic'), "
                              f"got {self.information_criterion!r}")
 
-    def _new_model(self):
+    def _new_model(self, seasons: tuple[int, ...]):
         from statsforecast.models import AutoARIMA
 
-        return AutoARIMA(season_length=self.season_length_, max_p=self.max_p,
+        return AutoARIMA(season_length=max(seasons, default=1), max_p=self.max_p,
                          max_q=self.max_q, max_d=self.max_d, ic=self.information_criterion,
                          stepwise=bool(self.stepwise))
 
@@ -287,10 +318,11 @@ class ETSForecaster(_StatsForecastModel):
         if self.damped not in (None, True, False):
             raise ValueError(f"damped must be None, True or False, got {self.damped!r}")
 
-    def _new_model(self):
+    def _new_model(self, seasons: tuple[int, ...]):
         from statsforecast.models import AutoETS
 
-        return AutoETS(season_length=self.season_length_, model=self.model, damped=self.damped)
+        return AutoETS(season_length=max(seasons, default=1), model=self.model,
+                       damped=self.damped)
 
 
 @register("theta")
@@ -319,10 +351,10 @@ class ThetaForecaster(_StatsForecastModel):
             raise ValueError(f'decomposition_type must be "multiplicative" or "additive", '
                              f"got {self.decomposition_type!r}")
 
-    def _new_model(self):
+    def _new_model(self, seasons: tuple[int, ...]):
         from statsforecast.models import AutoTheta
 
-        return AutoTheta(season_length=self.season_length_,
+        return AutoTheta(season_length=max(seasons, default=1),
                          decomposition_type=self.decomposition_type)
 
 
@@ -354,10 +386,15 @@ class MSTLForecaster(_StatsForecastModel):
             lambda m: not isinstance(m, str) and hasattr(m, "__len__") and len(m) > 0
             and all(cycle.is_satisfied_by(v) for v in m), "a list of integers >= 2")))
 
+    #: The fewest rows fitted (the AutoETS of the trend, or alone when no cycle fits).
+    MIN_ROWS = 10
+    SHORT = "the cycles their rows hold twice (AutoETS alone if none)"
+
     @property
     def season_lengths_(self) -> tuple[int, ...]:
         """The cycles used: given, or those of the frequency that the fitted rows (the
-        shortest series' last ``max_train_size``) hold at least twice."""
+        longest series' last ``max_train_size``) hold at least twice; a shorter series
+        takes those it holds twice (none: AutoETS alone, recorded in ``fallbacks_``)."""
         if self.season_lengths is not None:
             return tuple(int(v) for v in self.season_lengths)
         rows = getattr(self, "rows_", None) or self.max_train_size or np.inf
@@ -368,22 +405,23 @@ class MSTLForecaster(_StatsForecastModel):
     def season_length_(self) -> int:
         return self.season_lengths_[0]
 
-    @property
-    def min_history(self) -> int:
-        if self.season_lengths is not None:
-            return max(10, 2 * max(self.season_lengths_))
-        return max(10, 2 * min(self.season_lengths_))  # longer cycles are used if they fit
+    def _seasons_for(self, rows: int | float) -> tuple[int, ...]:
+        return tuple(m for m in self.season_lengths_ if m > 1 and 2 * m <= rows)
+
+    def _season_text(self, seasons: tuple[int, ...]) -> str:
+        return (f"cycles {', '.join(map(str, seasons))}" if seasons
+                else "no cycle (AutoETS alone)")
 
     def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
-        self.rows_ = min(len(s) for s in series)
+        self.rows_ = max(len(s) for s in series)
         if self.max_train_size:
             self.rows_ = min(self.rows_, int(self.max_train_size))
         super()._fit(layout, series)
 
-    def _new_model(self):
+    def _new_model(self, seasons: tuple[int, ...]):
         from statsforecast.models import MSTL, AutoETS
 
-        seasons = [m for m in self.season_lengths_ if m > 1]
-        if not seasons:
+        if not self._seasons_for(np.inf):
             raise ValueError("MSTL needs a season >= 2; pass season_lengths=")
-        return MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN"))
+        trend = AutoETS(model="ZZN")
+        return MSTL(season_length=list(seasons), trend_forecaster=trend) if seasons else trend
