@@ -212,3 +212,15 @@ def test_screenshot_of_the_forecast_chart_is_drawn(page):
     assert inked > 0.02 and rgb.std() > 0.05
     dots = mpimg.imread(io.BytesIO(page.locator("#dots-0").screenshot()), format="png")
     assert (dots[..., :3] < 0.85).any(axis=-1).mean() > 0.01
+
+
+def test_an_ensemble_run_as_member_pieces_kept_the_start_only_if_every_member_did():
+    from tsforecast.benchmark.unit import Piece, _pooled_stats
+
+    def members(*kept):
+        return [Piece(member=i, combine="median", fit_seconds=1.0,
+                      stats={"kept_initial": float(k)}) for i, k in enumerate(kept)]
+
+    assert _pooled_stats(members(True, True, True))["kept_initial"] == 1
+    assert _pooled_stats(members(True, False, True))["kept_initial"] == 0
+    assert _pooled_stats([Piece(stats={"kept_initial": 1.0})])["kept_initial"] == 1
