@@ -61,6 +61,7 @@ from sklearn.base import BaseEstimator, clone
 from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
+from ..data.timeindex import check_horizon
 from . import output, persistence
 from .conformal import SCALE_ROWS, check_levels, conformal_scores
 from .fitted import FittedState
@@ -200,6 +201,8 @@ class BaseForecaster(BaseEstimator):
         layout, series = spec.to_series(data)
         multi = isinstance(data, Mapping) or spec.id_col is not None
         freq = _check_freq(self.freq, series[0])
+        for s in series:  # before anything of the horizon's size is made
+            check_horizon(s.index, self.horizon, freq, layout.n_targets)
         levels, scores = check_levels(self.level), None
         if levels is not None:
             # a copy fitted without the end of each series forecasts that end: its errors
