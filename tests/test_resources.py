@@ -140,3 +140,73 @@ def test_a_horizon_larger_than_the_memory_is_refused_by_name(monkeypatch):
     _refused(lambda: tsf.NaiveForecaster(horizon=horizon), data,
              rf"horizon={horizon}: its forecasts need at least 2.0 GiB, more than this "
              r"machine's 1.0 GiB")
+
+
+# -- the command line: configs that cannot explode, parameters refused before any fit ------
+@pytest.fixture
+def csv_path(tmp_path):
+    n = 120
+    t = np.arange(n)
+    pd.DataFrame({"date": pd.date_range("2022-01-01", periods=n, freq="h"),
+                  "OT": np.sin(2 * np.pi * t / 24)}).to_csv(tmp_path / "s.csv", index=False)
+    return tmp_path / "s.csv"
+
+
+def _exit_2(capsys, argv, expect: str) -> str:
+    from tsforecast.cli import main
+
+    t0 = time.perf_counter()
+    code = main(["benchmark", *argv])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert err.startswith("tsforecast: error:") and "\n" not in err and expect in err, err
+    assert time.perf_counter() - t0 < 30  # the torch import at most; no model ran
+    return err
+
+
+def _alias_bomb(depth: int) -> str:
+    """A YAML "billion laughs": each level repeats the one below nine times (9**depth)."""
+    levels = ['&l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"&l{k} [" + ", ".join([f"*l{k - 1}"] * 9) + "]" for k in range(1, depth)]
+    return "models: [" + ", ".join(levels) + "]\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(capsys, tmp_path):
+    """A few lines of aliases expanded until memory ran out (and the error printer then
+    failed with MemoryError); the first alias is now refused."""
+    config = tmp_path / "bomb.yaml"
+    config.write_text(_alias_bomb(7))  # 9**7 leaves: tens of MB once expanded
+    err = _exit_2(capsys, ["--config", str(config)], "YAML aliases (*l0) are not allowed")
+    assert "line 1, column" in err and len(err) < 300
+
+
+def test_a_config_file_too_large_to_be_options_is_refused(capsys, tmp_path):
+    from tsforecast.benchmark.configfile import MAX_CONFIG_BYTES
+
+    config = tmp_path / "big.yaml"
+    config.write_text("models: naive\n" + "#" * MAX_CONFIG_BYTES + "\n")
+    _exit_2(capsys, ["--config", str(config)], f"may have at most {MAX_CONFIG_BYTES:,}")
+
+
+def test_a_long_bad_value_is_printed_cut(capsys, csv_path):
+    name = "x" * 100_000
+    err = _exit_2(capsys, ["--data", str(csv_path), "--models", name], "unknown model(s)")
+    assert len(err) < len(name) // 20 and err.endswith("more characters)")
+
+
+@pytest.mark.parametrize(("flags", "expect"), [
+    (["--devices", "64"], "model 'nlinear' on s: devices=64 but this machine has"),
+    (["--model-params", '{"nlinear": {"lookback": -4}}'],
+     "model 'nlinear' on s: lookback must be an integer >= 1, got -4"),
+    (["--model-params", '{"combination": {"members": ["naive", "nlinear"]}}',
+      "--devices", "64"], "model 'combination' on s: devices=64"),
+])
+def test_bad_model_parameters_and_devices_exit_2_before_any_fit(capsys, tmp_path, csv_path,
+                                                                flags, expect):
+    """They were refused only when each model fitted: exit 1 after running the rest."""
+    out = tmp_path / "out"
+    models = "naive,combination" if "combination" in str(flags) else "naive,nlinear"
+    _exit_2(capsys, ["--data", str(csv_path), "--target", "OT", "--models", models,
+                     "--horizon", "4", "--lookback", "12", "--output", str(out),
+                     "--no-progress", *flags], expect)
+    assert not out.exists()  # nothing ran, nothing was written

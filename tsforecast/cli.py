@@ -46,8 +46,16 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
+#: The most characters of a message printed (a bad value can be long; the rest is cut).
+MAX_MESSAGE = 2000
+
+
 def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
+    """``text`` on one line, cut after :data:`MAX_MESSAGE` characters (saying how many)."""
+    text = str(text)
+    line = " ".join(text[:MAX_MESSAGE].split())
+    cut = len(text) - MAX_MESSAGE
+    return line if cut <= 0 else f"{line} ... ({cut:,} more characters)"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -65,6 +65,22 @@ def _min_train_rows(cfg: BenchmarkConfig, ds: Dataset, workdir: str) -> int:
     return need
 
 
+def _check_models(cfg: BenchmarkConfig, tasks: list, workdir: str) -> None:
+    """Build each model of the run with the parameters each task gives it and run its
+    parameter checks (its own, its members', the devices of a net) before any model fits:
+    a bad value is the input error of the whole run, not one failed unit per data set."""
+    for task in tasks:
+        for name in cfg.models:
+            try:
+                model = make_forecaster(name, **model_params(name, cfg, task.dataset, task,
+                                                             workdir))
+                model._check_params()  # what fit checks first, without the data
+            except BenchmarkInputError:
+                raise
+            except (TypeError, ValueError) as exc:
+                raise BenchmarkInputError(f"model {name!r} on {task.name}: {exc}") from exc
+
+
 # -- the run -----------------------------------------------------------------------------------
 def _default_output(cfg: BenchmarkConfig, datasets: list[Dataset]) -> Path:
     name = cfg.suite or "+".join(d.name for d in datasets)
@@ -131,6 +147,7 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
         for ds in datasets:
             need = _min_train_rows(cfg, ds, workdir) if protocol.needs_min_train_rows else 0
             tasks.append(protocol.prepare(ds, cfg, need))
+        _check_models(cfg, tasks, workdir)
         out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
         cfg.output = str(out_dir)
         store.prepare_output(out_dir, cfg)
