@@ -210,3 +210,19 @@ def test_bad_model_parameters_and_devices_exit_2_before_any_fit(capsys, tmp_path
                      "--horizon", "4", "--lookback", "12", "--output", str(out),
                      "--no-progress", *flags], expect)
     assert not out.exists()  # nothing ran, nothing was written
+
+
+def test_jobs_times_devices_never_start_more_processes_than_cores(capsys, monkeypatch,
+                                                                  tmp_path, csv_path):
+    """Each of --jobs processes training a net on --devices processes of its own."""
+    import os
+
+    cores = 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    argv = ["--data", str(csv_path), "--target", "OT", "--horizon", "4", "--lookback", "12",
+            "--accelerator", "cpu", "--no-progress", "--output", str(tmp_path / "out")]
+    _exit_2(capsys, [*argv, "--models", "nlinear,dlinear", "--jobs", "2", "--devices", "2"],
+            f"jobs 2 x devices 2: 2 nets trained at once on 2 processes each would start 4 "
+            f"processes on {cores} CPU core(s)")
+    assert not (tmp_path / "out").exists()

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..forecasters.registry import make_forecaster
+from ..resources import clamp_jobs, cpu_cores
 from . import store
 from .datasets import Dataset
 from .engine import check_backend, engine_notes, execute, plan_units
@@ -36,7 +37,7 @@ from .engine import unit_key as key
 from .options import BenchmarkConfig, BenchmarkInputError, resolve_config
 from .protocols import get_protocol
 from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
-from .unit import model_params
+from .unit import model_params, trains_nets
 
 __all__ = ["model_params", "run_benchmark"]
 
@@ -79,6 +80,16 @@ def _check_models(cfg: BenchmarkConfig, tasks: list, workdir: str) -> None:
                 raise
             except (TypeError, ValueError) as exc:
                 raise BenchmarkInputError(f"model {name!r} on {task.name}: {exc}") from exc
+    # nets trained at once on the --jobs processes, each on --devices processes of its own
+    devices = (cfg.devices if isinstance(cfg.devices, int)
+               else len(cfg.devices) if isinstance(cfg.devices, list) else 1)
+    nets = len(tasks) * len(cfg.seeds or [None]) * sum(trains_nets(m, cfg) for m in cfg.models)
+    at_once = clamp_jobs(cfg.jobs, nets) if nets else 0
+    if devices > 1 and at_once > 1 and at_once * devices > cpu_cores() and not cfg.address:
+        raise BenchmarkInputError(
+            f"jobs {cfg.jobs} x devices {devices}: {at_once} nets trained at once on "
+            f"{devices} processes each would start {at_once * devices} processes on "
+            f"{cpu_cores()} CPU core(s); lower jobs or devices")
 
 
 # -- the run -----------------------------------------------------------------------------------
