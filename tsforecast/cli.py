@@ -17,8 +17,9 @@ segment, an unreadable CSV, unknown config keys or YAML aliases in a config, a m
 parameter or device count its checks refuse, a non-empty --output without
 --overwrite or --resume) prints one line (cut after 2,000 characters) to stderr and
 exits 2 before any model runs; a run in which any model failed writes its leaderboard,
-names the failures in one stderr line and exits 1; Ctrl-C keeps the finished models' results and exits 130; a closed stdout pipe
-(``tsforecast datasets | head -1``) exits 141 without a traceback.
+names the failures in one stderr line and exits 1; Ctrl-C keeps the finished models'
+results and exits 130; a closed stdout pipe (``tsforecast datasets | head -1``) exits
+141 without a traceback.
 """
 
 from __future__ import annotations
