@@ -201,8 +201,9 @@ class BaseForecaster(BaseEstimator):
         layout, series = spec.to_series(data)
         multi = isinstance(data, Mapping) or spec.id_col is not None
         freq = _check_freq(self.freq, series[0])
-        for s in series:  # before anything of the horizon's size is made
-            check_horizon(s.index, self.horizon, freq, layout.n_targets)
+        # before anything of the horizon's size is made; the latest end binds
+        latest = max(series, key=lambda s: s.index[-1])
+        check_horizon(latest.index, self.horizon, freq, layout.n_targets)
         levels, scores = check_levels(self.level), None
         if levels is not None:
             # a copy fitted without the end of each series forecasts that end: its errors
