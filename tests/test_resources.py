@@ -212,8 +212,12 @@ def test_bad_model_parameters_and_devices_exit_2_before_any_fit(capsys, tmp_path
     assert not out.exists()  # nothing ran, nothing was written
 
 
+@pytest.mark.parametrize("models", [
+    ["--models", "nlinear,dlinear"],  # two units
+    ["--models", "nlinear", "--model-params", '{"nlinear": {"n_ensemble": 2}}'],  # members
+])
 def test_jobs_times_devices_never_start_more_processes_than_cores(capsys, monkeypatch,
-                                                                  tmp_path, csv_path):
+                                                                  tmp_path, csv_path, models):
     """Each of --jobs processes training a net on --devices processes of its own."""
     import os
 
@@ -222,7 +226,7 @@ def test_jobs_times_devices_never_start_more_processes_than_cores(capsys, monkey
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     argv = ["--data", str(csv_path), "--target", "OT", "--horizon", "4", "--lookback", "12",
             "--accelerator", "cpu", "--no-progress", "--output", str(tmp_path / "out")]
-    _exit_2(capsys, [*argv, "--models", "nlinear,dlinear", "--jobs", "2", "--devices", "2"],
+    _exit_2(capsys, [*argv, *models, "--jobs", "2", "--devices", "2"],
             f"jobs 2 x devices 2: 2 nets trained at once on 2 processes each would start 4 "
             f"processes on {cores} CPU core(s)")
     assert not (tmp_path / "out").exists()

@@ -32,7 +32,7 @@ from ..forecasters.registry import make_forecaster
 from ..resources import clamp_jobs, cpu_cores
 from . import store
 from .datasets import Dataset
-from .engine import check_backend, engine_notes, execute, plan_units
+from .engine import check_backend, engine_notes, execute, plan_pieces, plan_units
 from .engine import unit_key as key
 from .options import BenchmarkConfig, BenchmarkInputError, resolve_config
 from .protocols import get_protocol
@@ -83,7 +83,8 @@ def _check_models(cfg: BenchmarkConfig, tasks: list, workdir: str) -> None:
     # nets trained at once on the --jobs processes, each on --devices processes of its own
     devices = (cfg.devices if isinstance(cfg.devices, int)
                else len(cfg.devices) if isinstance(cfg.devices, list) else 1)
-    nets = len(tasks) * len(cfg.seeds or [None]) * sum(trains_nets(m, cfg) for m in cfg.models)
+    units = plan_units(tasks, cfg)
+    nets = sum(trains_nets(units[w.unit].model, cfg) for w in plan_pieces(units, cfg))
     at_once = clamp_jobs(cfg.jobs, nets) if nets else 0
     if devices > 1 and at_once > 1 and at_once * devices > cpu_cores() and not cfg.address:
         raise BenchmarkInputError(
