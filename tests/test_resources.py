@@ -18,7 +18,7 @@ import tsforecast as tsf
 from tsforecast import resources
 
 
-def daily(n=150, seed=0, series=None) -> pd.DataFrame:
+def daily(n=150, seed=0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     y = 10 + np.cumsum(rng.normal(size=n))
     return pd.DataFrame({"y": y}, index=pd.date_range("2024-01-01", periods=n, freq="D"))
