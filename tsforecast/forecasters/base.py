@@ -63,6 +63,7 @@ from .. import progress
 from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
+from ..data.timeindex import check_horizon
 from . import output, persistence
 from .conformal import SCALE_ROWS, check_levels, conformal_scores
 from .fitted import FittedState
@@ -217,6 +218,9 @@ class BaseForecaster(BaseEstimator):
         layout, series = spec.to_series(data)
         multi = isinstance(data, Mapping) or spec.id_col is not None
         freq = _check_freq(self.freq, series[0])
+        # before anything of the horizon's size is made; the latest end binds
+        latest = max(series, key=lambda s: s.index[-1])
+        check_horizon(latest.index, self.horizon, freq, layout.n_targets)
         levels, scores = check_levels(self.level), None
         if levels is not None:
             # a copy fitted without the end of each series forecasts that end: its errors
