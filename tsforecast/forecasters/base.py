@@ -115,6 +115,10 @@ class BaseForecaster(BaseEstimator):
         super().__init_subclass__(**kwargs)
         declared = cls.all_params()
         cls.__init__ = make_init(declared)
+        # named as the class's own method, as dataclasses name the __init__ they make:
+        # tracebacks, help() and the API documentation then find it on the class
+        cls.__init__.__module__ = cls.__module__
+        cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
         own_doc = cls.__dict__.get("__doc__")
         if own_doc:
             cls.__doc__ = insert_section(own_doc, _params_doc(declared))
