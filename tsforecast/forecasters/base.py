@@ -306,19 +306,23 @@ class BaseForecaster(BaseEstimator):
 
         Parameters
         ----------
-        history : optional new history (same format and columns as at fit) to forecast
-            from; default: the end of the training data.
-        future_covariates : DataFrame (or dict of DataFrames for several series) holding
-            the known-future covariate columns for the ``horizon`` future timestamps;
-            required when the model was fitted with ``future_covariates``.
-        format : ``"wide"`` (default, below) or ``"nixtla"``: the long layout of the
-            Nixtla libraries, ``unique_id, ds, <model>, <model>-lo-80, ...``.
+        history : DataFrame or dict of DataFrames, optional
+            A new history (same format and columns as at fit) to forecast from; default:
+            the end of the training data.
+        future_covariates : DataFrame or dict of DataFrames, optional
+            The known-future covariate columns for the ``horizon`` future timestamps (a
+            dict for several series); required when the model was fitted with
+            ``future_covariates``.
+        format : {"wide", "nixtla"}
+            ``"wide"`` (below) or ``"nixtla"``: the long layout of the Nixtla libraries,
+            ``unique_id, ds, <model>, <model>-lo-80, ...``.
 
         Returns
         -------
-        DataFrame indexed by the future timestamps with one column per target in the
-        original units (plus ``<target>_q<q>`` columns with quantiles); with several
-        series, a ``series`` column (or the ``id_col`` name) says which.
+        DataFrame
+            Indexed by the future timestamps with one column per target in the original
+            units (plus ``<target>_q<q>`` columns with quantiles); with several series, a
+            ``series`` column (or the ``id_col`` name) says which.
         """
         self._check_fitted()
         _check_format(format, ("wide", "nixtla"))
@@ -347,10 +351,12 @@ class BaseForecaster(BaseEstimator):
 
         Returns
         -------
-        Tidy DataFrame with columns ``series, target, cutoff, timestamp, step, y, y_hat``
-        (plus ``q<q>`` columns with quantiles, ``lo<level>``/``hi<level>`` with levels), one
-        row per series, cutoff, step and target; with ``format="nixtla"``: ``unique_id, ds,
-        cutoff, y, <model>, ...`` like statsforecast's ``cross_validation``.
+        DataFrame
+            Tidy, with columns ``series, target, cutoff, timestamp, step, y, y_hat`` (plus
+            ``q<q>`` columns with quantiles, ``lo<level>``/``hi<level>`` with levels), one
+            row per series, cutoff, step and target; with ``format="nixtla"``:
+            ``unique_id, ds, cutoff, y, <model>, ...`` like statsforecast's
+            ``cross_validation``.
         """
         self._check_fitted()
         _check_format(format, ("tidy", "nixtla"))
