@@ -7,6 +7,10 @@ Here a role becomes a code span of the name it shows (the last component after `
 title of ``title <target>``, the target without leading dots otherwise) and ``::`` a colon;
 the indented block after it is already a code block in Markdown.
 
+The Parameters sections generated from the declared parameters read ``horizon : default
+24``; numpydoc's slot after the colon is the type, so the default is taken off that line
+(the page shows it from the signature, beside the description).
+
 An inspected attribute (``SUITES``, ``tags``) has no docstring of its own at runtime:
 griffe would show its type's (``dict() -> new empty dictionary``); that text is dropped.
 """
@@ -23,6 +27,7 @@ _ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|data|attr|obj|exc|const):`(
 _TITLED = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$")
 _LITERAL = re.compile(r"(?<=\S)::$", re.MULTILINE)
 _BARE_LITERAL = re.compile(r"^[ \t]*::[ \t]*$", re.MULTILINE)
+_DEFAULT_AS_TYPE = re.compile(r"^(?P<name>\w+) : default .*$", re.MULTILINE)
 
 
 def role_text(reference: str) -> str:
@@ -36,8 +41,10 @@ def role_text(reference: str) -> str:
 
 
 def to_markdown(text: str) -> str:
-    """A docstring with its roles as code spans and its ``::`` markers as colons."""
+    """A docstring with its roles as code spans, its ``::`` markers as colons and no
+    ``default X`` in the type slot of a parameter."""
     text = _ROLE.sub(lambda m: f"`{role_text(m[1])}`", text)
+    text = _DEFAULT_AS_TYPE.sub(lambda m: m["name"], text)
     text = _BARE_LITERAL.sub("", text)
     return _LITERAL.sub(":", text)
 
