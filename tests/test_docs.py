@@ -135,6 +135,9 @@ def test_docstring_roles_read_as_markdown():
     assert roles.to_markdown(":mod:`.options` (:data:`the list <a.b.C>`)") == \
         "`options` (`the list`)"
     assert roles.to_markdown("From Python::\n\n    run()") == "From Python:\n\n    run()"
+    # a generated Parameters line keeps its name; the default is not a type
+    assert roles.to_markdown("horizon : default 24\n    steps to forecast.") == \
+        "horizon\n    steps to forecast."
 
 
 def _load(path: Path, name: str):
