@@ -7,6 +7,10 @@ Here a role becomes a code span of the name it shows (the last component after `
 title of ``title <target>``, the target without leading dots otherwise) and ``::`` a colon;
 the indented block after it is already a code block in Markdown.
 
+A definition list whose terms are code (``_fit(layout, series)`` on a line, its
+description indented below) becomes a bulleted list; Markdown would run it into one
+paragraph.
+
 The Parameters sections generated from the declared parameters read ``horizon : default
 24``; numpydoc's slot after the colon is the type, so the default is taken off that line
 (the page shows it from the signature, beside the description).
@@ -27,6 +31,8 @@ _ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|data|attr|obj|exc|const):`(
 _TITLED = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$")
 _LITERAL = re.compile(r"(?<=\S)::$", re.MULTILINE)
 _BARE_LITERAL = re.compile(r"^[ \t]*::[ \t]*$", re.MULTILINE)
+_CODE_TERM = re.compile(r"^(?P<term>``[^\n]+)\n(?P<body>(?:    \S[^\n]*(?:\n|$))+)",
+                        re.MULTILINE)
 _DEFAULT_AS_TYPE = re.compile(r"^(?P<name>\w+) : default .*$", re.MULTILINE)
 
 
@@ -41,12 +47,18 @@ def role_text(reference: str) -> str:
 
 
 def to_markdown(text: str) -> str:
-    """A docstring with its roles as code spans, its ``::`` markers as colons and no
-    ``default X`` in the type slot of a parameter."""
+    """A docstring with its roles as code spans, its ``::`` markers as colons, its
+    code-term definition lists as bullets and no ``default X`` in a parameter's type slot."""
     text = _ROLE.sub(lambda m: f"`{role_text(m[1])}`", text)
     text = _DEFAULT_AS_TYPE.sub(lambda m: m["name"], text)
+    text = _CODE_TERM.sub(_list_item, text)
     text = _BARE_LITERAL.sub("", text)
     return _LITERAL.sub(":", text)
+
+
+def _list_item(match: re.Match) -> str:
+    body = " ".join(line.strip() for line in match["body"].splitlines())
+    return f"- {match['term'].strip()}: {body}\n"
 
 
 class RestructuredTextRoles(griffe.Extension):

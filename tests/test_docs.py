@@ -135,6 +135,10 @@ def test_docstring_roles_read_as_markdown():
     assert roles.to_markdown(":mod:`.options` (:data:`the list <a.b.C>`)") == \
         "`options` (`the list`)"
     assert roles.to_markdown("From Python::\n\n    run()") == "From Python:\n\n    run()"
+    # a definition list of code terms reads as a list, not one paragraph
+    assert roles.to_markdown("hooks:\n\n``_fit(a)``\n    Learn\n    it.\n``min_history``\n"
+                             "    Rows.\n\nAfter.") == \
+        "hooks:\n\n- ``_fit(a)``: Learn it.\n- ``min_history``: Rows.\n\nAfter."
     # a generated Parameters line keeps its name; the default is not a type
     assert roles.to_markdown("horizon : default 24\n    steps to forecast.") == \
         "horizon\n    steps to forecast."

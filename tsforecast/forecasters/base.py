@@ -9,12 +9,12 @@ A model is a subclass of :class:`BaseForecaster` that declares
 * ``tags``: its capabilities as data, read by generic code (base, benchmark, contract
   tests) instead of mode flags:
 
-  ``scope``       ``"local"`` (one fit per series, keeps the whole history) or
-                  ``"global"`` (learns across series, keeps ``min_history`` rows);
-  ``neural``      trained by Lightning (takes trainer options);
-  ``quantiles``   accepts ``quantiles=`` and returns them;
-  ``covariates``  accepts past/known-future covariates and calendar features;
-  ``saveable``    ``save()`` works for every parameter value (see ``_get_state``);
+  - ``scope``: ``"local"`` (one fit per series, keeps the whole history) or
+    ``"global"`` (learns across series, keeps ``min_history`` rows);
+  - ``neural``: trained by Lightning (takes trainer options);
+  - ``quantiles``: accepts ``quantiles=`` and returns them;
+  - ``covariates``: accepts past/known-future covariates and calendar features;
+  - ``saveable``: ``save()`` works for every parameter value (see ``_get_state``);
 
 and implements these hooks, the complete list:
 
