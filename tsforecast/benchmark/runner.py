@@ -144,8 +144,9 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
 
     Parameters
     ----------
-    config : a :class:`BenchmarkConfig` or a dict of its options (e.g. ``{"suite":
-        "stocks", "quick": True}``); unknown keys are rejected.
+    config : BenchmarkConfig or dict
+        The options, as a :class:`BenchmarkConfig` or a dict of them (e.g.
+        ``{"suite": "stocks", "quick": True}``); unknown keys are rejected.
 
     Returns
     -------

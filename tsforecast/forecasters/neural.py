@@ -448,3 +448,10 @@ def __getattr__(name: str):
         if spec.forecaster == name:
             return neural_forecaster(net)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names and every registered net's forecaster class (``LSTMForecaster``,
+    ...), which :func:`__getattr__` makes on first use: ``dir()``, completion and the API
+    documentation list them."""
+    return sorted({*globals(), *(spec.forecaster for spec in NETS.values())})

@@ -72,10 +72,14 @@ class LagRegressionForecaster(BaseForecaster):
 
     Attributes
     ----------
-    regressor_ : the fitted regressor (``global_model=True``) or ``regressors_`` : dict of
-        them by series id.
-    scaler_ : the per-series :class:`~tsforecast.data.SeriesScaler`.
-    n_windows_ : training windows used.
+    regressor_ : scikit-learn regressor
+        The fitted regressor (``global_model=True``).
+    regressors_ : dict
+        The fitted regressors by series id (``global_model=False``).
+    scaler_ : SeriesScaler
+        The per-series :class:`~tsforecast.data.SeriesScaler`.
+    n_windows_ : int
+        Training windows used.
 
     Examples
     --------
