@@ -18,9 +18,11 @@ TIMINGS = ["fit_seconds", "predict_seconds", "train_windows_per_second"]
 def _config(tmp_path, name, **extra):
     return {"data": str(tmp_path / "p.csv"), "protocol": "holdout", "horizon": 4,
             "mase_season": 4, "progress": False, "output": str(tmp_path / name),
-            # seasonal_naive with a bad season fails in its unit: reported, never fatal
+            # seasonal_naive told a frequency its data contradicts fails in its unit (at
+            # fit, on the data): reported, never fatal; a bad parameter is refused before
+            # any model fits (test_resources)
             "models": "naive,drift,seasonal_naive,mean",
-            "model_params": {"seasonal_naive": {"season_length": 0}}, **extra}
+            "model_params": {"seasonal_naive": {"freq": "W"}}, **extra}
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def test_two_processes_give_the_serial_leaderboard(data):
     parallel = run_benchmark(_rolling(data, "parallel", jobs=2))
     _same(serial.leaderboard, parallel.leaderboard)
     failed = serial.leaderboard.set_index("model").at["seasonal_naive", "error"]
-    assert failed and "season" in failed
+    assert failed and "freq 'W' contradicts" in failed
     saved = sorted(p.name for p in (data / "parallel" / "runs").glob("*.json"))
     assert saved == sorted(p.name for p in (data / "serial" / "runs").glob("*.json"))
     assert "2 local processes" in (data / "parallel" / "report.md").read_text()

@@ -14,12 +14,14 @@
     tsforecast report benchmark-results/stocks-20240101-120000   # rebuild its report.html
 
 Bad input (unknown suite, model, column or protocol, a horizon longer than the test
-segment, an unreadable CSV, unknown config keys, a non-empty --output without
---overwrite or --resume) prints one line to stderr and exits 2; a run in which any model
-failed writes its leaderboard, names the failures in one stderr line and exits 1;
-Ctrl-C keeps the finished models' results and exits 130 (SIGTERM: 143); a second run on
-an --output that a run is using exits 2 naming the holder; a closed stdout pipe
-(``tsforecast datasets | head -1``) exits 141 without a traceback.
+segment, an unreadable CSV, unknown config keys or YAML aliases in a config, a model
+parameter or device count its checks refuse, a non-empty --output without
+--overwrite or --resume, an --output that another run is using, naming its holder)
+prints one line (cut after 2,000 characters) to stderr and exits 2 before any model
+runs; a run in which any model failed writes its leaderboard, names the failures in one
+stderr line and exits 1; Ctrl-C keeps the finished models' results and exits 130
+(SIGTERM: 143); a closed stdout pipe (``tsforecast datasets | head -1``) exits 141
+without a traceback.
 """
 
 from __future__ import annotations
@@ -48,8 +50,16 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
+#: The most characters of a message printed (a bad value can be long; the rest is cut).
+MAX_MESSAGE = 2000
+
+
 def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
+    """``text`` on one line, cut after :data:`MAX_MESSAGE` characters (saying how many)."""
+    text = str(text)
+    line = " ".join(text[:MAX_MESSAGE].split())
+    cut = len(text) - MAX_MESSAGE
+    return line if cut <= 0 else f"{line} ... ({cut:,} more characters)"
 
 
 def build_parser() -> argparse.ArgumentParser:

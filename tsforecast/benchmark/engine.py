@@ -3,7 +3,8 @@ as Ray tasks; one switch, the same results.
 
 * ``jobs=1`` (``backend="local"``): a plain loop in this process.
 * ``jobs=N`` (``backend="local"``): N joblib processes (the loky backend); never more
-  than the CPU count (checked by the option).
+  than the CPU cores (checked by the option) nor than the pieces of work
+  (:func:`~tsforecast.resources.clamp_jobs`).
 * ``backend="ray"``: one Ray task per piece of work; ``ray.init()`` starts a local Ray
   with ``num_cpus=jobs`` unless ``address`` names an existing cluster. Ray is optional
   and imported only here, when asked for.
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from ..resources import clamp_jobs
 from .options import BenchmarkConfig, BenchmarkInputError
 from .results import ModelResult
 from .task import Task
@@ -86,7 +88,7 @@ def _chunks(unit: Unit, cfg: BenchmarkConfig) -> list[list[str] | None]:
     if cfg.jobs <= 1 or not local_model(unit.model, cfg):
         return [None]
     order = unit.task.protocol.series_order(unit.task)
-    n = min(cfg.jobs, len(order))
+    n = clamp_jobs(cfg.jobs, len(order))
     if n <= 1:
         return [None]
     size, extra = divmod(len(order), n)
@@ -127,7 +129,7 @@ def engine_notes(cfg: BenchmarkConfig, units: Sequence[Unit]) -> list[str]:
                 f"{where}{chunks}; results equal the serial run's"]
     if cfg.jobs > 1:
         return [f"{len(units)} unit(s) (data set, model, seed) ran on "
-                f"{min(cfg.jobs, len(pieces))} local processes (joblib, loky){chunks}; "
+                f"{clamp_jobs(cfg.jobs, len(pieces))} local processes (joblib, loky){chunks}; "
                 "results equal the serial run's"]
     return []
 
@@ -180,7 +182,7 @@ def _loky(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str,
         return k, _piece(unit.task, unit.model, unit.seed, work.series, work.member, cfg,
                          workdir, errors_log)
 
-    n = min(cfg.jobs, len(pieces))
+    n = clamp_jobs(cfg.jobs, len(pieces))
     with Parallel(n_jobs=n, backend="loky", return_as="generator_unordered") as parallel:
         yield from parallel(delayed(one)(k, units[w.unit], w) for k, w in enumerate(pieces))
 

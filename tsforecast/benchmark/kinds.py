@@ -98,12 +98,13 @@ class Integer(Kind):
 
 @dataclass(frozen=True)
 class Jobs(Integer):
-    """A process count from 1 to the machine's CPU count (never more processes than cores)."""
+    """A process count from 1 to the CPU cores this process may use
+    (:func:`~tsforecast.resources.cpu_cores`: never more processes than cores)."""
 
     def parse(self, value, name):
-        import os
+        from ..resources import cpu_cores
 
-        n, cores = super().parse(value, name), os.cpu_count() or 1
+        n, cores = super().parse(value, name), cpu_cores()
         if n > cores:
             raise BenchmarkInputError(
                 f"{name} must be at most the {cores} CPU core(s) of this machine, got {n}")

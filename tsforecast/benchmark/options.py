@@ -28,7 +28,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import sys
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..training.options import TRAINING_OPTIONS
+from .configfile import read_config
 from .kinds import (
     BenchmarkInputError,
     Choice,
@@ -356,36 +356,7 @@ def load_config_file(path: str | Path) -> BenchmarkConfig:
         Missing or unparseable file, unknown keys.
     """
     p = Path(path).expanduser()
-    if not p.is_file():
-        raise BenchmarkInputError(f"config file {str(p)!r} does not exist or is not a file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BenchmarkInputError(f"cannot read config file {str(p)!r}: {exc}") from exc
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".toml":
-            if sys.version_info >= (3, 11):
-                import tomllib
-            else:  # pragma: no cover
-                import tomli as tomllib
-            raw = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml", ".json"):
-            import yaml
-
-            raw = yaml.safe_load(text) if text.strip() else {}
-        else:
-            raise BenchmarkInputError(
-                f"config file {str(p)!r}: unknown extension {p.suffix!r}; use .toml, .yaml, "
-                ".yml or .json"
-            )
-    except BenchmarkInputError:
-        raise
-    except Exception as exc:  # tomllib.TOMLDecodeError, yaml.YAMLError
-        msg = " ".join(str(exc).split())
-        raise BenchmarkInputError(f"cannot parse config file {str(p)!r}: {msg}") from exc
-    if raw is None:
-        raw = {}
+    raw = read_config(p)
     if isinstance(raw, Mapping) and set(raw) == {"benchmark"} and isinstance(raw["benchmark"], Mapping):
         raw = raw["benchmark"]
     return BenchmarkConfig.from_dict(raw, where=f"config file {str(p)!r}")

@@ -92,15 +92,25 @@ class BenchmarkResult:
 
     Attributes
     ----------
-    leaderboard : one row per data set and model (metrics, rank, timings, DM p-value,
-        error).
-    forecasts : the tidy forecasts (``dataset, series, model, target, cutoff, timestamp,
-        step, y, y_hat`` + quantile columns) as written to disk.
-    output_dir : where the files are.
-    metrics_by_series : the metrics per data set, model, series and target.
-    config : the resolved configuration (``config.json``).
-    notes : what the report says about skipped series, added models, failures...
-    interrupted : True when the run was stopped by Ctrl-C (partial results).
+    leaderboard : pandas.DataFrame
+        One row per data set and model (metrics, rank, timings, DM p-value, error).
+    forecasts : pandas.DataFrame
+        The tidy forecasts (``dataset, series, model, target, cutoff, timestamp, step, y,
+        y_hat`` + quantile columns) as written to disk.
+    output_dir : pathlib.Path
+        Where the files are.
+    metrics_by_series : pandas.DataFrame
+        The metrics per data set, model, series and target.
+    config : BenchmarkConfig
+        The resolved configuration (``config.json``).
+    notes : list of str
+        What the report says about skipped series, added models, failures...
+    results : list of ModelResult
+        Each unit's result (one per data set, model and seed).
+    tasks : list of Task
+        Each data set as the protocol prepared it.
+    interrupted : bool
+        True when the run was stopped by Ctrl-C (partial results).
     """
 
     leaderboard: pd.DataFrame

@@ -31,14 +31,15 @@ from typing import Any
 
 from .. import progress
 from ..forecasters.registry import make_forecaster
+from ..resources import clamp_jobs, cpu_cores
 from . import store
 from .datasets import Dataset
-from .engine import check_backend, engine_notes, execute, plan_units
+from .engine import check_backend, engine_notes, execute, plan_pieces, plan_units
 from .engine import unit_key as key
 from .options import BenchmarkConfig, BenchmarkInputError, resolve_config
 from .protocols import get_protocol
 from .results import BenchmarkInterrupted, BenchmarkResult, ModelResult
-from .unit import model_params
+from .unit import model_params, trains_nets
 
 __all__ = ["model_params", "run_benchmark"]
 
@@ -69,6 +70,33 @@ def _min_train_rows(cfg: BenchmarkConfig, ds: Dataset, workdir: str) -> int:
         except Exception:  # noqa: BLE001 - params are validated at fit; use the default
             pass
     return need
+
+
+def _check_models(cfg: BenchmarkConfig, tasks: list, workdir: str) -> None:
+    """Build each model of the run with the parameters each task gives it and run its
+    parameter checks (its own, its members', the devices of a net) before any model fits:
+    a bad value is the input error of the whole run, not one failed unit per data set."""
+    for task in tasks:
+        for name in cfg.models:
+            try:
+                model = make_forecaster(name, **model_params(name, cfg, task.dataset, task,
+                                                             workdir))
+                model._check_params()  # what fit checks first, without the data
+            except BenchmarkInputError:
+                raise
+            except (TypeError, ValueError) as exc:
+                raise BenchmarkInputError(f"model {name!r} on {task.name}: {exc}") from exc
+    # nets trained at once on the --jobs processes, each on --devices processes of its own
+    devices = (cfg.devices if isinstance(cfg.devices, int)
+               else len(cfg.devices) if isinstance(cfg.devices, list) else 1)
+    units = plan_units(tasks, cfg)
+    nets = sum(trains_nets(units[w.unit].model, cfg) for w in plan_pieces(units, cfg))
+    at_once = clamp_jobs(cfg.jobs, nets) if nets else 0
+    if devices > 1 and at_once > 1 and at_once * devices > cpu_cores() and not cfg.address:
+        raise BenchmarkInputError(
+            f"jobs {cfg.jobs} x devices {devices}: {at_once} nets trained at once on "
+            f"{devices} processes each would start {at_once * devices} processes on "
+            f"{cpu_cores()} CPU core(s); lower jobs or devices")
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -116,8 +144,9 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
 
     Parameters
     ----------
-    config : a :class:`BenchmarkConfig` or a dict of its options (e.g. ``{"suite":
-        "stocks", "quick": True}``); unknown keys are rejected.
+    config : BenchmarkConfig or dict
+        The options, as a :class:`BenchmarkConfig` or a dict of them (e.g.
+        ``{"suite": "stocks", "quick": True}``); unknown keys are rejected.
 
     Returns
     -------
@@ -149,6 +178,7 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
             for ds in datasets:
                 need = _min_train_rows(cfg, ds, workdir) if protocol.needs_min_train_rows else 0
                 tasks.append(protocol.prepare(ds, cfg, need))
+            _check_models(cfg, tasks, workdir)
             out_dir = Path(cfg.output) if cfg.output else _default_output(cfg, datasets)
             cfg.output = str(out_dir)
             stack.enter_context(store.output_lock(out_dir))  # released however the run ends

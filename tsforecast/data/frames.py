@@ -316,17 +316,36 @@ def to_series(
 
     Parameters
     ----------
-    data : DataFrame, long DataFrame with ``id_col``, or dict of DataFrames
-    target : column name(s); ``None`` takes every numeric column that is not a covariate.
-    past_covariates : columns observed only up to the forecast origin.
-    future_covariates : columns known in advance (they must be supplied for the horizon
-        at prediction time).
-    fill_missing : ``None`` (NaN is an error), ``"ffill"`` or ``"interpolate"``.
-    causal : fill using past values only (forward fill, whatever ``fill_missing`` says;
+    data : DataFrame or dict of DataFrames
+        A wide frame, a long frame with ``id_col``, or a dict of frames (one per series).
+    target : str or sequence of str, optional
+        Target column(s); ``None`` takes every numeric column that is not a covariate.
+    past_covariates : str or sequence of str, optional
+        Columns observed only up to the forecast origin.
+    future_covariates : str or sequence of str, optional
+        Columns known in advance (they must be supplied for the horizon at prediction
+        time).
+    id_col : str, optional
+        Series id column of a long frame (one series per id).
+    time_col : str, optional
+        Time column (default: the index).
+    fill_missing : {None, "ffill", "interpolate"}
+        ``None`` (NaN is an error), ``"ffill"`` or ``"interpolate"``.
+    causal : bool
+        Fill using past values only (forward fill, whatever ``fill_missing`` says;
         leading NaN take the first observed value). Used for histories that forecasts
         are made from, so a gap just before an origin is never filled from its future.
-    calendar : append generated calendar features (known-future) built from the index.
-    freq : frequency used for calendar features; inferred when ``None``.
+    calendar : bool
+        Append generated calendar features (known-future) built from the index.
+    freq : str, optional
+        Frequency used for calendar features; inferred when ``None``.
+
+    Returns
+    -------
+    layout : Layout
+        The column layout: targets, then past, then known-future covariates.
+    series : list of SeriesData
+        One float32 array per series, with its id and time index.
 
     Examples
     --------

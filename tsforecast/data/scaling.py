@@ -26,7 +26,8 @@ class SeriesScaler:
 
     Parameters
     ----------
-    method : ``"standard"`` (z-score), ``"robust"`` (median / IQR), ``"maxabs"`` (divide by
+    method : {"standard", "robust", "maxabs", "none"}
+        ``"standard"`` (z-score), ``"robust"`` (median / IQR), ``"maxabs"`` (divide by
         the largest absolute value, no centring: errors become relative to the series'
         level, as in sMAPE / MAPE-like scores of many series) or ``"none"``.
 

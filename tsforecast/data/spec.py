@@ -100,15 +100,23 @@ class DataSpec:
 
     Parameters
     ----------
-    target : target column(s); ``None`` takes every numeric column that is not a covariate.
-    past_covariates : columns observed only up to the forecast origin.
-    future_covariates : columns known in advance (passed to ``predict(future_covariates=)``).
-    calendar_features : add generated calendar features as known-future covariates.
-    id_col : series id column of a long frame.
-    time_col : time column (default: the index, or the one column of timestamps when the
+    target : str or sequence of str, optional
+        Target column(s); ``None`` takes every numeric column that is not a covariate.
+    past_covariates : str or sequence of str, optional
+        Columns observed only up to the forecast origin.
+    future_covariates : str or sequence of str, optional
+        Columns known in advance (passed to ``predict(future_covariates=)``).
+    calendar_features : bool
+        Add generated calendar features as known-future covariates.
+    id_col : str, optional
+        Series id column of a long frame.
+    time_col : str, optional
+        Time column (default: the index, or the one column of timestamps when the
         index holds none).
-    fill_missing : ``None`` (NaN is an error), ``"ffill"`` or ``"interpolate"``.
-    freq : frequency for future timestamps; inferred when ``None``.
+    fill_missing : {None, "ffill", "interpolate"}
+        ``None`` (NaN is an error), ``"ffill"`` or ``"interpolate"``.
+    freq : str or pandas offset, optional
+        Frequency for future timestamps; inferred when ``None``.
 
     Examples
     --------

@@ -196,11 +196,60 @@ def future_index(index: pd.Index, horizon: int, freq=None) -> pd.Index:
     [Timestamp('2024-01-01 05:00:00'), Timestamp('2024-01-01 06:00:00')]
     """
     freq = infer_freq(index) if freq is None else freq
+    check_horizon(index, horizon, freq)
     if not isinstance(index, pd.DatetimeIndex):
         step = int(freq)
         return pd.Index(index[-1] + step * np.arange(1, horizon + 1), name=index.name)
     out = pd.date_range(start=index[-1], periods=horizon + 1, freq=freq)[1:]
     return out.rename(index.name)
+
+
+def check_horizon(index: pd.Index, horizon: int, freq=None, n_columns: int = 1) -> None:
+    """Refuse, naming ``horizon``, a horizon whose forecasts after the end of ``index``
+    cannot be made: ``n_columns`` float64 values and a timestamp per step larger than the
+    machine's memory, or timestamps past the last one pandas represents (2262-04-11) or
+    an integer index's largest int64. Cheap: nothing of the horizon's size is built.
+
+    Examples
+    --------
+    >>> check_horizon(pd.date_range("2024-01-01", periods=3, freq="D"), 10**6)
+    Traceback (most recent call last):
+    ...
+    ValueError: horizon=1000000 steps of 'D' after 2024-01-03 00:00:00 go past 2262-04-11 \
+23:47:16.854775807, the last timestamp pandas represents; forecast fewer steps
+    """
+    from ..resources import memory_bytes
+
+    if freq is None and len(index):
+        try:
+            freq = infer_freq(index)
+        except ValueError:
+            pass  # no step known: only the memory is checked
+    if len(index) and not isinstance(index, pd.DatetimeIndex) and freq is not None:
+        if int(index[-1]) + int(freq) * horizon > np.iinfo(np.int64).max:
+            raise ValueError(f"horizon={horizon} steps of {freq} after {index[-1]} go past "
+                             "the largest int64; forecast fewer steps")
+    elif len(index) and freq is not None:
+        _check_timestamps(index[-1], horizon, freq)
+    need, have = 8 * horizon * (1 + n_columns), memory_bytes()
+    if have is not None and need > have:
+        raise ValueError(f"horizon={horizon}: its forecasts need at least {need / 2**30:.1f} "
+                         f"GiB, more than this machine's {have / 2**30:.1f} GiB of memory")
+
+
+def _check_timestamps(last: pd.Timestamp, horizon: int, freq) -> None:
+    """Refuse a horizon whose last timestamp after ``last`` pandas cannot represent."""
+    start, limit = last.tz_localize(None), pd.Timestamp.max
+    offset = pd.tseries.frequencies.to_offset(freq)
+    try:
+        step = (start + offset) - start  # the first step; anchored ones may be short
+        # far past the limit, the offset arithmetic itself overflows (or wraps): refuse first
+        end = None if horizon > 2 * ((limit - start) / step) else start + offset * horizon
+    except (OverflowError, TypeError, ValueError):  # OutOfBoundsDatetime is a ValueError
+        end = None
+    if end is None or not start < end <= limit:
+        raise ValueError(f"horizon={horizon} steps of {freq!r} after {last} go past {limit}, "
+                         "the last timestamp pandas represents; forecast fewer steps")
 
 
 def calendar_features(index: pd.Index, freq=None) -> pd.DataFrame:

@@ -63,20 +63,27 @@ def gather_windows(array: np.ndarray, origins: np.ndarray, steps: np.ndarray,
 class WindowDataset(Dataset):
     """Lazy windows over one or more ``[T, C]`` float32 arrays.
 
-    Parameters
-    ----------
-    arrays : one ``[T_i, C]`` float32 array per series; held by reference, never copied.
-    lookback, horizon, stride : window geometry.
-    n_targets : the first ``n_targets`` columns are the targets.
-    n_future : the last ``n_future`` columns are known-future covariates.
-    bounds : per series, the ``[start, end)`` rows targets may come from (default: all).
-    loc, scale : per series ``[C]`` arrays; each batch is ``(x - loc) / scale``.
-    min_context : the fewest real input rows a window needs (``None``: ``lookback``);
-        below ``lookback`` the inputs of early windows are left-padded (module docstring).
-
     Each batch is a dict: ``x [B, L, C]``, ``x_future [B, H, n_future]``,
     ``y [B, H, n_targets]``, ``series [B]`` (series position) and ``origin [B]``, plus
     ``mask [B, L]`` (1 = observed) when ``min_context < lookback``.
+
+    Parameters
+    ----------
+    arrays : sequence of numpy.ndarray
+        One ``[T_i, C]`` float32 array per series; held by reference, never copied.
+    lookback, horizon, stride : int
+        Window geometry.
+    n_targets : int
+        The first ``n_targets`` columns are the targets.
+    n_future : int
+        The last ``n_future`` columns are known-future covariates.
+    bounds : sequence of (int, int), optional
+        Per series, the ``[start, end)`` rows targets may come from (default: all).
+    loc, scale : sequence of numpy.ndarray, optional
+        Per series ``[C]`` arrays; each batch is ``(x - loc) / scale``.
+    min_context : int, optional
+        The fewest real input rows a window needs (``None``: ``lookback``); below
+        ``lookback`` the inputs of early windows are left-padded (module docstring).
 
     Examples
     --------

@@ -56,7 +56,8 @@ def load_m3(group: str | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    group : ``"yearly"``, ``"quarterly"``, ``"monthly"``, ``"other"`` or None (all 3,003).
+    group : {"yearly", "quarterly", "monthly", "other"}, optional
+        One group of series; None: all 3,003.
 
     Returns
     -------
@@ -80,7 +81,8 @@ def load_tourism(group: str | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    group : ``"yearly"``, ``"quarterly"``, ``"monthly"`` or None (all 1,311).
+    group : {"yearly", "quarterly", "monthly"}, optional
+        One group of series; None: all 1,311.
 
     Returns
     -------

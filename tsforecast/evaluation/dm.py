@@ -51,13 +51,13 @@ def diebold_mariano(
 
     Parameters
     ----------
-    e1, e2 : array-like, 1-D
+    e1, e2 : 1-D array_like
         Forecast errors of the two competing forecasts, aligned in time.
     horizon : int, default 1
         Forecast horizon ``h``; autocovariances up to lag ``h - 1`` are used.
     loss : {"mse", "mae"}, default "mse"
         Squared or absolute error loss.
-    groups : array-like of int, optional
+    groups : array_like of int, optional
         Sizes of consecutive groups (series) of pairs, summing to ``len(e1)``; counted
         before NaN pairs are dropped. Default: one series.
 

@@ -103,7 +103,7 @@ def mae(y: ArrayLike, y_hat: ArrayLike) -> float:
 
     Parameters
     ----------
-    y, y_hat : array-like
+    y, y_hat : array_like
         Actuals and forecasts, same shape.
 
     Returns
@@ -126,7 +126,7 @@ def mse(y: ArrayLike, y_hat: ArrayLike) -> float:
 
     Parameters
     ----------
-    y, y_hat : array-like
+    y, y_hat : array_like
         Actuals and forecasts, same shape.
 
     Returns
@@ -149,7 +149,7 @@ def rmse(y: ArrayLike, y_hat: ArrayLike) -> float:
 
     Parameters
     ----------
-    y, y_hat : array-like
+    y, y_hat : array_like
         Actuals and forecasts, same shape.
 
     Returns
@@ -171,7 +171,7 @@ def mape(y: ArrayLike, y_hat: ArrayLike) -> float:
 
     Parameters
     ----------
-    y, y_hat : array-like
+    y, y_hat : array_like
         Actuals and forecasts, same shape.
 
     Returns
@@ -207,7 +207,7 @@ def smape(y: ArrayLike, y_hat: ArrayLike) -> float:
 
     Parameters
     ----------
-    y, y_hat : array-like
+    y, y_hat : array_like
         Actuals and forecasts, same shape.
 
     Returns
@@ -238,9 +238,9 @@ def mase(y: ArrayLike, y_hat: ArrayLike, y_train: ArrayLike, season: int = 1) ->
 
     Parameters
     ----------
-    y, y_hat : array-like
+    y, y_hat : array_like
         Actuals and forecasts, same shape.
-    y_train : array-like, 1-D
+    y_train : 1-D array_like
         Training series used for the scale.
     season : int, default 1
         Seasonal period of the naive forecast (1 = random walk).
@@ -274,7 +274,7 @@ def pinball(y: ArrayLike, q_hat: ArrayLike, q: float) -> float:
 
     Parameters
     ----------
-    y, q_hat : array-like
+    y, q_hat : array_like
         Actuals and quantile forecasts, same shape.
     q : float
         Quantile level, strictly between 0 and 1.
@@ -303,7 +303,7 @@ def coverage(y: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
 
     Parameters
     ----------
-    y, lo, hi : array-like
+    y, lo, hi : array_like
         Actuals and interval bounds, same shape.
 
     Returns
@@ -370,9 +370,9 @@ def directional_accuracy(y: ArrayLike, y_hat: ArrayLike, y_last: ArrayLike) -> f
 
     Parameters
     ----------
-    y, y_hat : array-like
+    y, y_hat : array_like
         Actuals and forecasts, same shape.
-    y_last : array-like or float
+    y_last : array_like or float
         Last observed value(s) at the forecast origin, broadcastable to ``y``.
 
     Returns

@@ -9,14 +9,14 @@ A model is a subclass of :class:`BaseForecaster` that declares
 * ``tags``: its capabilities as data, read by generic code (base, benchmark, contract
   tests) instead of mode flags:
 
-  ``scope``       ``"local"`` (one fit per series, keeps the whole history) or
-                  ``"global"`` (learns across series, keeps ``min_history`` rows);
-  ``neural``      trained by Lightning (takes trainer options);
-  ``quantiles``   accepts ``quantiles=`` and returns them;
-  ``covariates``  accepts past/known-future covariates and calendar features;
-  ``saveable``    ``save()`` works for every parameter value (see ``_get_state``);
-  ``family``      what reports colour it by: ``"baseline"``, ``"statistical"``,
-                  ``"regression"``, ``"neural"``, ``"combination"`` (default ``"other"``);
+  - ``scope``: ``"local"`` (one fit per series, keeps the whole history) or
+    ``"global"`` (learns across series, keeps ``min_history`` rows);
+  - ``neural``: trained by Lightning (takes trainer options);
+  - ``quantiles``: accepts ``quantiles=`` and returns them;
+  - ``covariates``: accepts past/known-future covariates and calendar features;
+  - ``saveable``: ``save()`` works for every parameter value (see ``_get_state``);
+  - ``family``: what reports colour it by: ``"baseline"``, ``"statistical"``,
+    ``"regression"``, ``"neural"``, ``"combination"`` (default ``"other"``);
 
 and implements these hooks, the complete list:
 
@@ -65,6 +65,7 @@ from .. import progress
 from ..constraints import check_int
 from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
 from ..data.spec import as_pandas
+from ..data.timeindex import check_horizon
 from . import output, persistence
 from .conformal import SCALE_ROWS, check_levels, conformal_scores
 from .fitted import FittedState
@@ -136,6 +137,10 @@ class BaseForecaster(BaseEstimator):
         super().__init_subclass__(**kwargs)
         declared = cls.all_params()
         cls.__init__ = make_init(declared)
+        # named as the class's own method, as dataclasses name the __init__ they make:
+        # tracebacks, help() and the API documentation then find it on the class
+        cls.__init__.__module__ = cls.__module__
+        cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
         own_doc = cls.__dict__.get("__doc__")
         if own_doc:
             cls.__doc__ = insert_section(own_doc, _params_doc(declared))
@@ -220,6 +225,9 @@ class BaseForecaster(BaseEstimator):
         layout, series = spec.to_series(data)
         multi = isinstance(data, Mapping) or spec.id_col is not None
         freq = _check_freq(self.freq, series[0])
+        # before anything of the horizon's size is made; the latest end binds
+        latest = max(series, key=lambda s: s.index[-1])
+        check_horizon(latest.index, self.horizon, freq, layout.n_targets)
         levels, scores = check_levels(self.level), None
         if levels is not None:
             # a copy fitted without the end of each series forecasts that end: its errors
@@ -333,19 +341,23 @@ class BaseForecaster(BaseEstimator):
 
         Parameters
         ----------
-        history : optional new history (same format and columns as at fit) to forecast
-            from; default: the end of the training data.
-        future_covariates : DataFrame (or dict of DataFrames for several series) holding
-            the known-future covariate columns for the ``horizon`` future timestamps;
-            required when the model was fitted with ``future_covariates``.
-        format : ``"wide"`` (default, below) or ``"nixtla"``: the long layout of the
-            Nixtla libraries, ``unique_id, ds, <model>, <model>-lo-80, ...``.
+        history : DataFrame or dict of DataFrames, optional
+            A new history (same format and columns as at fit) to forecast from; default:
+            the end of the training data.
+        future_covariates : DataFrame or dict of DataFrames, optional
+            The known-future covariate columns for the ``horizon`` future timestamps (a
+            dict for several series); required when the model was fitted with
+            ``future_covariates``.
+        format : {"wide", "nixtla"}
+            ``"wide"`` (below) or ``"nixtla"``: the long layout of the Nixtla libraries,
+            ``unique_id, ds, <model>, <model>-lo-80, ...``.
 
         Returns
         -------
-        DataFrame indexed by the future timestamps with one column per target in the
-        original units (plus ``<target>_q<q>`` columns with quantiles); with several
-        series, a ``series`` column (or the ``id_col`` name) says which.
+        DataFrame
+            Indexed by the future timestamps with one column per target in the original
+            units (plus ``<target>_q<q>`` columns with quantiles); with several series, a
+            ``series`` column (or the ``id_col`` name) says which.
         """
         self._check_fitted()
         _check_format(format, ("wide", "nixtla"))
@@ -374,10 +386,12 @@ class BaseForecaster(BaseEstimator):
 
         Returns
         -------
-        Tidy DataFrame with columns ``series, target, cutoff, timestamp, step, y, y_hat``
-        (plus ``q<q>`` columns with quantiles, ``lo<level>``/``hi<level>`` with levels), one
-        row per series, cutoff, step and target; with ``format="nixtla"``: ``unique_id, ds,
-        cutoff, y, <model>, ...`` like statsforecast's ``cross_validation``.
+        DataFrame
+            Tidy, with columns ``series, target, cutoff, timestamp, step, y, y_hat`` (plus
+            ``q<q>`` columns with quantiles, ``lo<level>``/``hi<level>`` with levels), one
+            row per series, cutoff, step and target; with ``format="nixtla"``:
+            ``unique_id, ds, cutoff, y, <model>, ...`` like statsforecast's
+            ``cross_validation``.
         """
         self._check_fitted()
         _check_format(format, ("tidy", "nixtla"))

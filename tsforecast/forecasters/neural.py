@@ -24,6 +24,7 @@ from ..data import Layout, SeriesData, SeriesScaler, check_min_context
 from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
 from ..data.windows import WindowDataset, gather_windows
 from ..nets import NETS, NORMALIZATIONS, Dims, NetCapabilities, build_net, count_parameters
+from ..resources import cpu_cores
 from ..training import TrainOptions, seed, train
 from ..training.options import (
     ACCELERATORS,
@@ -147,7 +148,7 @@ class NeuralForecaster(BaseForecaster):
             raise ValueError(f"unknown model {self.net!r}; available: {sorted(NETS)}")
         if self.max_epochs is None and self.max_steps is None and self.max_time is None:
             raise ValueError("max_epochs=None needs a budget: set max_steps or max_time")
-        if self.num_workers > (_cores := _cpu_count()):
+        if self.num_workers > (_cores := cpu_cores()):
             raise ValueError(f"num_workers={self.num_workers} but this machine has {_cores} cores")
         check_devices(self.devices, self.accelerator)
         overridden = set(self.trainer_kwargs or {}) & {"max_epochs", "max_steps", "devices",
@@ -164,9 +165,15 @@ class NeuralForecaster(BaseForecaster):
         if self._ensembled():
             for member in self._members():
                 member._check_params()
-        # the net's own validation (ValueError naming the field), before any data is read
-        build_net(self.net, Dims(max(self.lookback, 1), 1, 1, 1), normalization="none",
-                  **self._net_kwargs())
+        # the net's own validation (ValueError naming the field), before any data is read:
+        # built on the meta device, which allocates nothing (lookback=10**9 is refused
+        # against the data at fit, not by the memory allocator here)
+        try:
+            with torch.device("meta"):
+                build_net(self.net, Dims(max(self.lookback, 1), 1, 1, 1), normalization="none",
+                          **self._net_kwargs())
+        except (NotImplementedError, RuntimeError):
+            pass  # a net that cannot be built without memory: validated when built at fit
         if self._padded() and not self.net_capabilities.masks:
             raise ValueError(f"net {self.net!r} does not take left-padded windows: "
                              f"min_context={self.min_context} needs min_context=None")
@@ -397,12 +404,6 @@ class NeuralForecaster(BaseForecaster):
         self.n_parameters_ = count_parameters(self.net_)
 
 
-def _cpu_count() -> int:
-    import os
-
-    return os.cpu_count() or 1
-
-
 _CLASSES: dict[str, type] = {}
 
 
@@ -448,3 +449,10 @@ def __getattr__(name: str):
         if spec.forecaster == name:
             return neural_forecaster(net)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names and every registered net's forecaster class (``LSTMForecaster``,
+    ...), which :func:`__getattr__` makes on first use: ``dir()``, completion and the API
+    documentation list them."""
+    return sorted({*globals(), *(spec.forecaster for spec in NETS.values())})

@@ -22,6 +22,7 @@ from sklearn.utils import get_tags
 from ..constraints import Check, Interval, check_param
 from ..data import Layout, SeriesData, SeriesScaler
 from ..data.scaling import SCALERS
+from ..resources import clamp_jobs
 from .base import BaseForecaster, check_quantiles
 from .naive import QUANTILES, gaussian_quantiles
 from .params import Param
@@ -40,11 +41,22 @@ _LAGS = (_LAG, Check(lambda v: not isinstance(v, str) and isinstance(v, Sequence
                      "a list of them"))
 
 
+def _largest_lag(lags) -> int:
+    """The largest lag of valid ``lags``, checked without building the lags (``lags=10**9``
+    is refused against the data at fit, before ``_lag_array`` would hold a billion)."""
+    check_param("lags", lags, _LAGS)
+    return int(lags) if _LAG.is_satisfied_by(lags) else int(max(lags))
+
+
 def _lag_array(lags) -> np.ndarray:
     check_param("lags", lags, _LAGS)
     if _LAG.is_satisfied_by(lags):
         return np.arange(1, int(lags) + 1, dtype=np.int64)
     return np.unique(np.asarray(lags, dtype=np.int64))
+
+
+def _nonzero_int(value) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value != 0
 
 
 def _multi_output(regressor) -> bool:
@@ -60,10 +72,14 @@ class LagRegressionForecaster(BaseForecaster):
 
     Attributes
     ----------
-    regressor_ : the fitted regressor (``global_model=True``) or ``regressors_`` : dict of
-        them by series id.
-    scaler_ : the per-series :class:`~tsforecast.data.SeriesScaler`.
-    n_windows_ : training windows used.
+    regressor_ : scikit-learn regressor
+        The fitted regressor (``global_model=True``).
+    regressors_ : dict
+        The fitted regressors by series id (``global_model=False``).
+    scaler_ : SeriesScaler
+        The per-series :class:`~tsforecast.data.SeriesScaler`.
+    n_windows_ : int
+        Training windows used.
 
     Examples
     --------
@@ -88,14 +104,16 @@ class LagRegressionForecaster(BaseForecaster):
               '"standard", "robust", "maxabs" (by the largest absolute value: errors '
               'relative to the level) or "none".'),
         QUANTILES,
-        Param("n_jobs", 1, "jobs for MultiOutputRegressor when it is used."),
+        Param("n_jobs", 1, "processes for MultiOutputRegressor when it is used (joblib's "
+              "meaning: -1 every core); never more than the CPU cores nor the horizon x "
+              "targets regressors it fits.", (Check(_nonzero_int, "a nonzero integer"), None)),
     )
     history_name = "the largest lag"
 
     # -- validation ------------------------------------------------------------------------
     def _check_params(self) -> None:
         super()._check_params()
-        _lag_array(self.lags)
+        _largest_lag(self.lags)
         check_quantiles(self.quantiles)
         if self.regressor is not None and not (
             hasattr(self.regressor, "fit") and hasattr(self.regressor, "predict")
@@ -112,7 +130,7 @@ class LagRegressionForecaster(BaseForecaster):
 
     @property
     def max_lag(self) -> int:
-        return int(_lag_array(self.lags).max())
+        return _largest_lag(self.lags)
 
     @property
     def min_history(self) -> int:
@@ -147,14 +165,19 @@ class LagRegressionForecaster(BaseForecaster):
         origins = np.arange(self.max_lag, len(x) - self.horizon + 1, dtype=np.int64)
         return self._design(x, origins), self._targets(x, origins)
 
-    def _new_regressor(self):
+    def _new_regressor(self, n_outputs: int):
+        """A fresh regressor for ``n_outputs`` targets; the processes it may start (its
+        own ``n_jobs``, the wrapper's) clamped to the cores and to the work."""
         reg = Ridge(alpha=1.0) if self.regressor is None else clone(self.regressor)
+        own = reg.get_params(deep=False).get("n_jobs") if hasattr(reg, "get_params") else None
+        if _nonzero_int(own):  # e.g. a random forest's trees (their count is not known here)
+            reg.set_params(n_jobs=clamp_jobs(own))
         if not _multi_output(reg):
-            reg = MultiOutputRegressor(reg, n_jobs=self.n_jobs)
+            reg = MultiOutputRegressor(reg, n_jobs=clamp_jobs(self.n_jobs, n_outputs))
         return reg
 
     def _fit_regressor(self, X: np.ndarray, Y: np.ndarray):
-        reg = self._new_regressor().fit(X, Y)
+        reg = self._new_regressor(Y.shape[1]).fit(X, Y)
         resid = Y - np.asarray(reg.predict(X)).reshape(Y.shape)
         sd = np.sqrt(np.mean(resid**2, axis=0)) if self.quantiles_ is not None else None
         return reg, sd

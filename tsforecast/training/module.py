@@ -69,15 +69,15 @@ class ForecastModule(L.LightningModule):
     :data:`~tsforecast.training.options.MODULE_PARAMS` (defaults from there; saved as
     ``self.hparams``):
 
-    loss : ``"mse"`` (also for ``None``), ``"mae"``, ``"smape"`` (:func:`_smape`:
-        scale-free, for data scaled without a shift) or ``"quantile"`` (needs ``quantiles``).
-    optimizer : ``"adam"``, ``"adamw"`` or ``"sgd"``.
-    lr_scheduler : ``None``; per optimiser step over the whole budget (``max_steps`` or
-        ``max_epochs`` x batches, whichever is smaller): ``"cosine"`` (annealing to 0),
-        ``"warmup_cosine"`` (linear warm-up over the first 10% of the steps, then cosine; see
-        :func:`lr_factor`), ``"onecycle"`` (``torch.optim.lr_scheduler.OneCycleLR`` peaking at
-        ``learning_rate``); per epoch: ``"plateau"`` (halve after 2 epochs without a better
-        validation loss).
+    - ``loss``: ``"mse"`` (also for ``None``), ``"mae"``, ``"smape"`` (:func:`_smape`:
+      scale-free, for data scaled without a shift) or ``"quantile"`` (needs ``quantiles``);
+    - ``optimizer``: ``"adam"``, ``"adamw"`` or ``"sgd"``;
+    - ``lr_scheduler``: ``None``; per optimiser step over the whole budget (``max_steps`` or
+      ``max_epochs`` x batches, whichever is smaller): ``"cosine"`` (annealing to 0),
+      ``"warmup_cosine"`` (linear warm-up over the first 10% of the steps, then cosine; see
+      :func:`lr_factor`), ``"onecycle"`` (``torch.optim.lr_scheduler.OneCycleLR`` peaking at
+      ``learning_rate``); per epoch: ``"plateau"`` (halve after 2 epochs without a better
+      validation loss).
     """
 
     def __init__(self, net: nn.Module, **hparams):

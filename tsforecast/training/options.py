@@ -19,12 +19,12 @@ import: no torch or Lightning (``tsforecast --help`` lists the choices).
 from __future__ import annotations
 
 import datetime
-import os
 import re
 from numbers import Integral, Real
 from typing import Any
 
 from ..constraints import Check, Interval, Options, Param, check_param
+from ..resources import cpu_cores
 
 __all__ = [
     "ACCELERATORS", "DEVICES", "KEEP_INITIAL", "LOSSES", "MODULE_PARAMS", "OPTIMIZERS",
@@ -166,7 +166,7 @@ def check_devices(devices: Any, accelerator: str) -> None:
     if isinstance(devices, str):
         devices = int(devices)
     gpu = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
-    available = torch.cuda.device_count() if gpu else (os.cpu_count() or 1)
+    available = torch.cuda.device_count() if gpu else cpu_cores()
     if isinstance(devices, list | tuple):
         if len(devices) > available or (gpu and max(devices) >= available):
             raise ValueError(f"devices={list(devices)} but this machine has {available} device(s)")
