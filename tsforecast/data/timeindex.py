@@ -186,6 +186,32 @@ def infer_freq(index: pd.Index):
     )
 
 
+def check_freq(freq, index: pd.Index, series: str = "the series"):
+    """The frequency to stamp forecasts of ``series`` (time ``index``) with: ``freq``, or
+    the inferred one (None if none can be); a given ``freq`` that contradicts the data
+    (hourly data, ``freq="D"``) is an error naming both."""
+    try:
+        inferred = infer_freq(index)
+    except ValueError:
+        inferred = None
+    if freq is None or inferred is None:
+        return inferred if freq is None else freq
+    if isinstance(index, pd.DatetimeIndex):
+        try:
+            given = pd.tseries.frequencies.to_offset(freq)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"freq {freq!r} is not a pandas frequency: {exc}") from exc
+        same = given == pd.tseries.frequencies.to_offset(inferred)
+    else:
+        same = freq == inferred
+    if not same:
+        raise ValueError(
+            f"freq {freq!r} contradicts the time index of series {series!r}, whose steps are "
+            f"{inferred!r} ({index[0]} .. {index[-1]}); pass freq={inferred!r} or None"
+        )
+    return freq
+
+
 def future_index(index: pd.Index, horizon: int, freq=None) -> pd.Index:
     """The ``horizon`` timestamps after the end of ``index``.
 

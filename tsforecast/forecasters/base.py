@@ -63,9 +63,9 @@ from sklearn.base import BaseEstimator, clone
 
 from .. import progress
 from ..constraints import check_int
-from ..data import DataSpec, Layout, SeriesData, future_index, infer_freq
+from ..data import DataSpec, Layout, SeriesData, future_index
 from ..data.spec import as_pandas
-from ..data.timeindex import check_horizon
+from ..data.timeindex import check_freq, check_horizon
 from . import output, persistence
 from .conformal import SCALE_ROWS, check_levels, conformal_scores
 from .fitted import FittedState
@@ -224,7 +224,7 @@ class BaseForecaster(BaseEstimator):
         spec = DataSpec.from_params(self.get_params(deep=False)).resolve(data)
         layout, series = spec.to_series(data)
         multi = isinstance(data, Mapping) or spec.id_col is not None
-        freq = _check_freq(self.freq, series[0])
+        freq = check_freq(self.freq, series[0].index, series[0].id)
         # before anything of the horizon's size is made; the latest end binds
         latest = max(series, key=lambda s: s.index[-1])
         check_horizon(latest.index, self.horizon, freq, layout.n_targets)
@@ -495,33 +495,4 @@ class BaseForecaster(BaseEstimator):
 def _check_format(value, valid: tuple[str, ...]) -> None:
     if value not in valid:
         raise ValueError(f"format must be one of {valid}, got {value!r}")
-
-
-def _try_freq(index: pd.Index):
-    try:
-        return infer_freq(index)
-    except ValueError:
-        return None
-
-
-def _check_freq(freq, s: SeriesData):
-    """The frequency to stamp forecasts with: ``freq``, or the inferred one; a given
-    ``freq`` that contradicts the data (hourly data, ``freq="D"``) is an error."""
-    inferred = _try_freq(s.index)
-    if freq is None or inferred is None:
-        return inferred if freq is None else freq
-    if isinstance(s.index, pd.DatetimeIndex):
-        try:
-            given = pd.tseries.frequencies.to_offset(freq)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"freq {freq!r} is not a pandas frequency: {exc}") from exc
-        same = given == pd.tseries.frequencies.to_offset(inferred)
-    else:
-        same = freq == inferred
-    if not same:
-        raise ValueError(
-            f"freq {freq!r} contradicts the time index of series {s.id!r}, whose steps are "
-            f"{inferred!r} ({s.index[0]} .. {s.index[-1]}); pass freq={inferred!r} or None"
-        )
-    return freq
 
