@@ -78,7 +78,7 @@ def test_the_forecaster_passes_every_training_option_to_train(monkeypatch):
     class Stop(Exception):
         pass
 
-    def fake_train(net, train_data, val_data, options):
+    def fake_train(net, train_data, val_data, options, label="training"):
         seen.update(dataclasses.asdict(options))
         raise Stop
 
