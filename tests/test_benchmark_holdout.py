@@ -355,3 +355,27 @@ def test_holdout_a_series_too_short_for_the_season_costs_no_other_series(tmp_pat
     again = run_benchmark({**cfg, "resume": True})  # read back from runs/
     assert [n for n in again.notes if "simpler model" in n] == [
         n for n in res.notes if "simpler model" in n]
+
+
+def test_a_parquet_panel_gives_the_csv_panels_results(tmp_path):
+    """--data reads Parquet beside CSV (by the suffix); integer ids are read as the CSV's
+    strings; an unreadable file is an input error naming it."""
+    df = panel(tmp_path / "p.csv", lengths=(30, 25, 40))
+    df = df.assign(unique_id=df["unique_id"].str[1:].astype(int) + 7)
+    df.to_csv(tmp_path / "p.csv", index=False)
+    df.to_parquet(tmp_path / "p.parquet", index=False)
+    runs = {}
+    for suffix in ("csv", "parquet"):
+        runs[suffix] = run_benchmark({
+            "data": str(tmp_path / f"p.{suffix}"), "protocol": "holdout", "horizon": 4,
+            "mase_season": 4, "models": "naive,theta", "progress": False,
+            "output": str(tmp_path / suffix)})
+    timings = ["fit_seconds", "predict_seconds"]
+    pd.testing.assert_frame_equal(runs["csv"].leaderboard.drop(columns=timings),
+                                  runs["parquet"].leaderboard.drop(columns=timings))
+    pd.testing.assert_frame_equal(runs["csv"].forecasts, runs["parquet"].forecasts)
+    assert set(runs["parquet"].forecasts["series"]) == {"7", "8", "9"}
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(BenchmarkInputError, match="cannot read Parquet file .*bad.parquet"):
+        run_benchmark({"data": str(tmp_path / "bad.parquet"), "protocol": "holdout",
+                       "horizon": 4, "models": "naive", "output": str(tmp_path / "bad")})

@@ -255,15 +255,16 @@ def horizons_lookback(ds: Dataset, horizons: float, lookback: int | None = None
 def load_holdout_datasets(cfg: BenchmarkConfig) -> list[Dataset]:
     """The data sets of a holdout run: the m3 suite's groups or the long CSV files."""
     from ..datasets._competitions import COMPETITIONS
+    from ..datasets._csv import read_table
 
     if cfg.suite in COMPETITIONS:
         return [_competition_group(cfg.suite, g, cfg) for g in COMPETITIONS[cfg.suite][1]]
     out = []
     for path in cfg.data or []:
         try:
-            raw = pd.read_csv(path, dtype={cfg.id_col: str})
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            raise BenchmarkInputError(f"cannot read CSV file {path!r}: {exc}") from exc
+            raw = read_table(path, cfg.id_col)
+        except ValueError as exc:
+            raise BenchmarkInputError(str(exc)) from exc
         name = Path(path).stem
         if any(d.name == name for d in out):
             name = f"{name}-{len(out)}"

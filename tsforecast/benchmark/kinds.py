@@ -331,7 +331,7 @@ class Text(Kind):
 class Paths(Kind):
     """File paths (made absolute); the flag may be repeated."""
 
-    cli = {"action": "append", "metavar": "CSV"}
+    cli = {"action": "append", "metavar": "FILE"}
 
     def parse(self, value, name):
         if isinstance(value, str | Path):

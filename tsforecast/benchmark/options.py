@@ -175,7 +175,8 @@ class BenchmarkConfig:
         "them); exclusive with --data", "data",
         Choice(tuple(SUITES)))
     data: list[str] | None = _option(
-        "CSV file with a time column and numeric columns, e.g. ETTh1.csv (repeatable)",
+        "CSV or Parquet file (.parquet) with a time column and numeric columns, e.g. "
+        "ETTh1.csv, or a long panel (unique_id, ds, y) for the holdout protocol (repeatable)",
         "data", Paths())
     models: list[str] | None = _option(
         "registered forecasters, comma-separated; default: every neural net and baseline, "

@@ -34,7 +34,7 @@ from ..forecasters.registry import make_forecaster
 from ..resources import clamp_jobs, cpu_cores
 from . import store
 from .datasets import Dataset
-from .engine import check_backend, engine_notes, execute, plan_pieces, plan_units
+from .engine import check_backend, connect, engine_notes, execute, plan_pieces, plan_units
 from .engine import unit_key as key
 from .options import BenchmarkConfig, BenchmarkInputError, resolve_config
 from .protocols import get_protocol
@@ -183,7 +183,9 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
             cfg.output = str(out_dir)
             stack.enter_context(store.output_lock(out_dir))  # released however the run ends
             store.prepare_output(out_dir, cfg)
-            result, stopped_by = _run(cfg, protocol, datasets, tasks, out_dir, workdir)
+            workers = stack.enter_context(connect(cfg))  # e.g. joins a Ray cluster
+            result, stopped_by = _run(cfg, protocol, datasets, tasks, out_dir, workdir,
+                                      workers)
     except _SigInt:  # not while models ran: as Ctrl-C does, once cleaned up
         raise KeyboardInterrupt from None
     except _SigTerm:  # not while models ran: what SIGTERM does, once cleaned up
@@ -194,9 +196,9 @@ def run_benchmark(config: BenchmarkConfig | Mapping[str, Any]) -> BenchmarkResul
 
 
 def _run(cfg: BenchmarkConfig, protocol, datasets: list[Dataset], tasks: list, out_dir: Path,
-         workdir: str) -> tuple[BenchmarkResult, int | None]:
-    """Run the units in ``out_dir`` (prepared, locked); the result and the signal that
-    stopped the run (``None``: it ran to the end)."""
+         workdir: str, workers: int) -> tuple[BenchmarkResult, int | None]:
+    """Run the units in ``out_dir`` (prepared, locked) on ``workers`` workers; the result
+    and the signal that stopped the run (``None``: it ran to the end)."""
     from . import report
 
     units = plan_units(tasks, cfg)
@@ -213,7 +215,7 @@ def _run(cfg: BenchmarkConfig, protocol, datasets: list[Dataset], tasks: list, o
             f"resumed the run in {out_dir}: {len(done)} of {len(units)} model run(s) read "
             "back from runs/ (with the timings of that run)" if done else
             f"resume: nothing to read back in {out_dir}; every model ran")
-    notes += engine_notes(cfg, units)
+    notes += engine_notes(cfg, units, workers)
     writer = report.ReportWriter(out_dir, cfg, tasks, notes)
     writer.start()
     found = {i: done[key(u)] for i, u in enumerate(units) if key(u) in done}
@@ -229,7 +231,7 @@ def _run(cfg: BenchmarkConfig, protocol, datasets: list[Dataset], tasks: list, o
             bar.update(1)
         todo_units = [units[i] for i in todo]
         log = out_dir / "errors.log"
-        for j, res in execute(todo_units, cfg, workdir, log):
+        for j, res in execute(todo_units, cfg, workdir, log, workers):
             store.save_run(out_dir, res, units[todo[j]].task)
             by_index[todo[j]] = res
             writer.update([by_index[k] for k in sorted(by_index)])

@@ -69,6 +69,11 @@ class Task:
     #: series, timestamp, target of test actuals missing in the data that the protocol
     #: filled for the models (ltsf); :meth:`mask_missing` puts the gaps back
     missing_actuals: pd.DataFrame | None = None
+    #: the row positions of each series in fit_data and eval_data (built on first use by
+    #: :meth:`series_rows`, or by :meth:`index_series` before the task is shipped to
+    #: workers that each cut a chunk of it)
+    _positions: dict[str, dict[str, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -121,6 +126,44 @@ class Task:
     def subset(self, series: Sequence[str]) -> Task:
         """This task restricted to ``series`` (a chunk of a local model's work)."""
         return self.protocol.subset(self, series)
+
+    def series_rows(self, which: str, series: Sequence[str]) -> pd.DataFrame:
+        """The rows of ``series`` in ``fit_data`` or ``eval_data`` (``which``), in that
+        frame's order: one pass over the frame builds each series' positions (once per
+        frame), then each call costs the rows it returns, not the frame's (a panel of
+        100,000 series is cut into chunks and groups without rescanning it)."""
+        frame = getattr(self, which)
+        if self.dataset.id_col is None:
+            return frame
+        index = self._index(which)
+        parts = [index[s] for s in series if s in index]
+        if not parts:
+            return frame.iloc[:0]
+        pos = np.concatenate(parts)
+        pos.sort()
+        return frame.iloc[pos]
+
+    def series_sizes(self, series: Sequence[str]) -> np.ndarray:
+        """The rows of each of ``series`` in ``fit_data`` (what a model fits on)."""
+        if self.dataset.id_col is None:
+            return np.array([len(self.fit_data)] * len(series))
+        index = self._index("fit_data")
+        return np.array([len(index[s]) if s in index else 0 for s in series])
+
+    def index_series(self) -> Task:
+        """Build the positions :meth:`series_rows` reads (of both frames) now; ``self``."""
+        if self.dataset.id_col is not None:
+            self._index("fit_data"), self._index("eval_data")
+        return self
+
+    def _index(self, which: str) -> dict[str, np.ndarray]:
+        index = self._positions.get(which)
+        if index is None:
+            ids = getattr(self, which)[self.dataset.id_col]
+            if not pd.api.types.is_string_dtype(ids):
+                ids = ids.astype(str)
+            index = self._positions[which] = ids.groupby(ids, sort=False).indices
+        return index
 
     # -- output helpers --------------------------------------------------------------------
     def saved_rows(self, frame: pd.DataFrame) -> pd.DataFrame:

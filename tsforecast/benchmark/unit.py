@@ -194,14 +194,20 @@ class Piece:
     stats: dict[str, float] = field(default_factory=dict)
     #: the series the model gave a simpler model (its ``fallbacks_``): id -> what it used
     fallbacks: dict[str, str] = field(default_factory=dict)
+    #: the traceback of its error, for ``errors.log`` (written by the process that runs
+    #: the benchmark: a piece may run on another machine)
+    log: str | None = None
 
 
-def _log_error(errors_log: Path | None, header: str, exc: BaseException) -> None:
-    if errors_log is not None:
+def _trace(header: str, exc: BaseException) -> str:
+    """An entry of ``errors.log``: ``header`` and the traceback of ``exc``."""
+    return f"== {header}\n" + "".join(traceback.format_exception(exc)) + "\n"
+
+
+def _log(errors_log: Path | None, text: str | None) -> None:
+    if errors_log is not None and text:
         with errors_log.open("a", encoding="utf-8") as fh:
-            fh.write(f"== {header}\n")
-            fh.write("".join(traceback.format_exception(exc)))
-            fh.write("\n")
+            fh.write(text)
 
 
 @contextlib.contextmanager
@@ -223,11 +229,12 @@ def _recorded(into: list[str]):
 
 
 def fit_backtest(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
-                 errors_log: Path | None = None, seed: int | None = None,
-                 series: list[str] | None = None, member: int | None = None) -> Piece:
+                 seed: int | None = None, series: list[str] | None = None,
+                 member: int | None = None) -> Piece:
     """Build, fit and backtest model ``name`` on ``task`` (on its ``series`` only when
     given: a chunk of a local model's work; only its ensemble member ``member`` when
-    given); never raises ``Exception``.
+    given); never raises ``Exception``: an error is the piece's ``error`` (one line) and
+    ``log`` (its traceback, for ``errors.log``).
 
     ``seed``: the run's seed for this unit (multi-seed runs), else ``cfg.seed``.
     Interrupts (``KeyboardInterrupt``, Lightning's ``SystemExit`` on Ctrl-C) propagate.
@@ -255,7 +262,7 @@ def fit_backtest(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
             piece.error = f"{stage}: {_one_line(exc)}"
             chunk = ("" if series is None else f", series {series[0]}..{series[-1]}") + (
                 "" if member is None else f", ensemble member {member}")
-            _log_error(errors_log, f"{task.name} / {name} ({stage}{chunk})", exc)
+            piece.log = _trace(f"{task.name} / {name} ({stage}{chunk})", exc)
             return piece
     for attr, key in (("windows_per_second_", "train_windows_per_second"),
                       ("n_parameters_", "n_parameters"), ("epochs_", "epochs")):
@@ -278,6 +285,8 @@ def finish(name: str, task: Task, cfg: BenchmarkConfig, pieces: list[Piece],
     found: list[str] = [w for p in pieces for w in p.warnings]
     res.fit_seconds = sum(p.fit_seconds for p in pieces)
     res.predict_seconds = sum(p.predict_seconds for p in pieces)
+    for p in pieces:
+        _log(errors_log, p.log)
     failed = next((p for p in pieces if p.error is not None), None)
     if failed is not None:
         res.error = failed.error
@@ -291,7 +300,7 @@ def finish(name: str, task: Task, cfg: BenchmarkConfig, pieces: list[Piece],
                 ev = task.evaluate(bt)
             except Exception as exc:  # noqa: BLE001 - one model failing must not stop the run
                 res.error = f"{stage}: {_one_line(exc)}"
-                _log_error(errors_log, f"{task.name} / {name} ({stage})", exc)
+                _log(errors_log, _trace(f"{task.name} / {name} ({stage})", exc))
     res.warnings = list(dict.fromkeys(found))
     if res.error is not None:
         return res
@@ -357,5 +366,5 @@ def run_model(name: str, task: Task, cfg: BenchmarkConfig, workdir: str,
               errors_log: Path | None = None, seed: int | None = None) -> ModelResult:
     """Fit, backtest, check and score one model on one task; never raises ``Exception``
     (:func:`fit_backtest` on the whole task, then :func:`finish`)."""
-    piece = fit_backtest(name, task, cfg, workdir, errors_log, seed)
+    piece = fit_backtest(name, task, cfg, workdir, seed)
     return finish(name, task, cfg, [piece], errors_log, seed)

@@ -1,4 +1,5 @@
-"""Generic loader for "time column + numeric columns" CSV files (ETT, Weather, Exchange, ...)."""
+"""Reading data files: "time column + numeric columns" CSV or Parquet files (ETT, Weather,
+Exchange, long panels of many series)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,49 @@ import pandas as pd
 
 from ..data.timeindex import parse_times
 
-__all__ = ["load_csv"]
+__all__ = ["PARQUET_SUFFIXES", "load_csv", "read_table"]
+
+#: File suffixes read as Parquet (anything else is read as CSV, compression by suffix)
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def read_table(path: str | os.PathLike[str], id_col: str | None = None) -> pd.DataFrame:
+    """The rows of a data file as they are: Parquet by its suffix (``.parquet``, ``.pq``;
+    read with pyarrow), else CSV (``.csv.gz`` and other compressions by suffix). The
+    series id column ``id_col``, when the file has it, is read as strings (ids ``1``,
+    ``01`` stay ``"1"``, ``"01"``); each distinct id is one string object, however many
+    rows share it.
+
+    Raises
+    ------
+    ValueError
+        A missing, unreadable or empty file, or one with a header and no rows (naming the
+        path).
+    """
+    p = Path(path).expanduser()
+    parquet = p.suffix.lower() in PARQUET_SUFFIXES
+    kind = "Parquet" if parquet else "CSV"
+    if not p.is_file():
+        raise ValueError(f"{kind} file {str(p)!r} does not exist or is not a file")
+    try:
+        if parquet:
+            raw = pd.read_parquet(p)
+        else:
+            raw = pd.read_csv(p, dtype={id_col: str} if id_col is not None else None)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"{kind} file {str(p)!r} is empty") from exc
+    except ImportError as exc:  # pyarrow is a dependency; a broken install says so here
+        raise ValueError(f"cannot read Parquet file {str(p)!r}: {exc}") from exc
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, NotImplementedError,
+            pd.errors.ParserError) as exc:  # pyarrow's errors derive from these
+        raise ValueError(f"cannot read {kind} file {str(p)!r}: {exc}") from exc
+    if raw.empty:
+        raise ValueError(f"{kind} file {str(p)!r} has a header but no data rows")
+    if parquet and id_col is not None and id_col in raw.columns:
+        ids = raw[id_col]
+        if not pd.api.types.is_string_dtype(ids):  # e.g. integer ids: as a CSV reads them
+            raw[id_col] = ids.astype(str).where(ids.notna())
+    return raw
 
 
 def load_csv(
@@ -27,7 +70,8 @@ def load_csv(
     Parameters
     ----------
     path : path-like
-        CSV file (compressed files are inferred from the extension).
+        CSV file (compressed files are inferred from the extension), or a Parquet file
+        (``.parquet``, ``.pq``; see :func:`read_table`).
     time_col : str
         Name of the timestamp column; it becomes the index (named ``time_col``).
     id_col : str, optional
@@ -63,16 +107,7 @@ def load_csv(
     ['HUFL', 'OT']
     """
     p = Path(path).expanduser()
-    if not p.is_file():
-        raise ValueError(f"CSV file {str(p)!r} does not exist or is not a file")
-    try:
-        raw = pd.read_csv(p, dtype={id_col: str} if id_col is not None else None)
-    except pd.errors.EmptyDataError as exc:
-        raise ValueError(f"CSV file {str(p)!r} is empty") from exc
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        raise ValueError(f"cannot read CSV file {str(p)!r}: {exc}") from exc
-    if raw.empty:
-        raise ValueError(f"CSV file {str(p)!r} has a header but no data rows")
+    raw = read_table(p, id_col)
     if time_col not in raw.columns:
         raise ValueError(f"time column {time_col!r} not found in {str(p)!r}; "
                          f"available columns: {list(raw.columns)}")
@@ -110,7 +145,7 @@ def load_csv(
             raise ValueError(f"requested column(s) {non_numeric} in {str(p)!r} are not numeric "
                              f"(dtypes: {[str(raw[c].dtype) for c in non_numeric]})")
     if not keep:
-        raise ValueError(f"CSV file {str(p)!r} has no numeric value columns besides {time_col!r}")
+        raise ValueError(f"file {str(p)!r} has no numeric value columns besides {time_col!r}")
     df = raw[keep].astype("float64")
     if id_col is not None:
         df.insert(0, id_col, raw[id_col].astype(str))

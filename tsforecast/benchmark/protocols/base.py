@@ -106,14 +106,8 @@ class Protocol:
         local model's work; scoring uses the whole task."""
         import dataclasses
 
-        id_col = task.dataset.id_col
-        keep = list(series)
-
-        def rows(frame):
-            return frame[frame[id_col].astype(str).isin(keep)]
-
-        return dataclasses.replace(task, fit_data=rows(task.fit_data),
-                                   eval_data=rows(task.eval_data))
+        return dataclasses.replace(task, fit_data=task.series_rows("fit_data", series),
+                                   eval_data=task.series_rows("eval_data", series))
 
     # -- scoring and the report ---------------------------------------------------------------
     def evaluate(self, task: Task, frame: pd.DataFrame) -> Evaluation:

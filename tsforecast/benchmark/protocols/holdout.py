@@ -115,9 +115,8 @@ class Holdout(Protocol):
         """``task.start`` maps each series to its first test position; series of the same
         training length are backtested together from that position with stride
         ``horizon``, which leaves exactly one window per series."""
-        id_col = task.dataset.id_col
-        ids = task.eval_data[id_col]
-        frames = [model.backtest(task.eval_data[ids.isin(group)], start=n, stride=task.stride)
+        frames = [model.backtest(task.series_rows("eval_data", group), start=n,
+                                 stride=task.stride)
                   for n, group in _by_start(task.start)]
         return pd.concat(frames, ignore_index=True)
 
