@@ -128,6 +128,26 @@ def test_series_sampling_weighs_every_series_the_same():
     assert sum(b["x"].shape[0] for b in loader) == len(ds)
 
 
+@pytest.mark.parametrize("n", [10, 11, 70_001])
+def test_data_parallel_shares_are_disjoint_equal_and_cover_every_window(n):
+    """Under DDP each process's loader holds its share: the shuffled orders are one order
+    dealt out (same seed), equal in length (wrapped round to fill the last round, so every
+    process takes the same steps); validation is dealt out in order, without padding."""
+    from tsforecast.data.windows import SeriesSampler, ShardSampler, ShuffleSampler
+
+    a, b = (list(ShuffleSampler(n, 3, rank, 2)) for rank in (0, 1))
+    assert len(a) == len(b) == -(-n // 2) and set(a) | set(b) == set(range(n))
+    assert len(a) + len(b) - n == len(set(a) & set(b))  # only the wrap-round repeats
+    counts = np.array([5, 0, n, 30])
+    shares = [list(SeriesSampler(counts, 1, rank, 3)) for rank in range(3)]
+    dealt = np.stack(shares, axis=1).ravel()  # [draws]: process d % 3 got draw d
+    assert len({len(s) for s in shares}) == 1 and len(dealt) >= counts.sum()
+    if n > 65536:  # a whole first chunk of draws, dealt out
+        assert np.array_equal(dealt[:65536], list(SeriesSampler(counts, 1))[:65536])
+    val = [list(ShardSampler(n, rank, 2)) for rank in (0, 1)]
+    assert sorted(val[0] + val[1]) == list(range(n))
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, None])
 def test_window_sizes_must_be_positive_integers(bad):
     with pytest.raises(ValueError, match="lookback"):

@@ -140,6 +140,8 @@ def test_forecaster_max_time_honoured(quiet, sine):
         ({"max_epochs": None}, "max_epochs=None needs a budget"),
         ({"lr_scheduler": "linear"}, "lr_scheduler must be one of"),
         ({"trainer_kwargs": {"max_steps": 3}}, "trainer_kwargs must not set 'max_steps'"),
+        ({"trainer_kwargs": {"num_nodes": 2}}, "trainer_kwargs must not set 'num_nodes'"),
+        ({"num_nodes": 0}, "num_nodes must be an integer >= 1"),
         ({"normalization": "minmax"}, "normalization must be one of"),
         ({"loss": "smape"}, "loss='smape'.*scaler='standard'.*'maxabs'"),
         ({"loss": "smape", "scaler": "robust"}, "scaler='robust'"),

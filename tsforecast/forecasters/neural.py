@@ -152,7 +152,7 @@ class NeuralForecaster(BaseForecaster):
             raise ValueError(f"num_workers={self.num_workers} but this machine has {_cores} cores")
         check_devices(self.devices, self.accelerator)
         overridden = set(self.trainer_kwargs or {}) & {"max_epochs", "max_steps", "devices",
-                                                        "accelerator"}
+                                                        "accelerator", "num_nodes"}
         for key in sorted(overridden):
             raise ValueError(f"trainer_kwargs must not set {key!r}; pass {key}= to the forecaster")
         if self.loss == "smape" and self.scaler not in UNSHIFTED_SCALERS:

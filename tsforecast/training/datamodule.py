@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import lightning as L
+import torch
 
 from ..data.windows import WindowDataset, make_loader
 
@@ -31,10 +32,21 @@ class WindowDataModule(L.LightningDataModule):
         self.batch_size, self.num_workers = batch_size, num_workers
         self.pin_memory, self.seed, self.sampling = pin_memory, seed, sampling
 
+    def _shares(self) -> dict:
+        """This process's rank and the number of processes (data-parallel training: the
+        loaders give each process its share; the trainer adds no sampler of its own)."""
+        trainer = self.trainer
+        if trainer is None or trainer.world_size == 1:
+            return {"rank": 0, "replicas": 1}
+        return {"rank": trainer.global_rank, "replicas": trainer.world_size}
+
     def train_dataloader(self):
+        shares, seed = self._shares(), self.seed
+        if shares["replicas"] > 1 and seed is None:  # one order for all: rank 0's seed
+            seed = self.trainer.strategy.broadcast(int(torch.initial_seed() % 2**63))
         return make_loader(
             self.train, self.batch_size, shuffle=True, num_workers=self.num_workers,
-            pin_memory=self.pin_memory, seed=self.seed, sampling=self.sampling,
+            pin_memory=self.pin_memory, seed=seed, sampling=self.sampling, **shares,
         )
 
     def val_dataloader(self):
@@ -42,5 +54,5 @@ class WindowDataModule(L.LightningDataModule):
             return []
         return make_loader(
             self.val, self.batch_size, shuffle=False, num_workers=self.num_workers,
-            pin_memory=self.pin_memory,
+            pin_memory=self.pin_memory, **self._shares(),
         )

@@ -109,10 +109,16 @@ TRAINER_PARAMS = (
           "stopping.", (Interval(Integral, 0),)),
     Param("accelerator", "auto", "Lightning accelerator: auto, cpu, gpu, cuda, mps.",
           (Options(ACCELERATORS, normalise=str),)),
-    Param("devices", "auto", "Lightning devices: auto, a count or a list of ids.", (DEVICES,)),
+    Param("devices", "auto", "Lightning devices: auto, a count or a list of ids (per machine "
+          "with num_nodes).", (DEVICES,)),
+    Param("num_nodes", 1, "machines that train together (Lightning's num_nodes: DDP with "
+          "devices processes on each; start the script on every machine, e.g. with SLURM's "
+          "srun or torchrun).", (_COUNT,)),
     Param("precision", "32-true", "32-true, bf16-mixed, 16-mixed, 64-true.",
           (Options(PRECISIONS, normalise=str),)),
-    Param("strategy", "auto", 'Lightning strategy, e.g. "ddp".'),
+    Param("strategy", "auto", 'Lightning strategy, e.g. "ddp" (data-parallel: each process '
+          "trains on its share of the windows, batch_size windows a step; the nets have no "
+          "running buffers, so it skips DDP's buffer broadcast before every step)."),
     Param("num_workers", 0, "DataLoader workers (batches are assembled vectorised: 0 is fast).",
           (Interval(Integral, 0),)),
     Param("random_state", None, "seed; a CPU run with the same seed predicts the same numbers.",
