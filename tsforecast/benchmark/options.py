@@ -279,14 +279,14 @@ class BenchmarkConfig:
         "terminal or in a Jupyter notebook", "run", Flag())
     jobs: int | None = _option(
         "run the (data set, model, seed) units on N processes (at most the CPU count); "
-        "a local model's series are split into N chunks, one piece of work each; results "
-        "equal the serial run's", "run", Jobs(), 1)
+        "a local model's series are split into up to 4 chunks per process, one piece of "
+        "work each; results equal the serial run's", "run", Jobs(), 1)
     backend: str | None = _option(
         "where the units run: local (serial, or joblib/loky processes with --jobs) or ray "
         '(Ray tasks; pip install "tsforecast[ray]")', "run", Choice(BACKENDS), "local")
     address: str | None = _option(
-        "ray only: address of an existing Ray cluster; when not set ray.init() starts a "
-        "local one with --jobs CPUs", "run", Text())
+        "ray only: address of an existing Ray cluster (its CPUs are the workers); when not "
+        "set ray.init() starts a local one with --jobs CPUs", "run", Text())
     directional: bool | None = _option(
         "also score the direction of the forecast change vs the last observed value, for "
         "prices", "protocol", Flag(), False)

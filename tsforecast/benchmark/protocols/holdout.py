@@ -56,7 +56,8 @@ def prepare_holdout(ds: Dataset, cfg: BenchmarkConfig) -> Task:
         raise BenchmarkInputError(f"{ds.name}: no series can be evaluated ("
                                   + "; ".join(f"{s}: {r}" for s, r in skipped) + ")")
     ids = ds.frame[id_col]
-    eval_data = ds.frame[ids.isin(n_train)]
+    # the data set's frame itself unless a series was skipped: one copy of the values
+    eval_data = ds.frame if not skipped else ds.frame[ids.isin(n_train)]
     position = eval_data.groupby(id_col, sort=False).cumcount().to_numpy()
     limit = eval_data[id_col].map(n_train).to_numpy()
     fit_data = eval_data[position < limit]
