@@ -101,11 +101,13 @@ def main() -> None:
                 cluster.add_node()
             node = len(cluster.nodes) - 1
             at = wall * (k + 1) / (args.kills + 1)
-            killed = []
+            killed: list[int] = []
             out = root / f"kill{k}"
-            run_s, rc, log = _timed(_cmd(args, out, ray), env=cluster.env,
-                                    kill=(at, lambda n=node: killed.extend(
-                                        cluster.kill_node(n))))
+
+            def kill(n=node, into=killed):
+                into.extend(cluster.kill_node(n))
+
+            run_s, rc, log = _timed(_cmd(args, out, ray), env=cluster.env, kill=(at, kill))
             ok = rc == 0
             got = len(_board(out)) if ok else 0
             rows.append({"run": f"node killed at {at:.0f} s ({len(killed)} processes)",
