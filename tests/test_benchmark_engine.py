@@ -316,3 +316,21 @@ def test_seed_counts_print_as_integers():
     md = dict(zip([c.strip() for c in md_header.strip("|").split("|")],
                   [c.strip() for c in md_first.strip("|").split("|")], strict=True))
     assert {c: md[c] for c in COUNT_COLUMNS} == dict.fromkeys(COUNT_COLUMNS, str(len(seeds)))
+
+
+def test_an_unreachable_ray_cluster_is_refused_at_once(data):
+    """--address naming a port nothing listens on is an input error before any model
+    runs (ray.init would retry for minutes)."""
+    import socket
+    import time
+
+    pytest.importorskip("ray")
+    with socket.socket() as s:  # a port that was free a moment ago
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.monotonic()
+    with pytest.raises(BenchmarkInputError, match=f"cannot reach the Ray cluster at "
+                       f"'127.0.0.1:{port}'"):
+        run_benchmark(_config(data, "r", backend="ray", address=f"127.0.0.1:{port}"))
+    assert time.monotonic() - t0 < 30
+    assert not (data / "r").exists()

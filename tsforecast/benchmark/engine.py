@@ -235,9 +235,12 @@ def _loky(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str
 
 
 def check_backend(cfg: BenchmarkConfig) -> None:
-    """Fail before any model runs when the backend cannot be used (Ray not installed)."""
+    """Fail before any model runs when the backend cannot be used (Ray not installed, a
+    cluster address nothing answers at)."""
     if cfg.backend == "ray":
         _import_ray()
+        if cfg.address:
+            _check_reachable(cfg.address)
 
 
 def _import_ray():
@@ -260,6 +263,8 @@ def connect(cfg: BenchmarkConfig) -> Iterator[int]:
     ray = _import_ray()
     started = not ray.is_initialized()
     if started:
+        if cfg.address:
+            _check_reachable(cfg.address)
         try:
             if cfg.address:
                 ray.init(address=cfg.address, log_to_driver=False)
@@ -274,6 +279,23 @@ def connect(cfg: BenchmarkConfig) -> Iterator[int]:
     finally:
         if started:
             ray.shutdown()
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse a ``host:port`` cluster address nothing listens on, at once (``ray.init``
+    would retry for minutes); ``auto`` and addresses without a port are left to Ray."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise BenchmarkInputError(
+            f"cannot reach the Ray cluster at {address!r} ({exc}); start it with "
+            "`ray start --head` and give its address (host:port)") from exc
 
 
 #: Times Ray runs a piece again when its worker or node dies (Ray's default for tasks,
