@@ -150,9 +150,10 @@ class _StatsForecastModel(BaseForecaster):
         # processes or Ray) is the benchmark engine's business, not the model's
         # a calibration copy refits the choice of the model fitted on all rows (_like)
         full, nothing = getattr(self, "full_fit_", None), [None] * layout.n_targets
-        fits = [self._fit_one(np.asarray(s.values[-W if W else 0 :, t], np.float64),
-                              None if full is None else full.models_.get(s.id, nothing)[t])
-                for s, t in tasks]
+        rows = [np.asarray(s.values[-W if W else 0 :, t], np.float64) for s, t in tasks]
+        fits = ([self._fit_one(y) for y in rows] if full is None else
+                [self._fit_one(y, full.models_.get(s.id, nothing)[t])
+                 for y, (s, t) in zip(rows, tasks, strict=True)])
         self.models_, self.fallbacks_ = {}, {}
         # point forecasts from the end of the fitted rows, computed with the fit: a holdout
         # forecasts from exactly there
