@@ -132,3 +132,32 @@ def test_local_scale_reads_only_the_rows_before_the_origin_in_its_window():
     np.testing.assert_array_equal(whole, local_scale(flat[origin - SCALE_ROWS:origin],
                                                      np.array([SCALE_ROWS])))
     assert 0 < whole[0, 0] < 1e-3  # floored by the window's own size (5e-6), not by 1e9
+
+
+def test_models_run_once_per_origin_calibrate_on_at_most_their_origins(monkeypatch):
+    """statsforecast's models forecast one origin at a time (a forward run each): their
+    held-out errors come from at most ``CALIBRATION_ORIGINS`` evenly spaced origins."""
+    from tsforecast.forecasters.conformal import CALIBRATION_ORIGINS
+
+    assert tsf.ThetaForecaster.get_tag("calibration_origins") == CALIBRATION_ORIGINS
+    assert tsf.NaiveForecaster.get_tag("calibration_origins") is None  # every origin
+    sizes, forecast = [], tsf.ThetaForecaster._forecast
+    monkeypatch.setattr(tsf.ThetaForecaster, "_forecast",
+                        lambda self, v, sid, o: sizes.append(len(o)) or forecast(self, v, sid, o))
+    tsf.ThetaForecaster(horizon=4, level=[80], season_length=1,
+                        calibration_size=CALIBRATION_ORIGINS + 100).fit(random_walk(1000))
+    assert sizes == [CALIBRATION_ORIGINS]  # of the 297 held-out origins
+
+
+def test_arima_calibration_copy_refits_the_orders_chosen_on_all_rows(monkeypatch):
+    """The copy skips AutoARIMA's search: the orders of the full fit, coefficients refitted."""
+    made, like = [], tsf.ARIMAForecaster._like
+    monkeypatch.setattr(tsf.ARIMAForecaster, "_like",
+                        lambda self, fitted, seasons: made.append(like(self, fitted, seasons))
+                        or made[-1])
+    f = tsf.ARIMAForecaster(horizon=4, level=[80], season_length=1, max_train_size=300)
+    f.fit(random_walk(600))
+    p, q, P, Q, m, d, D = next(iter(f.models_.values()))[0].model_["arma"]
+    assert [type(x).__name__ for x in made] == ["ARIMA"]
+    assert tuple(made[0].order) == (p, d, q) and tuple(made[0].seasonal_order) == (P, D, Q)
+    assert np.isfinite(f.predict()["y_lo80"]).all()

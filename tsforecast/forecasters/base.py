@@ -17,6 +17,9 @@ A model is a subclass of :class:`BaseForecaster` that declares
   - ``saveable``: ``save()`` works for every parameter value (see ``_get_state``);
   - ``family``: what reports colour it by: ``"baseline"``, ``"statistical"``,
     ``"regression"``, ``"neural"``, ``"combination"`` (default ``"other"``);
+  - ``calibration_origins``: with ``level``, the most origins of a series whose held-out
+    errors calibrate the intervals, evenly spaced (default ``None``: every origin; a
+    number for models that run once per origin, e.g. statsforecast's ``forward``);
 
 and implements these hooks, the complete list:
 
@@ -38,6 +41,9 @@ and implements these hooks, the complete list:
     returns ``[n, H, T]``, or ``[n, H, T, Q]`` when ``quantiles_`` is set.
 ``_get_state()`` / ``_set_state(state, arrays)``
     The learned state as JSON-able values and NumPy arrays (no pickles), and back.
+``_calibrating(fitted)`` (optional)
+    With ``level``: called on the calibration copy before its fit, with the model fitted
+    on all rows, to reuse what is costly to choose (default: nothing).
 
 Everything else lives here, once: validation of the input through ``DataSpec``, the
 output frames with real future timestamps, ``backtest``, scaling helpers, ``save`` and
@@ -126,6 +132,7 @@ class BaseForecaster(BaseEstimator):
         "covariates": False,
         "saveable": True,
         "family": "other",
+        "calibration_origins": None,
     }
     params: ClassVar[tuple[Param, ...]] = ()
     #: How error messages name ``min_history`` ("lookback 96 + horizon 24 needs ...").
@@ -229,18 +236,25 @@ class BaseForecaster(BaseEstimator):
         latest = max(series, key=lambda s: s.index[-1])
         check_horizon(latest.index, self.horizon, freq, layout.n_targets)
         levels, scores = check_levels(self.level), None
-        if levels is not None:
-            # a copy fitted without the end of each series forecasts that end: its errors
-            # calibrate the intervals of the model fitted on everything below
+        if levels is not None:  # too little history to hold out: said before any fit
             calibrated = clone(self).set_params(level=None)
             calibrated.freq_ = freq
             held_out = calibrated._held_out(series)
+        self._fit_validated(spec, layout, series, multi, freq)
+        if levels is not None:
+            # a copy fitted without the end of each series forecasts that end: its errors
+            # calibrate the intervals of the model fitted on everything above
+            calibrated._calibrating(self)
             with progress.stage("calibration"):
                 calibrated._fit_validated(spec, layout, held_out, multi, freq)
             scores = conformal_scores(calibrated, series, levels)
-        self._fit_validated(spec, layout, series, multi, freq)
         self.state_ = self._freeze(levels, scores)
         return self
+
+    def _calibrating(self, fitted: BaseForecaster) -> None:
+        """Called on the calibration copy, before its fit, with the model fitted on all
+        rows: a model may take from it what is costly to choose and chosen the same way
+        on either rows (AutoARIMA: the orders of its search). Default: nothing."""
 
     def _freeze(self, levels=None, scores=None) -> FittedState:
         """The fitted state output and persistence read, built once at the end of ``fit``

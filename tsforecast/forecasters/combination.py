@@ -15,6 +15,7 @@ import numpy as np
 
 from ..data import Layout, SeriesData
 from .base import BaseForecaster
+from .conformal import CALIBRATION_ORIGINS
 from .params import Param
 from .registry import get_forecaster, make_forecaster, register
 
@@ -88,7 +89,9 @@ class CombinationForecaster(BaseForecaster):
     (6, 1)
     """
 
-    tags = {"scope": "local", "family": "combination"}
+    #: calibration_origins: its members forecast one origin at a time (statsforecast's)
+    tags = {"scope": "local", "family": "combination",
+            "calibration_origins": CALIBRATION_ORIGINS}
     params = (
         Param("members", ("ets", "theta", "arima"), "registered names, or (name, params) "
               "pairs, of the forecasters to combine."),
@@ -132,9 +135,15 @@ class CombinationForecaster(BaseForecaster):
     def min_fit_rows(self) -> int:
         return max(m.min_fit_rows for m in self._sized_members())
 
+    def _calibrating(self, fitted: BaseForecaster) -> None:
+        self.full_fit_ = fitted
+
     def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
         self.members_ = self._members()
-        for m in self.members_:
+        full = getattr(self, "full_fit_", None)  # the calibration copy's model on all rows
+        for i, m in enumerate(self.members_):
+            if full is not None:
+                m._calibrating(full.members_[i])
             m._fit_validated(self.spec_, layout, series, self.multi_series_, self.freq_)
         self.fallbacks_ = self._fallbacks()
 

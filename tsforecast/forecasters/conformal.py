@@ -3,7 +3,9 @@
 The method behind statsforecast's and neuralforecast's ``ConformalIntervals``: hold out
 the end of every training series, fit a copy of the model on the rest, forecast every
 origin of the held-out part (rolling origin, stride 1, histories never read past the
-origin), and keep, per horizon step and target, the absolute errors. Each error is
+origin; a model that runs once per origin, as statsforecast's do, at most
+``CALIBRATION_ORIGINS`` of them, evenly spaced: its tag ``calibration_origins``), and keep,
+per horizon step and target, the absolute errors. Each error is
 divided by the local scale at its origin -- the mean absolute one-step change over the
 ``SCALE_WINDOW`` changes before it (the last ``SCALE_ROWS`` rows, which the forecast may read
 too; a fitted model keeps at least that many rows of each series, so ``predict()`` scales
@@ -12,8 +14,9 @@ are pooled over origins and series. So many short series calibrate together, a s
 at a large level gets proportionally wide intervals, and calm or volatile stretches
 get narrow or wide ones. The interval at level ``L`` is ``point ± q * local scale``, with
 ``q`` the ``ceil((n + 1) L / 100)``-th smallest of the ``n`` scaled errors (the
-finite-sample conformal quantile). Then the model itself is fitted on all rows as usual;
-its intervals use these scores.
+finite-sample conformal quantile). The model itself is fitted on all rows as usual (first:
+the copy may reuse a costly choice of it, see ``BaseForecaster._calibrating``); its
+intervals use these scores.
 
 The intervals are calibrated to the held-out period: they are as honest as that period is
 like the future. The leaderboard's coverage columns check them on the test period.
@@ -28,13 +31,16 @@ import numpy as np
 
 from ..data import SeriesData
 
-__all__ = ["SCALE_ROWS", "SCALE_WINDOW", "calibration_rows", "check_levels", "conformal_scores",
-           "local_scale"]
+__all__ = ["CALIBRATION_ORIGINS", "SCALE_ROWS", "SCALE_WINDOW", "calibration_rows",
+           "check_levels", "conformal_scores", "local_scale"]
 
 #: One-step changes before an origin whose mean absolute value scales its errors.
 SCALE_WINDOW = 64
 #: Rows before an origin that :func:`local_scale` reads (the window's changes span them).
 SCALE_ROWS = SCALE_WINDOW + 1
+#: The most calibration origins per series of the models that forecast one origin at a
+#: time (their tag ``calibration_origins``), evenly spaced over the held-out rows.
+CALIBRATION_ORIGINS = 200
 
 
 def local_scale(values: np.ndarray, origins: np.ndarray) -> np.ndarray:
@@ -96,12 +102,15 @@ def conformal_scores(calibrated, series: list[SeriesData], levels) -> np.ndarray
     ``calibration_rows`` rows; ``series`` are the full training series.
     """
     H, T = calibrated.horizon, calibrated.layout_.n_targets
+    cap = type(calibrated).get_tag("calibration_origins")
     errors = []
     for s in series:
         start = len(s) - calibration_rows(calibrated.calibration_size, len(s))
         origins = np.arange(max(start, calibrated.min_history), len(s) - H + 1, dtype=np.int64)
         if origins.size == 0:
             continue
+        if cap is not None and origins.size > cap:  # evenly spaced, the first and the last
+            origins = origins[np.unique(np.linspace(0, origins.size - 1, cap).round().astype(int))]
         fc = calibrated._forecast(s.values, s.id, origins)
         point = fc if fc.ndim == 3 else fc[..., calibrated.quantiles_.index(0.5)]
         rows = origins[:, None] + np.arange(H)  # [n, H]
