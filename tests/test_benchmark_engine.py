@@ -92,11 +92,19 @@ def test_ray_missing_is_a_clear_input_error(data, monkeypatch):
     assert "tsforecast[ray]" in RAY_MISSING
 
 
-def test_ray_gives_the_serial_leaderboard(data):
-    pytest.importorskip("ray")
+def test_ray_gives_the_serial_leaderboard(data, monkeypatch):
+    """On a local 2-CPU Ray the leaderboard is the serial run's; the data set enters the
+    object store once, however many pieces (chunks of series) use it."""
+    ray = pytest.importorskip("ray")
     serial = run_benchmark(_config(data, "serial"))
+    puts = []
+    real_put = ray.put
+    monkeypatch.setattr(ray, "put", lambda value, **kw: puts.append(value) or real_put(value,
+                                                                                     **kw))
     on_ray = run_benchmark(_config(data, "ray", backend="ray", jobs=2))  # 2 local workers
     _same(serial.leaderboard, on_ray.leaderboard)
+    assert len(puts) == 1 and puts[0].name == "p"
+    assert "pieces (chunks of series)" in (data / "ray" / "report.md").read_text()
 
 
 def test_seeds_give_mean_and_sd_and_rank_by_the_mean(data):
