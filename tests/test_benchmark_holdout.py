@@ -77,6 +77,8 @@ def test_competition_smape():
     (lambda d: d.assign(y=d["y"].astype(object).where(d.index != 31, "abc")), "s1.*non-numeric"),
     (lambda d: d[(d["unique_id"] != "s1") | (d["ds"] < 3)], "s1.*has 3 rows.*hold-out of 4"),
     (lambda d: d.drop(columns="y"), r"\['y'\] not found"),
+    (lambda d: d[(d["unique_id"] != "s2") | (d["ds"] != 7)], "s2.*must be consecutive"),
+    (lambda d: d.assign(y=d["y"].where(d.index != 40)), "s1.*missing y"),
 ])
 def test_holdout_bad_input_names_the_series(tmp_path, edit, message):
     df = panel(tmp_path / "p.csv").reset_index(drop=True)

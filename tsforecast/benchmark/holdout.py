@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.frames import check_index
 from ..data.timeindex import parse_times
 from .datasets import Dataset
 from .options import BenchmarkConfig, BenchmarkInputError
@@ -128,34 +127,48 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
         raise BenchmarkInputError(
             f"{name}: column(s) {missing} not found; the holdout protocol reads a long file "
             f"with columns {id_col}, {time_col}, {target}; columns: {list(raw.columns)}")
-    frame = raw[[id_col, time_col, target]].copy()
-    frame[id_col] = frame[id_col].astype(str)
-    y = pd.to_numeric(frame[target], errors="coerce")
-    bad = y.isna() & frame[target].notna()
+    ids = raw[id_col]
+    if not pd.api.types.is_string_dtype(ids):
+        ids = ids.astype(str)
+    y = pd.to_numeric(raw[target], errors="coerce")
+    bad = y.isna() & raw[target].notna()
     if bad.any():
         i = int(bad.to_numpy().argmax())
         raise BenchmarkInputError(
-            f"{name}: series {frame[id_col].iloc[i]!r} has a non-numeric {target} "
-            f"{frame[target].iloc[i]!r} (data row {i})")
+            f"{name}: series {ids.iloc[i]!r} has a non-numeric {target} "
+            f"{raw[target].iloc[i]!r} (data row {i})")
     if y.isna().any():
         i = int(y.isna().to_numpy().argmax())
         raise BenchmarkInputError(
-            f"{name}: series {frame[id_col].iloc[i]!r} has a missing {target} (data row {i}); "
+            f"{name}: series {ids.iloc[i]!r} has a missing {target} (data row {i}); "
             "the holdout protocol needs every value")
-    frame[target] = y.astype(np.float64)
-    dup = frame.duplicated([id_col, time_col], keep=False)
-    if dup.any():
-        i = int(dup.to_numpy().argmax())
+    index, integer = _to_index(raw[time_col], name)
+    # sorted by series, then time, in one pass (no copies of the frame on the way: a
+    # panel of 100,000 series is tens of millions of rows)
+    codes, names = pd.factorize(ids, sort=True)
+    t = index.asi8
+    order = np.lexsort((t, codes))
+    code_s, t_s = codes[order], t[order]
+    same_series = code_s[1:] == code_s[:-1]
+    same = same_series & (t_s[1:] == t_s[:-1])
+    if same.any():
+        dup = np.zeros(len(order), bool)
+        dup[order[1:][same]] = dup[order[:-1][same]] = True
+        i = int(dup.argmax())  # the first such row of the file
         raise BenchmarkInputError(
-            f"{name}: series {frame[id_col].iloc[i]!r} has {int(dup.sum())} rows sharing "
-            f"({id_col}, {time_col}), e.g. {time_col}={frame[time_col].iloc[i]!r}: each series "
+            f"{name}: series {ids.iloc[i]!r} has {int(dup.sum())} rows sharing "
+            f"({id_col}, {time_col}), e.g. {time_col}={raw[time_col].iloc[i]!r}: each series "
             "needs one row per time")
-    index, integer = _to_index(frame[time_col], name)
-    frame.index = index
-    frame.index.name = time_col
-    frame = (frame.drop(columns=time_col).reset_index()
-             .sort_values([id_col, time_col], kind="stable").set_index(time_col))
-    sizes = frame.groupby(id_col, sort=True).size()
+    if integer:
+        gap = same_series & (np.diff(t_s) != 86_400 * 10**9)
+        if gap.any():
+            sid = names[code_s[1:][gap][0]]
+            raise BenchmarkInputError(f"{name}: series {sid!r}: integer {time_col} must be "
+                                      "consecutive (a gap or a repeat was found)")
+    frame = pd.DataFrame({id_col: np.asarray(ids, dtype=object)[order],
+                          target: y.to_numpy(np.float64)[order]},
+                         index=pd.DatetimeIndex(index[order], name=time_col))
+    sizes = pd.Series(np.bincount(codes, minlength=len(names)), index=names)
     short = sizes[sizes <= horizon]
     if len(short):
         sid, n = short.index[0], int(short.iloc[0])
@@ -163,14 +176,6 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
         raise BenchmarkInputError(
             f"{name}: series {sid!r} has {n} rows; a hold-out of {horizon} needs at least "
             f"{horizon + 1}{more}")
-    for sid, f in frame.groupby(id_col, sort=True):
-        if integer and not (np.diff(f.index.asi8) == 86_400 * 10**9).all():
-            raise BenchmarkInputError(f"{name}: series {sid!r}: integer {time_col} must be "
-                                      "consecutive (a gap or a repeat was found)")
-        try:
-            check_index(f.index, sid)
-        except ValueError as exc:
-            raise BenchmarkInputError(f"{name}: {exc}") from exc
     season = cfg.season_length or ((cfg.mase_season or 1) if integer else None)
     if season is None:
         from ..data import infer_freq
