@@ -73,7 +73,7 @@ from ..data import DataSpec, Layout, SeriesData, future_index
 from ..data.spec import as_pandas
 from ..data.timeindex import check_freq, check_horizon
 from . import output, persistence
-from .conformal import SCALE_ROWS, check_levels, conformal_scores
+from .conformal import SCALE_ROWS, calibration_series, check_levels, conformal_scores
 from .fitted import FittedState
 from .params import (
     COVARIATE_PARAMS,
@@ -239,7 +239,7 @@ class BaseForecaster(BaseEstimator):
         if levels is not None:  # too little history to hold out: said before any fit
             calibrated = clone(self).set_params(level=None)
             calibrated.freq_ = freq
-            held_out = calibrated._held_out(series)
+            held_out = calibration_series(calibrated, series)
         self._fit_validated(spec, layout, series, multi, freq)
         if levels is not None:
             # a copy fitted without the end of each series forecasts that end: its errors
@@ -266,30 +266,6 @@ class BaseForecaster(BaseEstimator):
             quantiles=self.quantiles_ if self.get_tag("quantiles") else None,
             levels=levels, conformal_scores=scores,
         )
-
-    def _held_out(self, series: list[SeriesData]) -> list[SeriesData]:
-        """The training series without the rows that calibrate the intervals. A global
-        model leaves out the series too short to keep a training part (it still forecasts
-        their held-out rows, as it forecasts any series); a local one needs them all."""
-        from .conformal import calibration_rows
-
-        out, short = [], []
-        for s in series:
-            keep = len(s) - calibration_rows(self.calibration_size, len(s))
-            if keep < self.min_fit_rows:
-                short.append((s, keep))
-                continue
-            missing = None if s.missing is None else s.missing[:keep]
-            out.append(SeriesData(s.id, s.index[:keep], s.values[:keep], missing))
-        if short and (self.get_tag("scope") != "global" or not out):
-            s, keep = short[0]
-            raise ValueError(
-                f"too little held-out history to calibrate intervals: series {s.id!r} has "
-                f"{len(s)} rows; holding out calibration_size={self.calibration_size!r} "
-                f"({len(s) - keep} rows) leaves {keep}, and fitting needs "
-                f"{self.min_fit_rows}; pass more data or a smaller calibration_size"
-            )
-        return out
 
     def _fit_validated(self, spec: DataSpec, layout: Layout, series: list[SeriesData],
                        multi: bool, freq) -> None:

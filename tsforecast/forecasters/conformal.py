@@ -32,7 +32,7 @@ import numpy as np
 from ..data import SeriesData
 
 __all__ = ["CALIBRATION_ORIGINS", "SCALE_ROWS", "SCALE_WINDOW", "calibration_rows",
-           "check_levels", "conformal_scores", "local_scale"]
+           "calibration_series", "check_levels", "conformal_scores", "local_scale"]
 
 #: One-step changes before an origin whose mean absolute value scales its errors.
 SCALE_WINDOW = 64
@@ -92,6 +92,30 @@ def calibration_rows(size, n: int) -> int:
         return max(1, int(n * float(size)))
     raise ValueError(f"calibration_size must be a fraction in (0, 1) or a number of rows "
                      f">= 1, got {size!r}")
+
+
+def calibration_series(model, series: list[SeriesData]) -> list[SeriesData]:
+    """The training series without the rows that calibrate ``model``'s intervals (its
+    ``calibration_size``). A global model leaves out the series too short to keep a
+    training part (it still forecasts their held-out rows, as it forecasts any series); a
+    local one needs them all: ``ValueError`` before any fit otherwise."""
+    out, short = [], []
+    for s in series:
+        keep = len(s) - calibration_rows(model.calibration_size, len(s))
+        if keep < model.min_fit_rows:
+            short.append((s, keep))
+            continue
+        missing = None if s.missing is None else s.missing[:keep]
+        out.append(SeriesData(s.id, s.index[:keep], s.values[:keep], missing))
+    if short and (model.get_tag("scope") != "global" or not out):
+        s, keep = short[0]
+        raise ValueError(
+            f"too little held-out history to calibrate intervals: series {s.id!r} has "
+            f"{len(s)} rows; holding out calibration_size={model.calibration_size!r} "
+            f"({len(s) - keep} rows) leaves {keep}, and fitting needs "
+            f"{model.min_fit_rows}; pass more data or a smaller calibration_size"
+        )
+    return out
 
 
 def conformal_scores(calibrated, series: list[SeriesData], levels) -> np.ndarray:
