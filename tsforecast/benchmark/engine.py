@@ -36,6 +36,7 @@ into such an error too.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -225,7 +226,10 @@ def _loky(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str
     def calls():
         for k, w in enumerate(pieces):
             unit = units[w.unit]
-            task = unit.task if w.series is None else unit.task.subset(w.series)
+            # a chunk: its rows only; the whole task: without the series index the chunks
+            # built here (its process rebuilds what it needs)
+            task = (dataclasses.replace(unit.task) if w.series is None
+                    else unit.task.subset(w.series))
             yield delayed(one)(k, task, unit, w)
 
     n = clamp_jobs(cfg.jobs, len(pieces))
