@@ -79,6 +79,8 @@ def test_competition_smape():
     (lambda d: d.drop(columns="y"), r"\['y'\] not found"),
     (lambda d: d[(d["unique_id"] != "s2") | (d["ds"] != 7)], "s2.*must be consecutive"),
     (lambda d: d.assign(y=d["y"].where(d.index != 40)), "s1.*missing y"),
+    (lambda d: d.assign(unique_id=d["unique_id"].where(d.index != 12)),
+     "unique_id is empty at data row 12"),
 ])
 def test_holdout_bad_input_names_the_series(tmp_path, edit, message):
     df = panel(tmp_path / "p.csv").reset_index(drop=True)

@@ -128,6 +128,10 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
             f"{name}: column(s) {missing} not found; the holdout protocol reads a long file "
             f"with columns {id_col}, {time_col}, {target}; columns: {list(raw.columns)}")
     ids = raw[id_col]
+    if ids.isna().any():
+        i = int(ids.isna().to_numpy().argmax())
+        raise BenchmarkInputError(f"{name}: {id_col} is empty at data row {i}: every row "
+                                  "needs its series id")
     if not pd.api.types.is_string_dtype(ids):
         ids = ids.astype(str)
     y = pd.to_numeric(raw[target], errors="coerce")
