@@ -235,7 +235,7 @@ def test_ddp_on_two_cpu_processes(tmp_path):
     assert mae_ddp < 1.5 * mae_one + 0.05, (mae_ddp, mae_one)
 
 
-@pytest.mark.parametrize("normalization", ["revin", "last_value", "level", "none"])
+@pytest.mark.parametrize("normalization", ["revin", "last_value", "level", "seasonal", "none"])
 def test_normalizations_fit_and_predict(normalization, quiet, sine):
     f = small("lstm", quiet, target="y", normalization=normalization, max_epochs=1)
     fc = f.fit(sine).predict()
@@ -423,3 +423,70 @@ def test_level_normalization_is_scale_equivariant():
                                        rtol=1e-4, atol=1e-5)
         zeros = {**batch, "x": torch.zeros_like(x)}
         assert torch.isfinite(net(zeros)).all()  # a window of zeros keeps a finite level
+
+
+@pytest.mark.parametrize("L", [36, 41])  # whole seasons, and a window that starts mid-season
+def test_seasonal_profile_recovers_a_season_on_a_trend(L):
+    """A linear trend plus a seasonal pattern: the window's profile is the pattern on its
+    own steps and on the forecast's (phases counted from the window's last step)."""
+    from tsforecast.nets.revin import seasonal_profile
+
+    m, H = 12, 18
+    t = torch.arange(L + H, dtype=torch.float64)
+    season = torch.tensor([0.3, -0.1, 0.5, 0.2, -0.4, -0.6, 0.1, 0.0, 0.35, -0.25, 0.05, -0.15],
+                          dtype=torch.float64)[t.long() % m]
+    season = season - season[:m].mean()
+    z = (5.0 + 0.04 * t + season)[None, :, None]  # [1, L + H, 1]
+    past, future = seasonal_profile(z[:, :L], m, H)
+    torch.testing.assert_close(past[0, :, 0], season[:L])
+    torch.testing.assert_close(future[0, :, 0], season[L:])
+    # padding: the padded steps' values are never read; too few observed steps: no profile
+    mask = torch.ones(1, L, dtype=torch.float64)
+    mask[:, : L - 2 * m] = 0
+    noisy = z[:, :L].clone()
+    noisy[:, : L - 2 * m] = 1e6
+    torch.testing.assert_close(seasonal_profile(noisy, m, H, mask)[1][0, :, 0], season[L:])
+    mask[:, : L - 2 * m + 2] = 0
+    assert not seasonal_profile(noisy, m, H, mask)[1].any()
+    assert not seasonal_profile(z[:, :L], 1, H)[1].any()  # season 1: nothing to take out
+
+
+def test_seasonal_normalization_is_level_at_season_one_and_scale_equivariant():
+    from tsforecast.nets import Dims, build_net
+
+    torch.manual_seed(0)
+    level = build_net("lstm", Dims(24, 6, 1, 1), normalization="level").eval()
+    seasonal = build_net("lstm", Dims(24, 6, 1, 1), normalization="seasonal", season=1).eval()
+    seasonal.load_state_dict(level.state_dict())
+    x = torch.rand(4, 24, 1) + 0.5  # [B, L, 1]
+    batch = {"x": x, "x_future": torch.zeros(4, 6, 0)}
+    with torch.no_grad():
+        torch.testing.assert_close(seasonal(batch), level(batch))
+        monthly = build_net("lstm", Dims(24, 6, 1, 1), normalization="seasonal", season=4,
+                            masked=True).eval()
+        batch["mask"] = torch.ones(4, 24)
+        batch["mask"][:, :5] = 0
+        torch.testing.assert_close(monthly({**batch, "x": 3.0 * x}), 3.0 * monthly(batch),
+                                   rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="season must be an integer >= 1"):
+        build_net("lstm", Dims(24, 6, 1, 1), normalization="seasonal", season=0)
+
+
+def test_seasonal_normalization_takes_its_season_from_the_frequency(quiet, tmp_path):
+    """season_length None: the fitted frequency's season (monthly 12), 1 without one; the
+    loaded model rebuilds the same net (same forecast)."""
+    idx = pd.date_range("2000-01-31", periods=120, freq="ME")
+    y = 100 + 0.5 * np.arange(120) + 10 * np.sin(2 * np.pi * np.arange(120) / 12)
+    df = pd.DataFrame({"y": y}, index=idx)
+    f = small("lstm", quiet, target="y", lookback=36, horizon=12, normalization="seasonal",
+              max_epochs=2, scaler="maxabs")
+    assert f.season_length_ == 1  # unfitted: no frequency yet
+    fc = f.fit(df).predict()
+    assert f.season_length_ == 12 and f.net_.season == 12
+    assert tsf.LSTMForecaster(season_length=4).season_length_ == 4
+    f.save(tmp_path / "m")
+    again = type(f).load(tmp_path / "m")
+    assert again.net_.season == 12
+    np.testing.assert_allclose(again.predict()["y"], fc["y"], rtol=1e-5)
+    with pytest.raises(ValueError, match="season_length"):
+        tsf.LSTMForecaster(season_length=0).fit(df)

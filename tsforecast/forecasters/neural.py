@@ -22,6 +22,7 @@ import torch
 from .. import progress
 from ..data import Layout, SeriesData, SeriesScaler, check_min_context
 from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
+from ..data.timeindex import season_length
 from ..data.windows import WindowDataset, gather_windows
 from ..nets import NETS, NORMALIZATIONS, Dims, NetCapabilities, build_net, count_parameters
 from ..resources import cpu_cores
@@ -58,9 +59,14 @@ TRAINING_PARAMS = (
           "errors relative to each series' level) or " '"none".', (Options(SCALERS),)),
     Param("normalization", "revin", 'per-window normalisation around the net: "revin" (each '
           'window by its own mean and std), "last_value" (subtract the last observed value, add '
-          'it back: the net learns the change, zero output is the random walk) or "none". '
-          "Levels that drift outside the training range, like prices, need one of the first two.",
-          (Options(NORMALIZATIONS),)),
+          'it back: the net learns the change, zero output is the random walk), "level" '
+          "(last_value, then divided by the window's mean absolute level), \"seasonal\" "
+          "(level, and each window's own seasonal profile at season_length taken out and put "
+          'back into the forecast) or "none". Levels that drift outside the training range, '
+          "like prices, need one of the first four.", (Options(NORMALIZATIONS),)),
+    Param("season_length", None, 'the season in steps of normalization="seasonal"; None '
+          "infers it from the frequency (1, no season, when it has none).",
+          (Interval(Integral, 1), None)),
     *TRAIN_PARAMS,
     *WINDOW_PARAMS,
 )
@@ -127,6 +133,14 @@ class NeuralForecaster(BaseForecaster):
         return self.net_name or self.model
 
     # -- validation ------------------------------------------------------------------------
+    @property
+    def season_length_(self) -> int:
+        """The season of ``normalization="seasonal"``: ``season_length``, else the fitted
+        frequency's (1 when it has none)."""
+        if self.season_length is not None:
+            return int(self.season_length)
+        return season_length(getattr(self, "freq_", None)) or 1
+
     def _net_kwargs(self) -> dict:
         """The net's hyperparameters: the per-net class's own arguments (none for the
         generic class, which builds the net with its defaults)."""
@@ -273,7 +287,8 @@ class NeuralForecaster(BaseForecaster):
             )
         self.dims_ = self._dims(layout)
         net = build_net(self.net, self.dims_, normalization=self.normalization,
-                        masked=self._padded(), **self._net_kwargs())
+                        masked=self._padded(), season=self.season_length_,
+                        **self._net_kwargs())
         caps = self.net_capabilities
         covs = list(layout.past_covariates + layout.future_covariates)
         if covs and not caps.covariates:
@@ -394,7 +409,8 @@ class NeuralForecaster(BaseForecaster):
                 + ", ".join(f"{k}={expected.__dict__[k]}" for k in wrong)
             )
         net = build_net(self.net, self.dims_, normalization=self.normalization,
-                        masked=self._padded(), **self._net_kwargs())
+                        masked=self._padded(), season=self.season_length_,
+                        **self._net_kwargs())
         weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
         try:
             net.load_state_dict(weights)

@@ -100,7 +100,7 @@ def register_net(name: str, *, forecaster: str, config: type,
 
 
 def build_net(name: str, dims: Dims, normalization: str = "revin", masked: bool = False,
-              **kwargs) -> nn.Module:
+              season: int = 1, **kwargs) -> nn.Module:
     """Build registered net ``name`` for ``dims``; ``kwargs`` are fields of its config.
 
     ``normalization`` (one of :data:`~.revin.NORMALIZATIONS`): ``"revin"`` (default) or
@@ -108,6 +108,7 @@ def build_net(name: str, dims: Dims, normalization: str = "revin", masked: bool 
     the target inputs, forecasts mapped back to the input scale); ``"none"`` returns the net.
     ``masked``: batches carry ``mask [B, L]`` (left-padded windows); the net is built for one
     more input channel (the mask) and always wrapped, whatever ``normalization``.
+    ``season``: the period of ``normalization="seasonal"`` (ignored by the others).
 
     Raises ``ValueError`` for an unknown name, an unknown config key, or an invalid value.
     """
@@ -130,5 +131,5 @@ def build_net(name: str, dims: Dims, normalization: str = "revin", masked: bool 
     net = spec.net(inner, config)
     if normalization != "none" or masked:
         net = InstanceNormWrapper(net, dims.n_targets, dims.n_inputs, method=normalization,
-                                  masked=masked)
+                                  masked=masked, season=season)
     return net

@@ -8,6 +8,11 @@
   the last value, so a net that outputs zeros is the random walk: the right prior for prices
   and other integrated series. Exactly shift-equivariant: ``wrapper(x + b) == wrapper(x) + b``
   on the target channels, for any per-channel ``b``.
+* ``"level"``: subtract the last value and divide by the window's mean absolute level
+  (:func:`window_level`): windows of every scale look alike (the panel rule).
+* ``"seasonal"``: ``"level"``, then each window's own seasonal profile at season ``season``
+  (:func:`seasonal_profile`) taken out of its steps and put back into the forecast's: the
+  net forecasts the deseasonalised window. With ``season`` 1 it is ``"level"``.
 * ``"none"``: the bare net (inputs are still z-scored per series by the forecaster's scaler).
 
 RevIN: each lookback window is normalised per channel by its own mean and standard deviation, the net
@@ -36,10 +41,11 @@ import dataclasses
 import torch
 from torch import Tensor, nn
 
-__all__ = ["NORMALIZATIONS", "RevIN", "InstanceNormWrapper", "observed_mask"]
+__all__ = ["NORMALIZATIONS", "RevIN", "InstanceNormWrapper", "observed_mask",
+           "seasonal_profile", "window_level"]
 
 #: Per-window normalisations :func:`~.registry.build_net` can wrap a net in.
-NORMALIZATIONS = ("revin", "last_value", "level", "none")
+NORMALIZATIONS = ("revin", "last_value", "level", "seasonal", "none")
 
 
 class RevIN(nn.Module):
@@ -138,6 +144,43 @@ def window_level(x: Tensor, mask: Tensor | None = None, eps: float = 1e-6) -> Te
     return level.clamp_min(eps)  # [B, 1, C]
 
 
+def seasonal_profile(z: Tensor, season: int, horizon: int,
+                     mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """Each window's additive seasonal profile at period ``season``, on its input steps and
+    on the ``horizon`` steps after it: ``z [B, L, C] -> ([B, L, C], [B, H, C])``.
+
+    The profile is the mean, per phase of the season, of each step's deviation from the
+    mean of the ``season`` steps ending at it (a trailing moving average, which removes the
+    seasonal pattern; the lag it has on a linear trend is the same for every phase, so
+    centring the profile to mean zero removes it too). Phases count back from the window's
+    last step, so the input step ``t`` and the forecast step ``h`` get phases ``(t - L + 1)
+    mod season`` and ``h mod season``. Only steps whose whole trailing season is observed
+    (``mask``) count; a window without one such step for every phase (fewer than
+    ``2 season - 1`` observed steps) gets a profile of zeros, and so does ``season`` 1.
+    """
+    B, L, C = z.shape
+    m = int(season)
+    if m <= 1 or L < 2 * m - 1:
+        return z.new_zeros(B, L, C), z.new_zeros(B, horizon, C)
+    w = z.new_ones(B, L) if mask is None else mask.to(z.dtype)  # [B, L]
+    zero = z.new_zeros(B, 1, C)
+    csum = torch.cat([zero, torch.cumsum(z * w.unsqueeze(-1), dim=1)], dim=1)  # [B, L + 1, C]
+    cnt = torch.cat([w.new_zeros(B, 1), torch.cumsum(w, dim=1)], dim=1)  # [B, L + 1]
+    ma = (csum[:, m:] - csum[:, :-m]) / m  # [B, L - m + 1, C] the season ending at t
+    full = (cnt[:, m:] - cnt[:, :-m]) >= m - 0.5  # [B, L - m + 1] all of it observed
+    dev = (z[:, m - 1 :] - ma) * full.unsqueeze(-1)  # [B, L - m + 1, C]
+    phase = torch.remainder(torch.arange(m - 1, L, device=z.device) - (L - 1), m)  # [L - m + 1]
+    onehot = nn.functional.one_hot(phase, m).to(z.dtype)  # [L - m + 1, m]
+    sums = torch.einsum("btc,tp->bpc", dev, onehot)  # [B, m, C]
+    counts = full.to(z.dtype) @ onehot  # [B, m]
+    prof = sums / counts.clamp_min(1.0).unsqueeze(-1)  # [B, m, C]
+    prof = prof - prof.mean(dim=1, keepdim=True)  # centred: the trend's lag is gone
+    prof = prof * (counts.min(dim=1).values > 0).to(z.dtype)[:, None, None]  # every phase seen
+    past = torch.remainder(torch.arange(L, device=z.device) - (L - 1), m)  # [L]
+    future = torch.remainder(torch.arange(1, horizon + 1, device=z.device), m)  # [H]
+    return prof[:, past], prof[:, future]  # [B, L, C], [B, H, C]
+
+
 class InstanceNormWrapper(nn.Module):
     """Wrap a net so it sees per-window normalised inputs and returns forecasts in the input scale.
 
@@ -156,7 +199,7 @@ class InstanceNormWrapper(nn.Module):
     """
 
     def __init__(self, net: nn.Module, n_targets: int, n_inputs: int,
-                 method: str = "revin", masked: bool = False) -> None:
+                 method: str = "revin", masked: bool = False, season: int = 1) -> None:
         super().__init__()
         if not 1 <= n_targets <= n_inputs:
             raise ValueError(
@@ -169,8 +212,11 @@ class InstanceNormWrapper(nn.Module):
         self.net = net
         self.n_targets = n_targets
         self.n_inputs = n_inputs
+        if isinstance(season, bool) or not isinstance(season, int) or season < 1:
+            raise ValueError(f"InstanceNormWrapper.season must be an integer >= 1, got {season!r}")
         self.method = method
         self.masked = bool(masked)
+        self.season = season
         if method == "revin":
             self.revin = RevIN(n_targets)
 
@@ -193,10 +239,14 @@ class InstanceNormWrapper(nn.Module):
         elif self.method == "last_value":
             last = targets[:, -1:].detach()  # [B, 1, T] (always observed: padding is left)
             x_norm = targets - last  # [B, L, T]
-        elif self.method == "level":
+        elif self.method in ("level", "seasonal"):
             last = targets[:, -1:].detach()  # [B, 1, T]
             level = window_level(targets.detach(), mask)  # [B, 1, T]
             x_norm = (targets - last) / level  # [B, L, T]
+            if self.method == "seasonal":
+                past, future = seasonal_profile(x_norm.detach(), self.season,
+                                                self.net.dims.horizon, mask)  # [B, L|H, T]
+                x_norm = x_norm - past  # [B, L, T] deseasonalised
         else:
             x_norm = targets
         inner = dict(batch)  # shallow copy: the caller's dict stays untouched
@@ -214,6 +264,8 @@ class InstanceNormWrapper(nn.Module):
             return out
         if out.dim() == 4:
             last = last.unsqueeze(-1)  # [B, 1, T, 1]
-        if self.method == "level":
+        if self.method == "seasonal":
+            out = out + (future.unsqueeze(-1) if out.dim() == 4 else future)  # reseasonalised
+        if self.method in ("level", "seasonal"):
             out = out * (level.unsqueeze(-1) if out.dim() == 4 else level)  # [B, H, T(, Q)]
         return out + last  # + [B, 1, T(, 1)]
