@@ -14,8 +14,9 @@ quarterly ones; most Tourism yearly ones, which have 7 to 43 training rows).
 A variant is a dict: ``models`` (naive is always added), ``lookback_horizons`` (the nets'
 lookback in horizons; default: the holdout protocol's), ``calibration_horizons`` (every
 model's ``calibration_size``: that many horizons of each group, at most all but
-:data:`CALIBRATION_KEEP` rows of a series), ``calibration_at_least`` (the default 20%, at
-least that many horizons, capped the same way), ``model_params`` and any other benchmark
+:data:`CALIBRATION_KEEP` rows of a series), ``calibration_size`` (every model's; without
+either, the holdout protocol's panel rule), ``calibration_at_least`` (with
+``calibration_size``, at least that many horizons, capped the same way), ``model_params`` and any other benchmark
 option; ``per_group`` maps a group to options of that group only. Each run prints sMAPE
 and MASE per group and overall (series-weighted), mean over seeds, and the sd over seeds
 of the overall score; with ``"level": [80, 95]`` also the coverage of the 80% and 95%
@@ -75,12 +76,14 @@ VARIANTS: dict[str, dict] = {
                                        for n in ("lstm", "lstm_attention")}},
     # interval calibration (``--level 80 95``) of the classical models: the forecasters'
     # default (the last 20% of each training part) and the last k horizons of each series
-    "intervals_default": {"models": _CLASSICAL, "level": [80, 95]},
+    "intervals_default": {"models": _CLASSICAL, "level": [80, 95], "calibration_size": 0.2},
+    "intervals_panel": {"models": _CLASSICAL, "level": [80, 95]},  # PANEL_CALIBRATION
     "intervals_1h": {"models": _CLASSICAL, "level": [80, 95], "calibration_horizons": 1},
     "intervals_2h": {"models": _CLASSICAL, "level": [80, 95], "calibration_horizons": 2},
     "intervals_3h": {"models": _CLASSICAL, "level": [80, 95], "calibration_horizons": 3},
     # the forecasters' 20%, at least one horizon of each series
-    "intervals_20pct_1h": {"models": _CLASSICAL, "level": [80, 95], "calibration_at_least": 1},
+    "intervals_20pct_1h": {"models": _CLASSICAL, "level": [80, 95], "calibration_size": 0.2,
+                           "calibration_at_least": 1},
 }
 
 
@@ -121,6 +124,7 @@ def run_variant(label: str, spec: dict, data: dict[str, pd.DataFrame], workdir: 
     horizons = spec.pop("lookback_horizons", None)
     calibration = spec.pop("calibration_horizons", None)
     at_least = spec.pop("calibration_at_least", None)
+    size = spec.pop("calibration_size", None)
     per_group = spec.pop("per_group", {})
     models = ",".join(["naive", *[m for m in spec.pop("models").split(",") if m != "naive"]])
     rows = []
@@ -133,10 +137,11 @@ def run_variant(label: str, spec: dict, data: dict[str, pd.DataFrame], workdir: 
         if horizons is not None:
             for name in models.split(",")[1:]:
                 params.setdefault(name, {}).setdefault("lookback_horizons", horizons)
-        if calibration is not None:
+        if calibration is not None or size is not None:
             for name in models.split(","):
-                params.setdefault(name, {}).setdefault("calibration_size",
-                                                       max(1, round(calibration * h)))
+                params.setdefault(name, {}).setdefault(
+                    "calibration_size", size if calibration is None else
+                    max(1, round(calibration * h)))
         cfg = {"protocol": "holdout", "data": str(path), "horizon": h, "mase_season": season,
                "season_length": season, "progress": False, "accelerator": "cpu",
                "output": str(workdir / f"out-{label}-{competition}-{g}"), "overwrite": True,
