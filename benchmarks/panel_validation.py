@@ -12,16 +12,23 @@ quarterly ones; most Tourism yearly ones, which have 7 to 43 training rows).
         "lookback_horizons": 3, "model_params": {"lstm": {"loss": "mae"}}}'
 
 A variant is a dict: ``models`` (naive is always added), ``lookback_horizons`` (the nets'
-lookback in horizons; default: the holdout protocol's), ``model_params`` and any other
-benchmark option; ``per_group`` maps a group to options of that group only. Each run
-prints sMAPE and MASE per group and overall (series-weighted), mean over seeds, and the
-sd over seeds of the overall score; ``--every 2`` keeps every other series (by id).
+lookback in horizons; default: the holdout protocol's), ``calibration_horizons`` (every
+model's ``calibration_size``: that many horizons of each group, at most all but
+:data:`CALIBRATION_KEEP` rows of a series), ``calibration_size`` (every model's; without
+either, the holdout protocol's panel rule), ``calibration_at_least`` (with
+``calibration_size``, at least that many horizons, capped the same way), ``model_params`` and any other benchmark
+option; ``per_group`` maps a group to options of that group only. Each run prints sMAPE
+and MASE per group and overall (series-weighted), mean over seeds, and the sd over seeds
+of the overall score; with ``"level": [80, 95]`` also the coverage of the 80% and 95%
+intervals and MSIS 95 per group (``--variant intervals_default,intervals_1h``);
+``--every 2`` keeps every other series (by id).
 Runs with the benchmark's budget (the forecasters' own defaults), CPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -29,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 _LS = {"normalization": "level", "loss": "smape"}  # the panel defaults (PANEL_NET_PARAMS)
+_CLASSICAL = "seasonal_naive,ets,theta"  # and naive, always
 _LAST = {"normalization": "last_value", "loss": "mse"}  # the nets' own defaults before
 
 #: The ablation behind the panel defaults (``benchmarks/RESULTS.md``).
@@ -66,6 +74,16 @@ VARIANTS: dict[str, dict] = {
                                        "n_ensemble": 6, "ensemble_lookbacks": [1, 2 / 3, 4 / 3],
                                        "ensemble_losses": ["smape", "mae"]}
                                        for n in ("lstm", "lstm_attention")}},
+    # interval calibration (``--level 80 95``) of the classical models: the forecasters'
+    # default (the last 20% of each training part) and the last k horizons of each series
+    "intervals_default": {"models": _CLASSICAL, "level": [80, 95], "calibration_size": 0.2},
+    "intervals_panel": {"models": _CLASSICAL, "level": [80, 95]},  # PANEL_CALIBRATION
+    "intervals_1h": {"models": _CLASSICAL, "level": [80, 95], "calibration_horizons": 1},
+    "intervals_2h": {"models": _CLASSICAL, "level": [80, 95], "calibration_horizons": 2},
+    "intervals_3h": {"models": _CLASSICAL, "level": [80, 95], "calibration_horizons": 3},
+    # the forecasters' 20%, at least one horizon of each series
+    "intervals_20pct_1h": {"models": _CLASSICAL, "level": [80, 95], "calibration_size": 0.2,
+                           "calibration_at_least": 1},
 }
 
 
@@ -104,6 +122,9 @@ def run_variant(label: str, spec: dict, data: dict[str, pd.DataFrame], workdir: 
 
     spec = dict(spec)
     horizons = spec.pop("lookback_horizons", None)
+    calibration = spec.pop("calibration_horizons", None)
+    at_least = spec.pop("calibration_at_least", None)
+    size = spec.pop("calibration_size", None)
     per_group = spec.pop("per_group", {})
     models = ",".join(["naive", *[m for m in spec.pop("models").split(",") if m != "naive"]])
     rows = []
@@ -116,18 +137,78 @@ def run_variant(label: str, spec: dict, data: dict[str, pd.DataFrame], workdir: 
         if horizons is not None:
             for name in models.split(",")[1:]:
                 params.setdefault(name, {}).setdefault("lookback_horizons", horizons)
+        if calibration is not None or size is not None:
+            for name in models.split(","):
+                params.setdefault(name, {}).setdefault(
+                    "calibration_size", size if calibration is None else
+                    max(1, round(calibration * h)))
         cfg = {"protocol": "holdout", "data": str(path), "horizon": h, "mase_season": season,
                "season_length": season, "progress": False, "accelerator": "cpu",
                "output": str(workdir / f"out-{label}-{competition}-{g}"), "overwrite": True,
                **{k: v for k, v in spec.items() if k != "model_params"},
                **{k: v for k, v in per_group.get(g, {}).items() if k != "model_params"},
                "models": models, "model_params": params, "seeds": [seed], "jobs": jobs}
-        res = run_benchmark(cfg)
+        with _capped_calibration(calibration is not None or at_least is not None,
+                                 0 if at_least is None else round(at_least * h)):
+            res = run_benchmark(cfg)
         for _, r in res.leaderboard.iterrows():
             rows.append({"group": g, "model": r["model"], "smape": r["smape"],
                          "mase": r["mase"], "seed": seed, "n": r["n_series"],
-                         "fit_seconds": r["fit_seconds"], "error": r["error"]})
+                         "fit_seconds": r["fit_seconds"], "error": r["error"],
+                         **{c: r.get(c, float("nan")) for c in INTERVAL_COLUMNS}})
     return pd.DataFrame(rows)
+
+
+#: The leaderboard's interval columns (a variant with ``"level": [80, 95]``): coverage of
+#: the 80% and 95% intervals and MSIS 95 (M4's score).
+INTERVAL_COLUMNS = ("coverage_80", "coverage_95", "msis_95")
+
+
+def interval_table(df: pd.DataFrame, groups: list[str]) -> pd.DataFrame | None:
+    """Per group and overall (series-weighted) coverage 80 / 95 and MSIS 95, mean over
+    seeds; ``gap``: the mean absolute distance of the per-group coverages from 0.80 and
+    0.95 (in points); None when the variant has no intervals."""
+    if df[list(INTERVAL_COLUMNS)].isna().all().all():
+        return None
+    n = df.groupby("group")["n"].max()[groups]
+    parts, gaps = [], []
+    for col in INTERVAL_COLUMNS:
+        per = df.pivot_table(index="model", columns="group", values=col).reindex(columns=groups)
+        short = {"coverage_80": "c80", "coverage_95": "c95", "msis_95": "msis"}[col]
+        t = per.add_prefix(f"{short}_")
+        t[short] = (per * n).sum(axis=1, min_count=len(groups)) / n.sum()
+        parts.append(t)
+        if col != "msis_95":
+            gaps.append((per - float(col[-2:]) / 100).abs() * 100)
+    out = pd.concat(parts, axis=1)
+    out["gap"] = sum(g.mean(axis=1) for g in gaps) / len(gaps)
+    out["worst"] = pd.concat(gaps, axis=1).max(axis=1)
+    return out
+
+
+@contextlib.contextmanager
+def _capped_calibration(on: bool, at_least: int = 0):
+    """With ``calibration_horizons`` or ``calibration_at_least``: a series holds out at most
+    all but ``CALIBRATION_KEEP`` rows (what the classical models need to fit), so that the
+    shortest series do not stop a local model (they then give no calibration forecast, as
+    with a fraction), and at least ``at_least`` rows. Patched here, for these runs only
+    (serial, in this process)."""
+    from tsforecast.forecasters import conformal
+
+    if not on:
+        yield
+        return
+    plain = conformal.calibration_rows
+    conformal.calibration_rows = lambda size, n: min(max(plain(size, n), at_least),
+                                                     max(n - CALIBRATION_KEEP, 0))
+    try:
+        yield
+    finally:
+        conformal.calibration_rows = plain
+
+
+#: Rows a capped calibration leaves each series (ETS, Theta: 3).
+CALIBRATION_KEEP = 3
 
 
 def table(df: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
@@ -178,6 +259,11 @@ def main() -> None:
         print(f"== {label}: {args.competition} validation ({sizes} series), seeds "
               f"{args.seeds}, {time.perf_counter() - t0:.0f} s", flush=True)
         print(table(df, groups).round(3).to_string(), flush=True)
+        intervals = interval_table(df, groups)
+        if intervals is not None:
+            print(f"-- {label}: interval coverage 80 / 95, MSIS 95; gap / worst: mean / "
+                  "largest distance from nominal, in points", flush=True)
+            print(intervals.round(3).to_string(), flush=True)
         for _, r in df[df["error"].notna()].iterrows():
             print(f"   {r['group']}/{r['model']} seed {r['seed']}: {str(r['error'])[:160]}")
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import tsforecast as tsf
 from tsforecast.benchmark import BenchmarkInputError, resolve_config, run_benchmark
 from tsforecast.benchmark.holdout import competition_smape
 from tsforecast.evaluation import naive_scale
@@ -383,3 +384,86 @@ def test_a_parquet_panel_gives_the_csv_panels_results(tmp_path):
     with pytest.raises(BenchmarkInputError, match="cannot read Parquet file .*bad.parquet"):
         run_benchmark({"data": str(tmp_path / "bad.parquet"), "protocol": "holdout",
                        "horizon": 4, "models": "naive", "output": str(tmp_path / "bad")})
+
+
+def test_holdout_intervals_calibrate_every_model_on_the_panel_rule(tmp_path):
+    """With --level, every model of a panel run (classical, a net, a combination and, as
+    the combination calibrates as a whole, its members not on their own) gets the panel's
+    calibration_size: PANEL_CALIBRATION, its horizons in rows of this data set; a model's own
+    calibration_size in model_params wins; without --level nothing changes."""
+    from tsforecast.benchmark.holdout import load_panel
+    from tsforecast.benchmark.panel import PANEL_CALIBRATION
+    from tsforecast.benchmark.unit import model_params
+
+    panel(tmp_path / "p.csv", lengths=(30, 25, 40, 35))
+    models = "naive,ets,nlinear,combination"
+    cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                          "models": models, "level": [80],
+                          "model_params": {"combination": {"members": ["ets", "nlinear"]}}})
+    ds = load_panel(pd.read_csv(tmp_path / "p.csv"), "p", cfg, 4)
+    assert PANEL_CALIBRATION == (0.2, 1) and ds.calibration_size == (0.2, 4)
+    assert any("the last 20% of each training part, at least 1 horizon(s) (4 rows)" in n
+               for n in ds.notes)
+    for name in models.split(","):
+        got = model_params(name, cfg, ds, None, str(tmp_path))["calibration_size"]
+        assert got == (0.2, 4), name
+    combination = tsf.make_forecaster("combination", **model_params(
+        "combination", cfg, ds, None, str(tmp_path)))
+    assert combination.calibration_size == (0.2, 4)
+    ets, nlinear = combination._members()  # calibrated as one model: no level of their own
+    assert ets.level is None and nlinear.level is None and nlinear.loss == "smape"
+    told = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                           "models": "naive,nlinear", "level": [80],
+                           "model_params": {"nlinear": {"calibration_size": 0.3}}})
+    assert model_params("nlinear", told, ds, None, str(tmp_path))["calibration_size"] == 0.3
+    assert model_params("naive", told, ds, None, str(tmp_path))["calibration_size"] == (0.2, 4)
+    plain = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                            "models": "naive"})
+    assert "calibration_size" not in model_params("naive", plain, ds, None, str(tmp_path))
+    assert tsf.NaiveForecaster(horizon=4).calibration_size == 0.2  # fit(df) unchanged
+
+
+def test_holdout_panel_rule_calibrates_on_the_short_series_too(tmp_path, monkeypatch):
+    """M3 yearly's shortest training part (14 rows, hold-out 6): the panel rule holds out
+    its last horizon, one calibration forecast from row 8; the forecasters' default (20%:
+    2 rows, less than a horizon) gave it none, so only the long series calibrated. A long
+    series (41 rows) holds out its 20% either way (8 rows: 3 forecasts)."""
+    from tsforecast.benchmark.holdout import load_panel
+    from tsforecast.benchmark.unit import model_params
+    from tsforecast.forecasters.naive import NaiveForecaster
+
+    df = panel(tmp_path / "p.csv", lengths=(20, 47, 47, 47, 47))  # training: 14, 41 rows
+    cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 6,
+                          "models": "naive", "level": [80]})
+    ds = load_panel(pd.read_csv(tmp_path / "p.csv"), "p", cfg, 6)
+    size = df.groupby("unique_id")["y"].transform("size")
+    train = df[df.groupby("unique_id").cumcount() < size - 6]
+    train = train.set_index(pd.to_datetime(train["ds"], unit="D"))[["unique_id", "y"]]
+    calls = []
+    plain = NaiveForecaster._forecast
+
+    def spy(self, values, sid, origins):
+        calls.append((sid, len(values), tuple(int(o) for o in origins)))
+        return plain(self, values, sid, origins)
+
+    monkeypatch.setattr(NaiveForecaster, "_forecast", spy)
+    tsf.make_forecaster("naive", **model_params("naive", cfg, ds, None, str(tmp_path))).fit(train)
+    assert ("s0", 14, (8,)) in calls and ("s1", 41, (33, 34, 35)) in calls
+    calls.clear()
+    tsf.NaiveForecaster(horizon=6, id_col="unique_id", target="y", level=[80]).fit(train)
+    assert [c for c in calls if c[0] == "s0"] == []  # 20% of 14 rows: no forecast
+    assert ("s1", 41, (33, 34, 35)) in calls
+
+
+def test_holdout_panel_rule_leaves_a_too_short_panel_the_default(tmp_path):
+    """A training part that cannot keep PANEL_CALIBRATION_KEEP rows beside the panel's
+    calibration horizons: the forecasters' default, and the report says so."""
+    from tsforecast.benchmark.holdout import load_panel
+
+    panel(tmp_path / "p.csv", lengths=(10, 30))  # training parts of 6 and 26 rows
+    cfg = resolve_config({**FAST, "data": str(tmp_path / "p.csv"), "horizon": 4,
+                          "models": "naive", "level": [80]})
+    ds = load_panel(pd.read_csv(tmp_path / "p.csv"), "p", cfg, 4)
+    assert ds.calibration_size is None
+    assert any("the forecasters' default calibration_size" in n for n in ds.notes)
+

@@ -45,6 +45,8 @@ def test_intervals_are_per_series_and_target_pooled_over_series():
         ({"level": 80}, "level must be a list of percentages"),
         ({"level": ["80"]}, "got '80'"),
         ({"level": [80], "calibration_size": 1.5}, "calibration_size must be a fraction"),
+        ({"level": [80], "calibration_size": (0.2, 0)}, "or a pair"),
+        ({"level": [80], "calibration_size": (2, 24)}, "or a pair"),
         ({"level": [80], "calibration_size": 590}, "too little held-out history to calibrate"),
         ({"level": [99.9], "calibration_size": 20}, "too little held-out history to calibrate "
                                                     "level 99.9"),
@@ -161,3 +163,16 @@ def test_arima_calibration_copy_refits_the_orders_chosen_on_all_rows(monkeypatch
     assert [type(x).__name__ for x in made] == ["ARIMA"]
     assert tuple(made[0].order) == (p, d, q) and tuple(made[0].seasonal_order) == (P, D, Q)
     assert np.isfinite(f.predict()["y_lo80"]).all()
+
+
+def test_calibration_size_as_a_fraction_at_least_some_rows():
+    """``(fraction, rows)``: the fraction of each series, at least that many rows (the
+    benchmark's panels); the fraction alone or the rows alone as before."""
+    from tsforecast.forecasters.conformal import calibration_rows
+
+    assert [calibration_rows((0.2, 6), n) for n in (14, 30, 41)] == [6, 6, 8]
+    assert calibration_rows([0.2, 6], 41) == 8  # as JSON gives it back
+    assert [calibration_rows(0.2, 14), calibration_rows(6, 41)] == [2, 6]
+    f = tsf.NaiveForecaster(horizon=4, level=[80], calibration_size=(0.2, 24))
+    fc = f.fit(random_walk(100)).predict()  # 24 rows held out, not 20
+    assert np.isfinite(fc["y_lo80"]).all()

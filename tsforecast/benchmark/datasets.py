@@ -44,6 +44,10 @@ class Dataset:
     #: parameters the neural nets get on this data set (holdout: ``PANEL_NET_PARAMS``)
     #: unless the run's ``model_params`` set them; empty: their defaults
     net_params: dict = field(default_factory=dict)
+    #: every model's ``calibration_size`` (with ``level``) on this data set (holdout:
+    #: ``PANEL_CALIBRATION``, 20% of each series, at least a horizon) unless the run's
+    #: ``model_params`` set it; None: the forecasters' default
+    calibration_size: int | float | tuple | None = None
     #: the time index stands for integer positions (holdout ``ds`` 0, 1, 2, ...; M3,
     #: Tourism): plots label the axis by step, never by the made-up dates
     positional: bool = False

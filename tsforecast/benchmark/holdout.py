@@ -22,6 +22,9 @@ series trains (M3 yearly: lookback 18, min_context 8 for series of 14 to 41 rows
 get :data:`~.panel.PANEL_NET_PARAMS` (:mod:`.panel`: the panel rule): each series scaled
 by its largest absolute training value, windows normalised by their level, the sMAPE
 loss, so errors weigh relative to each series' level, as the competitions score them.
+With ``level``, every model (nets, classical, combinations) calibrates its conformal
+intervals on the last 20% of each training part, at least a horizon
+(:data:`~.panel.PANEL_CALIBRATION`).
 
 Integer ``ds`` (M3 has no usable calendar) become consecutive days from 2000-01-01 for the
 models, which need a time index; their season comes from ``season_length``, else
@@ -38,12 +41,19 @@ import pandas as pd
 from ..data.timeindex import parse_times
 from .datasets import Dataset
 from .options import BenchmarkConfig, BenchmarkInputError
-from .panel import HOLDOUT_SCALER, LOOKBACK_HORIZONS, PANEL_NET_PARAMS
+from .panel import (
+    HOLDOUT_SCALER,
+    LOOKBACK_HORIZONS,
+    PANEL_CALIBRATION,
+    PANEL_CALIBRATION_KEEP,
+    PANEL_NET_PARAMS,
+)
 from .task import sape
 
 __all__ = [
     "HOLDOUT_COLUMNS",
     "HOLDOUT_SCALER",
+    "PANEL_CALIBRATION",
     "PANEL_NET_PARAMS",
     "LOOKBACK_HORIZONS",
     "M3_QUICK_EVERY",
@@ -205,7 +215,26 @@ def load_panel(raw: pd.DataFrame, name: str, cfg: BenchmarkConfig, horizon: int,
         note += (f"; shorter inputs are left-padded and masked, down to min_context "
                  f"{ds.min_context} (the shortest training part less a horizon)")
     ds.notes.append(note + "; " + ", ".join(f"{k} {v}" for k, v in PANEL_NET_PARAMS.items()))
+    shortest = int((sizes - horizon).min())
+    ds.calibration_size = _calibration(ds, shortest)
+    if cfg.level:
+        fraction, horizons = PANEL_CALIBRATION
+        ds.notes.append(f"{name}: intervals calibrated on " + (
+            f"the last {fraction:.0%} of each training part, at least {horizons} horizon(s) "
+            f"({ds.calibration_size[1]} rows)" if ds.calibration_size else
+            f"the forecasters' default calibration_size (a training part of {shortest} "
+            f"rows cannot keep {PANEL_CALIBRATION_KEEP} rows beside {horizons} horizon(s))"))
     return ds
+
+
+def _calibration(ds: Dataset, shortest: int) -> tuple[float, int] | None:
+    """Every model's ``calibration_size`` on panel ``ds``: :data:`PANEL_CALIBRATION`, its
+    horizons in rows; None (the forecasters' default) when the ``shortest`` training part
+    cannot keep :data:`PANEL_CALIBRATION_KEEP` rows beside them. (It never gives fewer
+    calibration forecasts than the default: it holds out as many rows or more.)"""
+    fraction, horizons = PANEL_CALIBRATION
+    rows = max(1, round(horizons * ds.horizon))
+    return (fraction, rows) if shortest - rows >= PANEL_CALIBRATION_KEEP else None
 
 
 def _competition_group(competition: str, group: str, cfg: BenchmarkConfig) -> Dataset:

@@ -16,6 +16,9 @@ per series    :data:`PANEL_NET_PARAMS`: scaled by the largest absolute training 
               on the competitions' sMAPE.
 ensembles     :data:`PANEL_ENSEMBLE` nets per model: lookbacks of 3, 2 and 4 horizons x
               the sMAPE and MAE losses, each from its own seed, their median forecast.
+intervals     every model (classical, nets, combinations), with ``--level``: conformal
+              scores from the last 20% of each training series, at least a horizon
+              (:data:`PANEL_CALIBRATION`), where every series can hold it.
 ============  ======================================================================
 
 Plain data: the command line's help reads it without importing the benchmark.
@@ -23,7 +26,8 @@ Plain data: the command line's help reads it without importing the benchmark.
 
 from __future__ import annotations
 
-__all__ = ["HOLDOUT_SCALER", "LOOKBACK_HORIZONS", "PANEL_ENSEMBLE", "PANEL_NET_PARAMS"]
+__all__ = ["HOLDOUT_SCALER", "LOOKBACK_HORIZONS", "PANEL_CALIBRATION", "PANEL_CALIBRATION_KEEP",
+           "PANEL_ENSEMBLE", "PANEL_NET_PARAMS"]
 
 #: The neural nets' lookback, in horizons, when ``lookback`` is not set (M3: 18 yearly,
 #: capped at the median training part, 24 quarterly and other, 54 monthly). On M3's
@@ -51,3 +55,25 @@ PANEL_ENSEMBLE = 6
 #: every other net by 0.5 or more; then the ensemble of :data:`PANEL_ENSEMBLE` nets.
 PANEL_NET_PARAMS = {"scaler": HOLDOUT_SCALER, "normalization": "level", "loss": "smape",
                     "n_ensemble": PANEL_ENSEMBLE, "ensemble_losses": ("smape", "mae")}
+
+#: The conformal calibration of every model of a panel run (``--level``): the last
+#: ``fraction`` of each training series, at least ``horizons`` horizons of the data set
+#: (each model's ``calibration_size`` is ``(fraction, horizons x horizon)``), so that every
+#: series gives at least one calibration window at its end, as the competitions' hold-out
+#: is one window at the end of every series. The forecasters' own 20% alone over-covered
+#: the 80% intervals of the short series' panels: a series shorter than five horizons
+#: holds out less than a horizon and gives no calibration forecast, so on M3 yearly only
+#: the longest series calibrated (132 of 645 on the validation windows, median 35 rows
+#: against 13; 162 of 645 on the hold-out) and their scaled errors were the larger ones.
+#: On the validation windows of M3 and Tourism (naive, seasonal naive, ETS, Theta;
+#: ``benchmarks/notes/2026-12-03-panel-intervals.md``) this rule had all 28 cells (model x
+#: group x competition) within 5 points of 80% and 95% (mean distance 1.7 points against
+#: 2.2 for 20%, worst 4.9 against 10.5; MSIS within 2%), where one, two or three horizons
+#: alone did worse (2.1, 2.2, 2.8: one window is noisy, reaching farther back fits the copy
+#: on fewer rows). ``model_params`` with ``calibration_size`` win.
+PANEL_CALIBRATION = (0.2, 1)
+
+#: Rows every training series keeps beside its calibration rows (what the classical
+#: models need to fit, ``ETSForecaster.MIN_ROWS``); a data set with a shorter series keeps
+#: the forecasters' default (a note says so).
+PANEL_CALIBRATION_KEEP = 3

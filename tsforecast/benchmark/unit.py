@@ -39,7 +39,8 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     """Constructor arguments of model ``name`` for data set ``ds`` under ``cfg``.
 
     Only the parameters the model's class accepts are passed; ``model_params[name]``
-    from the config is applied last. A neural model (or member) given
+    from the config is applied last. With ``level``, every model gets the data set's
+    ``calibration_size`` when it has one (holdout: :data:`~.panel.PANEL_CALIBRATION`). A neural model (or member) given
     ``lookback_horizons: k`` there gets a lookback of ``k`` horizons, capped as the holdout
     protocol caps its own (:func:`~.holdout.horizons_lookback`). A combination's members
     get what this function gives each of them, their own parameters applied last.
@@ -64,6 +65,8 @@ def model_params(name: str, cfg: BenchmarkConfig, ds: Dataset, task: Task | None
     }
     if cfg.level:
         p["level"] = list(cfg.level)
+        if ds.calibration_size is not None:  # holdout: the panel rule (every model)
+            p["calibration_size"] = ds.calibration_size
     if neural or "lookback" in accepted:
         p["lookback"] = ds.lookback or cfg.lookback
     if neural and ds.min_context is not None:

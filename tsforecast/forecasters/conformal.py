@@ -85,13 +85,21 @@ def check_levels(level) -> tuple[float, ...] | None:
 
 
 def calibration_rows(size, n: int) -> int:
-    """Rows held out at the end of a series of ``n`` rows: ``size`` rows, or a fraction."""
-    if isinstance(size, numbers.Integral) and not isinstance(size, bool) and size >= 1:
+    """Rows held out at the end of a series of ``n`` rows: ``size`` rows, a fraction, or a
+    pair ``(fraction, rows)``: that fraction of the series, at least that many rows (the
+    benchmark's panels: 20%, at least a horizon, so that short series calibrate too)."""
+    if isinstance(size, list | tuple) and len(size) == 2:
+        fraction, least = size
+        if (isinstance(fraction, numbers.Real) and not isinstance(fraction, bool)
+                and 0 < fraction < 1 and isinstance(least, numbers.Integral)
+                and not isinstance(least, bool) and least >= 1):
+            return max(calibration_rows(fraction, n), int(least))
+    elif isinstance(size, numbers.Integral) and not isinstance(size, bool) and size >= 1:
         return int(size)
-    if isinstance(size, numbers.Real) and not isinstance(size, bool) and 0 < size < 1:
+    elif isinstance(size, numbers.Real) and not isinstance(size, bool) and 0 < size < 1:
         return max(1, int(n * float(size)))
-    raise ValueError(f"calibration_size must be a fraction in (0, 1) or a number of rows "
-                     f">= 1, got {size!r}")
+    raise ValueError(f"calibration_size must be a fraction in (0, 1), a number of rows >= 1 "
+                     f"or a pair (fraction, at least rows), got {size!r}")
 
 
 def calibration_series(model, series: list[SeriesData]) -> list[SeriesData]:

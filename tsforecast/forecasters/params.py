@@ -54,7 +54,8 @@ INTERVAL_PARAMS = (
           "conformal intervals from held-out rolling-origin errors per horizon step; adds "
           "``<target>_lo80``/``<target>_hi80`` columns."),
     Param("calibration_size", 0.2, "rows held out at the end of each training series to "
-          "calibrate the intervals: a fraction or a number of rows."),
+          "calibrate the intervals: a fraction, a number of rows, or a pair ``(fraction, "
+          "rows)``: that fraction, at least that many rows."),
 )
 
 
