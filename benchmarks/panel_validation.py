@@ -66,6 +66,10 @@ VARIANTS: dict[str, dict] = {
                          "model_params": {n: _LAST for n in ("nlinear", "dlinear",
                                                              "patch_transformer")}},
     # ensembles: seeds only, and seeds x lookbacks (2, 3, 4 horizons) x losses
+    # each window's own seasonal profile taken out (season from the frequency; yearly and
+    # other: season 1, i.e. "level"): rejected, notes/2026-12-02-panel-nets.md section 7
+    "panel_seasonal": {"models": "lstm,lstm_attention", "model_params": {
+        n: {"normalization": "seasonal"} for n in ("lstm", "lstm_attention")}},
     "ensemble5_seeds": {"models": "lstm,lstm_attention", "lookback_horizons": 3,
                         "model_params": {n: {"n_ensemble": 5}
                                          for n in ("lstm", "lstm_attention")}},
