@@ -41,6 +41,8 @@ import dataclasses
 import torch
 from torch import Tensor, nn
 
+from .common import check_int
+
 __all__ = ["NORMALIZATIONS", "RevIN", "InstanceNormWrapper", "observed_mask",
            "seasonal_profile", "window_level"]
 
@@ -212,8 +214,7 @@ class InstanceNormWrapper(nn.Module):
         self.net = net
         self.n_targets = n_targets
         self.n_inputs = n_inputs
-        if isinstance(season, bool) or not isinstance(season, int) or season < 1:
-            raise ValueError(f"InstanceNormWrapper.season must be an integer >= 1, got {season!r}")
+        season = check_int("InstanceNormWrapper", "season", season, 1)
         self.method = method
         self.masked = bool(masked)
         self.season = season
