@@ -451,6 +451,32 @@ def test_seasonal_profile_recovers_a_season_on_a_trend(L):
     assert not seasonal_profile(z[:, :L], 1, H)[1].any()  # season 1: nothing to take out
 
 
+def test_seasonality_test_keeps_seasonal_windows_and_drops_noise_and_trends():
+    """The M4 benchmarks' test at 90%: a clear season passes, white noise passes about 5% of
+    the time, a trend without a season does not; padding is never read, and a window with
+    fewer than three observed seasons is never seasonal."""
+    from tsforecast.nets.revin import seasonality_test
+
+    torch.manual_seed(0)
+    L, m = 60, 12
+    t = torch.arange(L, dtype=torch.float64)
+    noise = torch.randn(400, L, 1, dtype=torch.float64)
+    seasonal = torch.sin(2 * torch.pi * t / m)[None, :, None] + 0.3 * noise
+    assert seasonality_test(seasonal, m).mean() > 0.95
+    assert 0.01 < seasonality_test(noise, m).mean() < 0.1
+    assert not seasonality_test(0.1 * t[None, :, None] + 0.3 * noise, m).any()
+    assert seasonality_test(seasonal.flip(0) * 5.0 + 3.0, m).flip(0).equal(
+        seasonality_test(seasonal, m))  # invariant to scale and shift
+    mask = torch.ones(400, L, dtype=torch.float64)
+    mask[:, :6] = 0
+    padded = seasonal.clone()
+    padded[:, :6] = 1e6
+    assert seasonality_test(padded, m, mask).equal(seasonality_test(seasonal[:, 6:], m))
+    mask[:, :L - 3 * m + 1] = 0
+    assert not seasonality_test(seasonal, m, mask).any()
+    assert not seasonality_test(seasonal, 1).any()
+
+
 def test_seasonal_normalization_is_level_at_season_one_and_scale_equivariant():
     from tsforecast.nets import Dims, build_net
 

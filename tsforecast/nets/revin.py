@@ -12,7 +12,9 @@
   (:func:`window_level`): windows of every scale look alike (the panel rule).
 * ``"seasonal"``: ``"level"``, then each window's own seasonal profile at season ``season``
   (:func:`seasonal_profile`) taken out of its steps and put back into the forecast's: the
-  net forecasts the deseasonalised window. With ``season`` 1 it is ``"level"``.
+  net forecasts the deseasonalised window. Only windows that pass the seasonality test of
+  the M4 benchmarks and Theta (:func:`seasonality_test`) are deseasonalised; the others,
+  and every window at ``season`` 1, are normalised as ``"level"``.
 * ``"none"``: the bare net (inputs are still z-scored per series by the forecaster's scaler).
 
 RevIN: each lookback window is normalised per channel by its own mean and standard deviation, the net
@@ -44,7 +46,7 @@ from torch import Tensor, nn
 from .common import check_int
 
 __all__ = ["NORMALIZATIONS", "RevIN", "InstanceNormWrapper", "observed_mask",
-           "seasonal_profile", "window_level"]
+           "seasonal_profile", "seasonality_test", "window_level"]
 
 #: Per-window normalisations :func:`~.registry.build_net` can wrap a net in.
 NORMALIZATIONS = ("revin", "last_value", "level", "seasonal", "none")
@@ -183,6 +185,34 @@ def seasonal_profile(z: Tensor, season: int, horizon: int,
     return prof[:, past], prof[:, future]  # [B, L, C], [B, H, C]
 
 
+def seasonality_test(z: Tensor, season: int, mask: Tensor | None = None,
+                     z_crit: float = 1.645) -> Tensor:
+    """Whether each window is seasonal at period ``season``: ``z [B, L, C] -> [B, 1, C]``
+    (1.0 or 0.0), the test the M4 benchmarks and the Theta method deseasonalise by.
+
+    The autocorrelation at lag ``season``, ``r_m``, over the window's observed steps
+    (``mask``; padding is on the left, so they are one contiguous stretch of ``n`` steps),
+    must exceed ``z_crit * sqrt((1 + 2 * sum_{k<m} r_k^2) / n)`` in absolute value
+    (Bartlett's standard error; 1.645: 90%, one-sided), and the window must hold at least
+    three seasons (``n >= 3 season``). Invariant to a positive rescaling and a shift of the
+    window, so it is the same on the raw and on the normalised window.
+    """
+    B, L, C = z.shape
+    m = int(season)
+    if m <= 1 or L < 3 * m:
+        return z.new_zeros(B, 1, C)
+    w = (z.new_ones(B, L) if mask is None else mask.to(z.dtype)).unsqueeze(-1)  # [B, L, 1]
+    n = w.sum(dim=1, keepdim=True)  # [B, 1, 1] observed steps
+    mean = (z * w).sum(dim=1, keepdim=True) / n.clamp_min(1.0)  # [B, 1, C]
+    d = (z - mean) * w  # [B, L, C] deviations, 0 on padding
+    denom = d.square().sum(dim=1, keepdim=True)  # [B, 1, C]
+    r = torch.stack([(d[:, k:] * d[:, :-k]).sum(dim=1, keepdim=True) for k in range(1, m + 1)],
+                    dim=-1) / denom.clamp_min(1e-12).unsqueeze(-1)  # [B, 1, C, m] lags 1..m
+    limit = z_crit * torch.sqrt((1 + 2 * r[..., : m - 1].square().sum(dim=-1)) / n.clamp_min(1.0))
+    seasonal = (r[..., m - 1].abs() > limit) & (n >= 3 * m) & (denom > 0)  # [B, 1, C]
+    return seasonal.to(z.dtype)
+
+
 class InstanceNormWrapper(nn.Module):
     """Wrap a net so it sees per-window normalised inputs and returns forecasts in the input scale.
 
@@ -247,6 +277,8 @@ class InstanceNormWrapper(nn.Module):
             if self.method == "seasonal":
                 past, future = seasonal_profile(x_norm.detach(), self.season,
                                                 self.net.dims.horizon, mask)  # [B, L|H, T]
+                keep = seasonality_test(x_norm.detach(), self.season, mask)  # [B, 1, T]
+                past, future = past * keep, future * keep  # non-seasonal windows: "level"
                 x_norm = x_norm - past  # [B, L, T] deseasonalised
         else:
             x_norm = targets
