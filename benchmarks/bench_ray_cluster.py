@@ -29,15 +29,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from tsforecast.benchmark.results import without_timings
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ray_cluster import LocalCluster  # noqa: E402
 
-TIMINGS = ["fit_seconds", "predict_seconds", "train_windows_per_second"]
-
 
 def _board(out: Path) -> pd.DataFrame:
-    board = pd.read_csv(out / "leaderboard.csv")
-    return board.drop(columns=[c for c in TIMINGS if c in board.columns])
+    return without_timings(pd.read_csv(out / "leaderboard.csv"))
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:

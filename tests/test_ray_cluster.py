@@ -16,6 +16,7 @@ import pytest
 from test_benchmark_holdout import panel
 
 from tsforecast.benchmark import run_benchmark
+from tsforecast.benchmark.results import without_timings
 
 pytest.importorskip("ray")
 psutil = pytest.importorskip("psutil")
@@ -25,7 +26,6 @@ from ray_cluster import LocalCluster  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-TIMINGS = ["fit_seconds", "predict_seconds", "train_windows_per_second"]
 MODELS = "naive,theta,seasonal_naive"
 
 
@@ -35,8 +35,7 @@ def _args(path: Path, out: Path) -> list[str]:
 
 
 def _board(out: Path) -> pd.DataFrame:
-    board = pd.read_csv(out / "leaderboard.csv")
-    return board.drop(columns=[c for c in TIMINGS if c in board.columns])
+    return without_timings(pd.read_csv(out / "leaderboard.csv"))
 
 
 @pytest.fixture(scope="module")

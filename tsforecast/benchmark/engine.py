@@ -266,9 +266,7 @@ def connect(cfg: BenchmarkConfig) -> Iterator[int]:
         return
     ray = _import_ray()
     started = not ray.is_initialized()
-    if started:
-        if cfg.address:
-            _check_reachable(cfg.address)
+    if started:  # the address was checked by check_backend, before any model ran
         try:
             if cfg.address:
                 ray.init(address=cfg.address, log_to_driver=False)

@@ -18,13 +18,23 @@ if TYPE_CHECKING:
     from .options import BenchmarkConfig
     from .task import Evaluation, Task
 
-__all__ = ["COUNT_COLUMNS", "BenchmarkInterrupted", "BenchmarkResult", "ModelResult",
-           "short_name"]
+__all__ = ["COUNT_COLUMNS", "TIMING_COLUMNS", "BenchmarkInterrupted", "BenchmarkResult",
+           "ModelResult", "short_name", "without_timings"]
 
 #: Leaderboard columns that count something (parameters, epochs, series, scored windows,
 #: seeds): printed as integers, though a missing value makes their column float.
 COUNT_COLUMNS = ("rank", "n_parameters", "epochs", "n_series", "n_windows", "n_excluded",
                  "n_seeds", "n_fallbacks")
+
+#: Leaderboard columns that time the run: they differ between two runs of the same
+#: benchmark (machine load, backend), every other column is the same (same seed, on CPU).
+TIMING_COLUMNS = ("fit_seconds", "predict_seconds", "train_windows_per_second")
+
+
+def without_timings(board: pd.DataFrame) -> pd.DataFrame:
+    """A leaderboard without its :data:`TIMING_COLUMNS`: what two runs of one benchmark
+    on different backends (local, a Ray cluster) must agree on."""
+    return board.drop(columns=[c for c in TIMING_COLUMNS if c in board.columns])
 
 
 _SHORT = {

@@ -18,13 +18,12 @@ import statistics
 
 import pandas as pd
 
-from .results import ModelResult
+from .results import TIMING_COLUMNS, ModelResult
 
 __all__ = ["combine_seeds"]
 
 #: averaged over seeds (``kept_initial``: the share of seeds whose net kept its start)
-_TIMINGS = ("fit_seconds", "predict_seconds", "train_windows_per_second", "epochs",
-            "kept_initial")
+_TIMINGS = (*TIMING_COLUMNS, "epochs", "kept_initial")
 
 
 def combine_seeds(results: list[ModelResult]) -> list[ModelResult]:
