@@ -356,6 +356,19 @@ def season_length(freq) -> int | None:
     return period if period > 1 else None
 
 
+def resolve_season(explicit: int | None, freq, default: int | None = 1) -> int | None:
+    """The season a forecaster uses: its ``season_length`` argument when given, else the
+    fitted frequency's (:func:`season_length`), else ``default``.
+
+    >>> resolve_season(None, "QE"), resolve_season(7, "QE"), resolve_season(None, "YE")
+    (4, 7, 1)
+    """
+    if explicit is not None:
+        return int(explicit)
+    m = season_length(freq)
+    return default if m is None else m
+
+
 def seasonal_periods(freq) -> tuple[int, ...]:
     """The seasonal cycles of a frequency, shortest first (for multi-seasonal models).
 

@@ -18,7 +18,7 @@ from scipy.stats import norm
 
 from ..constraints import check_int
 from ..data import Layout, SeriesData
-from ..data.timeindex import season_length
+from ..data.timeindex import resolve_season
 from .base import BaseForecaster, FallbackWarning, check_quantiles
 from .params import Param
 from .registry import register
@@ -210,9 +210,7 @@ class SeasonalNaiveForecaster(_SimpleBaseline):
     @property
     def season_length_(self) -> int:
         """The season used: ``season_length``, or the one of the fitted frequency."""
-        if self.season_length is not None:
-            return int(self.season_length)
-        m = season_length(getattr(self, "freq_", None))
+        m = resolve_season(self.season_length, getattr(self, "freq_", None), default=None)
         if m is None:
             raise ValueError(
                 f"cannot infer season_length from the frequency {getattr(self, 'freq_', None)!r}; "

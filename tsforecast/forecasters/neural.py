@@ -22,7 +22,7 @@ import torch
 from .. import progress
 from ..data import Layout, SeriesData, SeriesScaler, check_min_context
 from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
-from ..data.timeindex import season_length
+from ..data.timeindex import resolve_season
 from ..data.windows import WindowDataset, gather_windows
 from ..nets import NETS, NORMALIZATIONS, Dims, NetCapabilities, build_net, count_parameters
 from ..resources import cpu_cores
@@ -137,9 +137,7 @@ class NeuralForecaster(BaseForecaster):
     def season_length_(self) -> int:
         """The season of ``normalization="seasonal"``: ``season_length``, else the fitted
         frequency's (1 when it has none)."""
-        if self.season_length is not None:
-            return int(self.season_length)
-        return season_length(getattr(self, "freq_", None)) or 1
+        return resolve_season(self.season_length, getattr(self, "freq_", None))
 
     def _net_kwargs(self) -> dict:
         """The net's hyperparameters: the per-net class's own arguments (none for the

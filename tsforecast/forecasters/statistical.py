@@ -30,7 +30,7 @@ import numpy as np
 
 from ..constraints import Check, Interval, check_int, check_param
 from ..data import Layout, SeriesData
-from ..data.timeindex import season_length, seasonal_periods
+from ..data.timeindex import resolve_season, seasonal_periods
 from .base import BaseForecaster, FallbackWarning, check_quantiles
 from .conformal import CALIBRATION_ORIGINS
 from .naive import QUANTILES, gaussian_quantiles, naive_forecast, seasonal_naive_forecast
@@ -92,9 +92,7 @@ class _StatsForecastModel(BaseForecaster):
 
     @property
     def season_length_(self) -> int:
-        if getattr(self, "season_length", None) is not None:
-            return int(self.season_length)
-        return season_length(getattr(self, "freq_", None)) or 1
+        return resolve_season(getattr(self, "season_length", None), getattr(self, "freq_", None))
 
     #: The fewest rows fitted: statsforecast chooses among the models a short series allows
     #: (AutoETS from 7 rows, AutoTheta from 4, seasonal models from two seasons); where it
