@@ -359,6 +359,12 @@ def test_ensemble_members_cycle_seeds_lookbacks_and_losses(quiet, sine, tmp_path
     fc = f.fit(sine).predict()
     assert [(m.lookback, m.loss, m.random_state) for m in f.members_] == [
         (48, "mae", 0), (72, "mae", 1), (48, "smape", 2), (72, "smape", 3)]
+    g = small("nlinear", quiet, target="y", scaler="maxabs", n_ensemble=5, lookback=24,
+              ensemble_lookbacks=(1,), ensemble_losses=("mae", "smape"),
+              ensemble_normalizations=("level", "seasonal"))
+    assert [(m.loss, m.normalization) for m in g._members()] == [
+        ("mae", "level"), ("smape", "level"), ("mae", "seasonal"), ("smape", "seasonal"),
+        ("mae", "level")]  # losses vary before normalisations
     assert f.history_rows == 72 and f.min_history == 72
     # the forecast is the per-step median of the members' forecasts
     members = np.stack([m.predict()["y"].to_numpy() for m in f.members_])
@@ -388,6 +394,7 @@ def test_ensemble_mean_intervals_and_quantiles(quiet, sine):
     ({"ensemble_lookbacks": ()}, "ensemble_lookbacks must be a non-empty tuple"),
     ({"ensemble_lookbacks": (1, -2)}, "ensemble_lookbacks must be"),
     ({"ensemble_losses": ("quantile",)}, "ensemble_losses must be"),
+    ({"ensemble_normalizations": ("seasonal", "zscore")}, "ensemble_normalizations must be"),
     ({"ensemble_combine": "max"}, "ensemble_combine must be one of"),
     ({"n_ensemble": 2, "ensemble_losses": ("smape",)}, "loss='smape'"),
 ])

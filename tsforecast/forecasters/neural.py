@@ -84,11 +84,18 @@ def _losses(value) -> bool:
             and all(v in LOSSES and v != "quantile" for v in value))
 
 
-#: Ensembling (the N-BEATS recipe from one class): members over seeds, lookbacks and losses.
+def _normalizations(value) -> bool:
+    return (isinstance(value, tuple | list) and len(value) > 0
+            and all(isinstance(v, str) and v in NORMALIZATIONS for v in value))
+
+
+#: Ensembling (the N-BEATS recipe from one class): members over seeds, lookbacks, losses
+#: and normalisations.
 ENSEMBLE_PARAMS = (
     Param("n_ensemble", 1, "nets trained and combined (1: a single net). Member k trains "
-          "from seed random_state + k, with the k-th lookback factor and loss of the cycles "
-          "below (lookbacks vary fastest).", (Interval(Integral, 1),)),
+          "from seed random_state + k, with the k-th lookback factor, loss and normalisation "
+          "of the cycles below (lookbacks vary fastest, then losses).",
+          (Interval(Integral, 1),)),
     Param("ensemble_lookbacks", (1.0, 2 / 3, 4 / 3), "factors of lookback the members cycle "
           "through (default: lookback, 2/3 and 4/3 of it, as N-BEATS varies its lookbacks); a "
           "member's lookback is round(factor * lookback), at least 1.",
@@ -96,6 +103,9 @@ ENSEMBLE_PARAMS = (
     Param("ensemble_losses", None, 'losses the members cycle through, e.g. ("smape", "mae"); '
           "None: every member trains with loss.",
           (Check(_losses, "a non-empty tuple of losses other than quantile"), None)),
+    Param("ensemble_normalizations", None, "normalisations the members cycle through, e.g. "
+          '("level", "seasonal"); None: every member uses normalization.',
+          (Check(_normalizations, "a non-empty tuple of " + ", ".join(NORMALIZATIONS)), None)),
     Param("ensemble_combine", "median", '"median" or "mean" of the members\' forecasts '
           "(per step, and per quantile).", (Options(("median", "mean")),)),
 )
@@ -207,12 +217,15 @@ class NeuralForecaster(BaseForecaster):
 
     def _member_params(self, k: int) -> dict:
         """Parameters of ensemble member ``k``: this forecaster's, one net, its own seed,
-        lookback (and ``min_context``, capped at it) and loss."""
+        lookback (and ``min_context``, capped at it), loss and normalisation."""
         losses = tuple(self.ensemble_losses or (self.loss,))
+        norms = tuple(self.ensemble_normalizations or (self.normalization,))
         lookback = self._member_lookback(k)
+        cycle = k // len(self.ensemble_lookbacks)  # lookbacks vary fastest, then losses
         return {**self.get_params(deep=False), "n_ensemble": 1, "lookback": lookback,
                 "min_context": None if self.min_context is None else self._member_context(k),
-                "loss": losses[(k // len(self.ensemble_lookbacks)) % len(losses)],
+                "loss": losses[cycle % len(losses)],
+                "normalization": norms[(cycle // len(losses)) % len(norms)],
                 "random_state": None if self.random_state is None else self.random_state + k,
                 "level": None}
 
@@ -222,7 +235,7 @@ class NeuralForecaster(BaseForecaster):
 
     def ensemble_member(self, k: int) -> NeuralForecaster:
         """Ensemble member ``k`` (``0 <= k < n_ensemble``), unfitted: a single net with its
-        own seed, lookback and loss. Fitting every member and combining their forecasts
+        own seed, lookback, loss and normalisation. Fitting every member and combining their forecasts
         with :func:`~tsforecast.forecasters.combination.combine_forecasts`
         (``ensemble_combine``) gives this forecaster's forecasts: how the benchmark runs
         members as pieces of work on its processes or Ray."""
