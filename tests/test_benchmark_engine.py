@@ -135,6 +135,7 @@ def test_jobs_split_the_local_models_series_into_pieces(data):
     on the processes); the forecasts, rows and order included, equal the serial run's.
     No model is told where it runs: none gets n_jobs."""
     from tsforecast.benchmark.engine import plan_pieces, plan_units
+    from tsforecast.benchmark.panel import PANEL_ENSEMBLE
     from tsforecast.benchmark.unit import model_params
 
     models = {"models": "naive,theta,combination,nlinear", "max_steps": 2,
@@ -150,7 +151,7 @@ def test_jobs_split_the_local_models_series_into_pieces(data):
     for w in pieces:
         by_model[units[w.unit].model].append(w.series)
     # a global model is never split by series (the panel rule's ensemble: a piece a member)
-    assert by_model["nlinear"] == [None] * 6
+    assert by_model["nlinear"] == [None] * PANEL_ENSEMBLE
     assert 1 < len(by_model["theta"]) <= 5  # at most 4 x 2 chunks of 5 series
     chunks = sum(w.series is not None for w in pieces)
     assert f"ran as {chunks} pieces (chunks of series)" in (
