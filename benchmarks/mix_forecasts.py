@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tsforecast.evaluation import smape
+
 
 def _forecasts(out: Path, model: str) -> pd.DataFrame:
     paths = sorted((out / "runs").glob(f"*__{model}__seed0.forecasts.parquet"))
@@ -27,9 +29,9 @@ def _forecasts(out: Path, model: str) -> pd.DataFrame:
 
 
 def smape_by_series(y: pd.Series, f: pd.Series) -> float:
-    """The competitions' sMAPE (percent), mean over series of each series' mean."""
-    err = 200 * (y - f).abs() / (y.abs() + f.abs())
-    return float(err.groupby(level="series").mean().mean())
+    """The competitions' sMAPE (percent), mean over series of each series' sMAPE."""
+    both = pd.DataFrame({"y": y, "f": f})
+    return float(np.mean([smape(g["y"], g["f"]) for _, g in both.groupby(level="series")]))
 
 
 def main() -> None:

