@@ -183,6 +183,34 @@ def test_scaler_ignores_validation_and_test_rows(seed, method):
     np.testing.assert_array_equal(a.scale_["s"], b.scale_["s"])
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.sampled_from(["standard", "robust", "maxabs", "none"]))
+def test_scaler_fits_many_series_as_it_fits_each_alone(seed, method):
+    # series of equal training length are fitted side by side in one call: each series
+    # must get exactly the statistics it gets fitted alone (lengths, widths, NaN, constants)
+    rng = np.random.default_rng(seed)
+    ids, arrays, ends = [], [], []
+    for k in range(40):
+        n, width = int(rng.choice([12, 30, int(rng.integers(3, 60))])), int(rng.choice([1, 2]))
+        arr = (rng.normal(size=(n, width)) * rng.lognormal(2, 2) + rng.normal() * 1e3
+               ).astype(np.float32)
+        if k % 4 == 0:
+            arr[rng.integers(0, n, 2)] = np.nan
+        if k % 5 == 0:
+            arr[:, 0] = 7.0
+        ids.append(f"s{k}")
+        arrays.append(arr)
+        ends.append(int(rng.integers(1, n + 1)))
+    together = SeriesScaler(method).fit(ids, arrays, ends)
+    for sid, arr, end in zip(ids, arrays, ends, strict=True):
+        alone = SeriesScaler(method).fit([sid], [arr], [end])
+        assert together.loc_[sid].shape == (arr.shape[1],)
+        np.testing.assert_array_equal(together.loc_[sid], alone.loc_[sid])
+        np.testing.assert_array_equal(together.scale_[sid], alone.scale_[sid])
+    with pytest.raises(ValueError, match="series 's1': no training rows"):
+        SeriesScaler(method).fit(ids[:2], arrays[:2], [3, 0])
+
+
 def test_scaler_roundtrip_and_constant_column():
     arr = np.column_stack([np.arange(10.0), np.full(10, 3.0)]).astype(np.float32)
     sc = SeriesScaler("standard").fit(["s"], [arr], [10])

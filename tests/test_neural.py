@@ -523,3 +523,39 @@ def test_seasonal_normalization_takes_its_season_from_the_frequency(quiet, tmp_p
     np.testing.assert_allclose(again.predict()["y"], fc["y"], rtol=1e-5)
     with pytest.raises(ValueError, match="season_length"):
         tsf.LSTMForecaster(season_length=0).fit(df)
+
+
+@pytest.mark.parametrize("name", ["nlinear", "lstm"])
+def test_many_series_are_forecast_in_shared_batches(name, quiet, monkeypatch):
+    # a global net forecasts the windows of many series together (one forward pass per
+    # batch, not per series), and each series gets what it gets forecast on its own
+    import tsforecast.forecasters.neural as neural
+
+    rng = np.random.default_rng(0)
+    frames = []
+    for k in range(60):
+        n = int(rng.integers(40, 90))
+        y = 50 + k + 5 * np.sin(np.arange(n) / 2) + rng.normal(size=n).cumsum()
+        frames.append(pd.DataFrame({"id": f"s{k}", "y": y},
+                                   index=pd.date_range("2001-01-01", periods=n, freq="D")))
+    data = pd.concat(frames)
+    f = small(name, quiet, target="y", id_col="id", lookback=12, horizon=4, max_epochs=1,
+              min_context=6, normalization="seasonal", season_length=7)
+    f.fit(data)
+    calls = []
+    forward = type(f.net_).forward
+    monkeypatch.setattr(type(f.net_), "forward", lambda self, b: calls.append(
+        len(b["x"])) or forward(self, b))
+    monkeypatch.setattr(neural, "_FORECAST_BATCH", 256)
+    together = f.backtest(data, start=0.5, stride=1)
+    n_windows = len(together) // 4
+    assert sum(calls) == n_windows > 60 and len(calls) <= n_windows // 256 + 1
+    assert max(calls) < 2 * 256 and sum(c >= 256 for c in calls) == len(calls) - 1
+    alone = pd.concat([f.backtest(g, start=0.5, stride=1) for _, g in data.groupby("id")])
+    key = ["series", "cutoff", "timestamp"]
+    pd.testing.assert_frame_equal(together.sort_values(key).reset_index(drop=True),
+                                  alone.sort_values(key).reset_index(drop=True), rtol=1e-6)
+    fc = f.predict()
+    assert len(fc) == 60 * 4
+    pd.testing.assert_frame_equal(
+        fc, pd.concat([f.predict(g) for _, g in data.groupby("id", sort=False)]), rtol=1e-6)

@@ -1,8 +1,11 @@
 """Per-series, per-column scalers fitted on the training segment only.
 
 scikit-learn does the fitting (``StandardScaler`` and ``MaxAbsScaler`` with chunked
-``partial_fit`` so a long series is never copied to float64 at once, ``RobustScaler``);
-what is kept is a pair of ``loc``/``scale`` arrays per series, applied lazily to each batch
+``partial_fit`` so a long series is never copied to float64 at once, ``RobustScaler``).
+Its scalers compute each column's statistics on its own, so series of the same training
+length are fitted together, side by side as the columns of one array: a panel of 100k
+short series costs one call per distinct length (about a thousand on M4-shaped panels)
+instead of 100k calls of scikit-learn's ~1 ms input checks each. What is kept is a pair of ``loc``/``scale`` arrays per series, applied lazily to each batch
 and saved as plain numbers. Once fitted, a scaler is read-only: validation, test and new histories are
 transformed with the training statistics.
 """
@@ -50,11 +53,21 @@ class SeriesScaler:
     def fit(
         self, ids: Sequence[str], arrays: Sequence[np.ndarray], train_ends: Sequence[int]
     ) -> SeriesScaler:
-        """Fit one scaler per series on ``array[:train_end]``."""
-        for sid, arr, end in zip(ids, arrays, train_ends, strict=True):
+        """Fit one scaler per series on ``array[:train_end]`` (series of equal training
+        length and width together, each of their columns on its own)."""
+        groups: dict[tuple[int, int], list[int]] = {}
+        ids = list(ids)
+        for k, (sid, arr, end) in enumerate(zip(ids, arrays, train_ends, strict=True)):
             if end < 1:
                 raise ValueError(f"series {sid!r}: no training rows to fit the scaler on")
-            self.loc_[sid], self.scale_[sid] = self._fit_one(arr[:end])
+            groups.setdefault((min(int(end), len(arr)), arr.shape[1]), []).append(k)
+        for (end, width), members in groups.items():
+            block = (arrays[members[0]][:end] if len(members) == 1 else
+                     np.concatenate([arrays[k][:end] for k in members], axis=1))
+            loc, scale = self._fit_one(block)  # [len(members) * width]
+            for j, k in enumerate(members):
+                cols = slice(j * width, (j + 1) * width)
+                self.loc_[ids[k]], self.scale_[ids[k]] = loc[cols], scale[cols]
         return self
 
     def _fit_one(self, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -60,6 +60,31 @@ def gather_windows(array: np.ndarray, origins: np.ndarray, steps: np.ndarray,
     return block, valid
 
 
+def window_batches(items, steps: np.ndarray, pad: bool = False, size: int = 1024):
+    """The windows of many series in batches of about ``size`` windows (one batch may
+    hold the windows of many short series; a long series' are cut every ``size``).
+
+    ``items``: ``(array, origins, loc, scale)`` per series (as :func:`gather_windows`
+    takes them). Yields ``(owners, block, valid)``: ``owners`` the ``(item, windows)``
+    pairs of the batch in order, ``block`` ``[b, len(steps), C]`` and ``valid`` the mask
+    (``None`` without ``pad``). A series without origins owns 0 windows of a batch.
+    """
+    owners, blocks, masks, held = [], [], [], 0
+    for i, (array, origins, loc, scale) in enumerate(items):
+        for at in range(0, max(len(origins), 1), size):
+            chunk = origins[at : at + size]
+            block, valid = gather_windows(array, chunk, steps, loc, scale, pad=pad)
+            owners.append((i, len(chunk)))
+            blocks.append(block)
+            masks.append(valid)
+            held += len(chunk)
+            if held >= size:
+                yield owners, np.concatenate(blocks), None if not pad else np.concatenate(masks)
+                owners, blocks, masks, held = [], [], [], 0
+    if owners:
+        yield owners, np.concatenate(blocks), None if not pad else np.concatenate(masks)
+
+
 class WindowDataset(Dataset):
     """Lazy windows over one or more ``[T, C]`` float32 arrays.
 

@@ -39,6 +39,9 @@ and implements these hooks, the complete list:
     Forecasts in original units for each origin: ``values[:origin]`` is the history
     (rows ``origin .. origin + horizon`` may be read for known-future covariates only);
     returns ``[n, H, T]``, or ``[n, H, T, Q]`` when ``quantiles_`` is set.
+``_forecast_many(items)`` (optional)
+    ``_forecast`` of many series, ``items`` of ``(values, sid, origins)``, in order; what
+    ``predict``, ``backtest`` and calibration call. Default: one series after the other.
 ``_get_state()`` / ``_set_state(state, arrays)``
     The learned state as JSON-able values and NumPy arrays (no pickles), and back.
 ``_calibrating(fitted)`` (optional)
@@ -214,6 +217,10 @@ class BaseForecaster(BaseEstimator):
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _forecast_many(self, items: list[tuple[np.ndarray, str, np.ndarray]]
+                       ) -> list[np.ndarray]:
+        return [self._forecast(values, sid, origins) for values, sid, origins in items]
+
     def _get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         return {}, {}
 
@@ -354,12 +361,12 @@ class BaseForecaster(BaseEstimator):
         state = self.state_
         series = state.history if history is None else self._series(history)
         self._check_length(series, self.min_history, "forecasting from it")
-        frames = []
-        for s in series:
-            fidx = future_index(s.index, state.horizon, state.freq)
-            ext = output.extend_history(state, s, fidx, future_covariates)
-            fc = self._forecast(ext, s.id, np.array([len(s)], dtype=np.int64))[0]
-            frames.append(output.forecast_frame(state, fc, fidx, s.id, s.values))
+        fidx = [future_index(s.index, state.horizon, state.freq) for s in series]
+        fcs = self._forecast_many([
+            (output.extend_history(state, s, f, future_covariates), s.id,
+             np.array([len(s)], dtype=np.int64)) for s, f in zip(series, fidx, strict=True)])
+        frames = [output.forecast_frame(state, fc[0], f, s.id, s.values)
+                  for s, f, fc in zip(series, fidx, fcs, strict=True)]
         out = pd.concat(frames) if len(frames) > 1 else frames[0]
         if format == "nixtla":
             return output.to_nixtla(state, out, "forecast", output.model_alias(type(self)))
@@ -387,11 +394,11 @@ class BaseForecaster(BaseEstimator):
         _check_format(format, ("tidy", "nixtla"))
         stride = self.horizon if stride is None else stride
         check_int("stride", stride, 1)
-        parts = []
-        for s in self._series(data):
-            origins = self._backtest_origins(s, start, stride)
-            parts.append((s, origins, self._forecast(s.values, s.id, origins)))
-        out = output.tidy_frame(self.state_, parts)
+        series = self._series(data)
+        origins = [self._backtest_origins(s, start, stride) for s in series]
+        fcs = self._forecast_many([(s.values, s.id, o) for s, o in zip(series, origins,
+                                                                        strict=True)])
+        out = output.tidy_frame(self.state_, list(zip(series, origins, fcs, strict=True)))
         if format == "nixtla":
             return output.to_nixtla(self.state_, out, "backtest", output.model_alias(type(self)))
         return out

@@ -156,12 +156,16 @@ class CombinationForecaster(BaseForecaster):
         return {key: "; ".join(whats) for key, whats in found.items()}
 
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
-        points = []
+        return self._forecast_many([(values, sid, origins)])[0]
+
+    def _forecast_many(self, items: list) -> list[np.ndarray]:
+        points = []  # per member, per item
         for m in self.members_:
-            fc = m._forecast(values, sid, origins)
             q = getattr(m, "quantiles_", None)
-            points.append(fc if q is None else fc[..., q.index(0.5)])
-        return combine_forecasts(np.stack(points), self.combine)  # [M, n, H, T] -> [n, H, T]
+            points.append([fc if q is None else fc[..., q.index(0.5)]
+                           for fc in m._forecast_many(items)])
+        # per item: [M, n, H, T] -> [n, H, T]
+        return [combine_forecasts(np.stack(member), self.combine) for member in zip(*points, strict=True)]
 
     def _get_state(self):
         return members_state(self.members_)

@@ -135,7 +135,7 @@ def conformal_scores(calibrated, series: list[SeriesData], levels) -> np.ndarray
     """
     H, T = calibrated.horizon, calibrated.layout_.n_targets
     cap = type(calibrated).get_tag("calibration_origins")
-    errors = []
+    held = []
     for s in series:
         start = len(s) - calibration_rows(calibrated.calibration_size, len(s))
         origins = np.arange(max(start, calibrated.min_history), len(s) - H + 1, dtype=np.int64)
@@ -143,7 +143,10 @@ def conformal_scores(calibrated, series: list[SeriesData], levels) -> np.ndarray
             continue
         if cap is not None and origins.size > cap:  # evenly spaced, the first and the last
             origins = origins[np.unique(np.linspace(0, origins.size - 1, cap).round().astype(int))]
-        fc = calibrated._forecast(s.values, s.id, origins)
+        held.append((s, origins))
+    forecasts = calibrated._forecast_many([(s.values, s.id, o) for s, o in held])
+    errors = []
+    for (s, origins), fc in zip(held, forecasts, strict=True):
         point = fc if fc.ndim == 3 else fc[..., calibrated.quantiles_.index(0.5)]
         rows = origins[:, None] + np.arange(H)  # [n, H]
         err = np.abs(s.values[rows][..., :T].astype(np.float64) - point)  # [n, H, T]

@@ -23,7 +23,7 @@ from .. import progress
 from ..data import Layout, SeriesData, SeriesScaler, check_min_context
 from ..data.scaling import SCALERS, UNSHIFTED_SCALERS
 from ..data.timeindex import resolve_season
-from ..data.windows import WindowDataset, gather_windows
+from ..data.windows import WindowDataset, window_batches
 from ..nets import NETS, NORMALIZATIONS, Dims, NetCapabilities, build_net, count_parameters
 from ..resources import cpu_cores
 from ..training import TrainOptions, seed, train
@@ -38,6 +38,9 @@ from .base import BaseForecaster, check_quantiles
 from .combination import combine_forecasts, members_state, restore_members
 from .params import Check, Interval, Options, Param, params_from_config
 from .registry import register
+
+#: Windows per forward pass when forecasting (of one series or of many together).
+_FORECAST_BATCH = 1024
 
 __all__ = ["ACCELERATORS", "PRECISIONS", "NeuralForecaster", "neural_forecaster", "register_all"]
 
@@ -359,32 +362,42 @@ class NeuralForecaster(BaseForecaster):
             self.kept_initial_ = all(m.kept_initial_ for m in ms)
 
     # -- forecast --------------------------------------------------------------------------
-    @torch.no_grad()
     def _forecast(self, values: np.ndarray, sid: str, origins: np.ndarray) -> np.ndarray:
+        return self._forecast_many([(values, sid, origins)])[0]
+
+    @torch.no_grad()
+    def _forecast_many(self, items: list[tuple[np.ndarray, str, np.ndarray]]
+                       ) -> list[np.ndarray]:
+        """The windows of all ``items`` through the net together, ``_FORECAST_BATCH`` at a
+        time (a global net forecasting many short series: one forward pass per batch, not
+        per series)."""
         if self._ensembled():
-            out = np.stack([m._forecast(values, sid, origins) for m in self.members_])
-            # [M, n, H, T(, Q)] -> [n, H, T(, Q)]
-            return combine_forecasts(out, self.ensemble_combine)
-        loc, scale = self._scaling(sid, values, origins)
-        L_, H, F = self.lookback, self.horizon, self.layout_.n_future
-        steps = np.arange(-L_, H)
-        outs = []
-        for chunk in np.array_split(origins, max(1, int(np.ceil(len(origins) / 1024)))):
-            block, valid = gather_windows(values, chunk, steps, loc, scale,
-                                          pad=self._padded())  # [b, L + H, C], [b, L + H]
-            batch = {
-                "x": torch.from_numpy(np.ascontiguousarray(block[:, :L_])),  # [b, L, C]
-                "x_future": torch.from_numpy(
-                    np.ascontiguousarray(block[:, L_:, block.shape[-1] - F :])
-                ),  # [b, H, F]
-            }
+            outs = [m._forecast_many(items) for m in self.members_]
+            # per item: [M, n, H, T(, Q)] -> [n, H, T(, Q)]
+            return [combine_forecasts(np.stack(member), self.ensemble_combine)
+                    for member in zip(*outs, strict=True)]
+        L_, F = self.lookback, self.layout_.n_future
+        scaling = [self._scaling(sid, values, origins) for values, sid, origins in items]
+        pieces: list[list[np.ndarray]] = [[] for _ in items]
+        for owners, block, valid in window_batches(
+                [(v, o, *sc) for (v, _, o), sc in zip(items, scaling, strict=True)],
+                np.arange(-L_, self.horizon), self._padded(), _FORECAST_BATCH):
+            batch = {"x": torch.from_numpy(np.ascontiguousarray(block[:, :L_])),  # [b, L, C]
+                     "x_future": torch.from_numpy(  # [b, H, F]
+                         np.ascontiguousarray(block[:, L_:, block.shape[-1] - F :]))}
             if valid is not None:
                 batch["mask"] = torch.from_numpy(valid[:, :L_].astype(np.float32))  # [b, L]
-            outs.append(self.net_(batch).float().numpy())  # [b, H, T] or [b, H, T, Q]
-        out = np.concatenate(outs)
-        if self.quantiles_ is not None:
-            out = np.sort(out, axis=-1)  # monotone in q
-        return self._unscale(out, loc, scale)
+            out = self.net_(batch).float().numpy()  # [b, H, T] or [b, H, T, Q]
+            for (i, _), part in zip(owners, np.split(out, np.cumsum([n for _, n in owners])[:-1]),
+                                    strict=True):
+                pieces[i].append(part)
+        forecasts = []
+        for (loc, scale), parts in zip(scaling, pieces, strict=True):
+            out = np.concatenate(parts)
+            if self.quantiles_ is not None:
+                out = np.sort(out, axis=-1)  # monotone in q
+            forecasts.append(self._unscale(out, loc, scale))
+        return forecasts
 
     # -- state -----------------------------------------------------------------------------
     def _get_state(self):
