@@ -396,3 +396,33 @@ def test_long_frame_errors_name_the_series_and_row():
     df["sid"] = [1, 2, 1, 2]  # numeric ids are still no value column
     with pytest.raises(ValueError, match=r"series '1': target column\(s\) \['sid'\] not found"):
         to_series(df, "sid", id_col="sid")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.booleans(), st.booleans())
+def test_windows_of_a_shared_block_equal_those_of_separate_arrays(seed, padded, scaled):
+    # series that are row ranges of one array (as DataSpec.to_series gives a panel) are
+    # gathered from it in one index per batch: every batch equals the per-series path's
+    from tsforecast.data.windows import _shared_block
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(8, 40, size=int(rng.integers(2, 30)))
+    block = rng.normal(size=(int(lengths.sum()), 3)).astype(np.float32) * 50
+    cuts = np.concatenate([[0], np.cumsum(lengths)])
+    views = [block[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    copies = [v.copy() for v in views]
+    kw = dict(lookback=6, horizon=2, n_targets=2, n_future=1, min_context=3 if padded else 6,
+              bounds=[(0, int(n) - int(rng.integers(0, 3))) for n in lengths])
+    if scaled:
+        kw["loc"] = [rng.normal(size=3).astype(np.float32) for _ in lengths]
+        kw["scale"] = [rng.uniform(0.5, 3, size=3).astype(np.float32) for _ in lengths]
+    shared, separate = WindowDataset(views, **kw), WindowDataset(copies, **kw)
+    assert shared._block is not None and separate._block is None
+    np.testing.assert_array_equal(shared._block[1], cuts[:-1])
+    idx = rng.permutation(len(shared))[:64]
+    a, b = shared.__getitems__(idx), separate.__getitems__(idx)
+    assert a.keys() == b.keys() and ("mask" in a) == padded
+    for k in a:
+        np.testing.assert_array_equal(a[k].numpy(), b[k].numpy(), err_msg=k)
+    assert _shared_block([views[0], copies[1]]) is None  # not one block: no shortcut
+    assert _shared_block([block[::2]]) is None and _shared_block(views[:1]) is None

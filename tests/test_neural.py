@@ -559,3 +559,30 @@ def test_many_series_are_forecast_in_shared_batches(name, quiet, monkeypatch):
     assert len(fc) == 60 * 4
     pd.testing.assert_frame_equal(
         fc, pd.concat([f.predict(g) for _, g in data.groupby("id", sort=False)]), rtol=1e-6)
+
+
+def test_validation_windows_are_thinned_above_max_val_windows(quiet, monkeypatch):
+    # above the cap the validation windows are every k-th of each series, its last always
+    # (the one nearest the forecasts), on the same rows; below it, all of them
+    import tsforecast.forecasters.neural as neural
+
+    seen = []
+    real = neural.train
+    monkeypatch.setattr(neural, "train", lambda net, tr, val, *a, **k: seen.append(val) or
+                        real(net, tr, val, *a, **k))
+    rng = np.random.default_rng(1)
+    data = pd.concat([pd.DataFrame({"id": f"s{k}", "y": rng.normal(size=n).cumsum()},
+                                   index=pd.date_range("2001-01-01", periods=n, freq="D"))
+                      for k, n in enumerate(rng.integers(60, 200, size=12))])
+    for cap in (None, 10_000, 40):
+        small("nlinear", quiet, target="y", id_col="id", lookback=8, horizon=3, max_epochs=1,
+              val_fraction=0.3, max_val_windows=cap).fit(data)
+    full, same, thin = seen
+    assert len(same) == len(full) > 40 and same.stride == full.stride == 1
+    assert 40 <= len(thin) < 40 + 12 and thin.stride == -(-len(full) // 40)
+    last = lambda ds: ds.locate(np.cumsum(ds.counts) - 1)  # noqa: E731
+    np.testing.assert_array_equal(last(thin)[1], last(full)[1])
+    first = lambda ds: ds.locate(np.cumsum(ds.counts) - ds.counts)[1]  # noqa: E731
+    assert (first(thin) >= first(full)).all()
+    with pytest.raises(ValueError, match="max_val_windows"):
+        small("nlinear", quiet, target="y", id_col="id", max_val_windows=0).fit(data)

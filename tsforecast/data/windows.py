@@ -85,6 +85,26 @@ def window_batches(items, steps: np.ndarray, pad: bool = False, size: int = 1024
         yield owners, np.concatenate(blocks), None if not pad else np.concatenate(masks)
 
 
+def _shared_block(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(block, first rows)`` when the arrays of several series are row ranges of one
+    C-contiguous float32 array (what ``DataSpec.to_series`` gives a panel): a batch of
+    windows from many series is then one fancy index into it, without a copy of the
+    values; else ``None`` (a batch takes one fancy index per series)."""
+    base = arrays[0].base if len(arrays) > 1 else None
+    if not (isinstance(base, np.ndarray) and base.ndim == 2 and base.dtype == np.float32
+            and base.flags.c_contiguous):
+        return None
+    origin, row = base.__array_interface__["data"][0], base.strides[0]
+    starts = np.empty(len(arrays), dtype=np.int64)
+    for k, a in enumerate(arrays):
+        offset = a.__array_interface__["data"][0] - origin
+        if (a.base is not base or a.dtype != base.dtype or a.ndim != 2
+                or a.shape[1] != base.shape[1] or not a.flags.c_contiguous or offset % row):
+            return None
+        starts[k] = offset // row
+    return base, starts
+
+
 class WindowDataset(Dataset):
     """Lazy windows over one or more ``[T, C]`` float32 arrays.
 
@@ -154,6 +174,9 @@ class WindowDataset(Dataset):
         self._steps = np.arange(-lookback, horizon, dtype=np.int64)  # [L + H]
         self.loc = None if loc is None else [np.asarray(v, np.float32) for v in loc]
         self.scale = None if scale is None else [np.asarray(v, np.float32) for v in scale]
+        self._block = _shared_block(self.arrays)
+        if self._block is not None and self.loc is not None:  # [n_series, C] for a batch
+            self._loc, self._scale = np.stack(self.loc), np.stack(self.scale)
 
     def __len__(self) -> int:
         return int(self._offsets[-1])
@@ -181,7 +204,19 @@ class WindowDataset(Dataset):
         L, T, F = self.lookback, self.n_targets, self.n_future
         win = np.empty((len(sid), len(self._steps), first.shape[1]), dtype=np.float32)
         mask = np.empty((len(sid), L), dtype=np.float32) if self.padded else None
-        for s in np.unique(sid):
+        if self._block is not None:  # every series at once, from their shared block
+            block, starts = self._block
+            local = origin[:, None] + self._steps  # [B, L + H] rows of each series
+            valid = local >= 0 if self.padded else None
+            win = block[starts[sid][:, None] + (local if valid is None else
+                                                np.maximum(local, 0))]  # [B, L + H, C]
+            if self.loc is not None:  # as gather_windows scales, row by row
+                win -= self._loc[sid][:, None, :]
+                win /= self._scale[sid][:, None, :]
+            if valid is not None:
+                win[~valid] = 0.0
+                mask[:] = valid[:, :L]
+        for s in () if self._block is not None else np.unique(sid):
             rows = sid == s
             block, valid = gather_windows(  # [b, L+H, C], [b, L+H] or None
                 self.arrays[s], origin[rows], self._steps,

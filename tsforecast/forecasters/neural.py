@@ -285,15 +285,16 @@ class NeuralForecaster(BaseForecaster):
             val_starts.append(len(s) - H + 1 - n_val if n_val > 0 else len(s))
         arrays = [s.values for s in series]
         self.scaler_ = SeriesScaler(self.scaler).fit([s.id for s in series], arrays, val_starts)
-        common = dict(
-            n_targets=layout.n_targets, n_future=layout.n_future,
-            loc=[self.scaler_.loc_[s.id] for s in series],
-            scale=[self.scaler_.scale_[s.id] for s in series], min_context=C,
-        )
+        common = dict(n_targets=layout.n_targets, n_future=layout.n_future, min_context=C,
+                      loc=[self.scaler_.loc_[s.id] for s in series],
+                      scale=[self.scaler_.scale_[s.id] for s in series])
         train_ds = WindowDataset(arrays, L_, H, stride=self.stride,
                                  bounds=[(0, v) for v in val_starts], **common)
-        val_ds = WindowDataset(arrays, L_, H, bounds=[
-            (v, len(a)) for v, a in zip(val_starts, arrays, strict=True)], **common)
+        val_bounds = [(v, len(a)) for v, a in zip(val_starts, arrays, strict=True)]
+        val_ds = WindowDataset(arrays, L_, H, bounds=val_bounds, **common)
+        if self.max_val_windows is not None and len(val_ds) > self.max_val_windows:
+            val_ds = WindowDataset(arrays, L_, H, bounds=val_bounds, **common,
+                                   stride=-(-len(val_ds) // self.max_val_windows))
         if len(train_ds) == 0:
             raise ValueError(
                 f"no training windows: {self._need_text()} is too long for the training "

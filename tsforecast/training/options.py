@@ -139,6 +139,10 @@ WINDOW_PARAMS = (
           "its untrained start (the last value) unless training beats it there beyond chance "
           "(one-sided Diebold-Mariano test at 5%).", (Interval(Real, 0, 1),)),
     Param("stride", 1, "step between training windows.", (_COUNT,)),
+    Param("max_val_windows", 100_000, "validation windows at most (None: all): above it, "
+          "every k-th validation window of each series (its last always), k the smallest "
+          "that fits, so that a panel of 100k series validates on about as many windows, "
+          "not millions (each validation pass reads them all).", (_COUNT, None)),
 )
 
 #: Every training option by name (what the benchmark's training flags derive from).
