@@ -3,8 +3,9 @@
 A :class:`WindowDataset` holds each series once (no copy of the caller's float32 arrays)
 plus, per series, the arithmetic of its window origins: first origin, count and stride.
 A window is built only when indexed: ``__getitems__`` gathers a whole batch with one
-fancy index per series and applies the training-set scaling to that batch alone, so the
-``N x lookback`` copies are never materialised.
+fancy index per series (one for the whole batch when the series are row ranges of one
+array, as ``DataSpec.to_series`` gives a panel) and applies the training-set scaling to
+that batch alone, so the ``N x lookback`` copies are never materialised.
 
 A window with origin ``t`` reads inputs ``[t - lookback, t)`` and targets
 ``[t, t + horizon)``. For a segment ``[start, end)`` the origins satisfy
