@@ -5,8 +5,9 @@ scikit-learn does the fitting (``StandardScaler`` and ``MaxAbsScaler`` with chun
 Its scalers compute each column's statistics on its own, so series of the same training
 length are fitted together, side by side as the columns of one array: a panel of 100k
 short series costs one call per distinct length (about a thousand on M4-shaped panels)
-instead of 100k calls of scikit-learn's ~1 ms input checks each. What is kept is a pair of ``loc``/``scale`` arrays per series, applied lazily to each batch
-and saved as plain numbers. Once fitted, a scaler is read-only: validation, test and new histories are
+instead of 100k calls of scikit-learn's ~1 ms input checks each. What is kept is a pair
+of ``loc``/``scale`` arrays per series, applied lazily to each batch and saved as plain
+numbers. Once fitted, a scaler is read-only: validation, test and new histories are
 transformed with the training statistics.
 """
 

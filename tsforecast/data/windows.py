@@ -35,12 +35,17 @@ from .splits import check_min_context, check_sizes, count_windows
 
 def gather_windows(array: np.ndarray, origins: np.ndarray, steps: np.ndarray,
                    loc: np.ndarray | None = None, scale: np.ndarray | None = None,
-                   pad: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+                   pad: bool = False, offsets: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
     """Rows ``origins[:, None] + steps`` of ``[T, C]`` ``array``: ``[n, len(steps), C]``
-    float32, scaled as ``(x - loc) / scale`` when ``loc`` is given.
+    float32, scaled as ``(x - loc) / scale`` when ``loc`` is given (``[C]``, or ``[n, 1,
+    C]``: each window its own).
 
     With ``pad``, rows before 0 are allowed: they come back as 0 (in scaled units) and the
     second result is the ``[n, len(steps)]`` boolean mask of real rows (else None).
+    ``offsets`` (``[n]``): window k's rows are counted from row ``offsets[k]`` of
+    ``array`` (the windows of several series stacked in one array; padding is before
+    each series' own row 0).
 
     >>> a = np.arange(1, 5, dtype=np.float32)[:, None]
     >>> block, mask = gather_windows(a, np.array([1]), np.arange(-3, 1), pad=True)
@@ -52,6 +57,8 @@ def gather_windows(array: np.ndarray, origins: np.ndarray, steps: np.ndarray,
     if pad:
         valid = idx >= 0
         idx = np.maximum(idx, 0)
+    if offsets is not None:
+        idx = idx + offsets[:, None]
     block = np.asarray(array[idx], dtype=np.float32)  # fancy index: a fresh [n, S, C] copy
     if loc is not None:
         block -= loc
@@ -201,31 +208,28 @@ class WindowDataset(Dataset):
 
     def __getitems__(self, indices) -> dict[str, torch.Tensor]:
         sid, origin = self.locate(indices)
-        first = self.arrays[int(sid[0])] if len(sid) else self.arrays[0]
         L, T, F = self.lookback, self.n_targets, self.n_future
-        win = np.empty((len(sid), len(self._steps), first.shape[1]), dtype=np.float32)
-        mask = np.empty((len(sid), L), dtype=np.float32) if self.padded else None
         if self._block is not None:  # every series at once, from their shared block
             block, starts = self._block
-            local = origin[:, None] + self._steps  # [B, L + H] rows of each series
-            valid = local >= 0 if self.padded else None
-            win = block[starts[sid][:, None] + (local if valid is None else
-                                                np.maximum(local, 0))]  # [B, L + H, C]
-            if self.loc is not None:  # as gather_windows scales, row by row
-                win -= self._loc[sid][:, None, :]
-                win /= self._scale[sid][:, None, :]
-            if valid is not None:
-                win[~valid] = 0.0
-                mask[:] = valid[:, :L]
-        for s in () if self._block is not None else np.unique(sid):
-            rows = sid == s
-            block, valid = gather_windows(  # [b, L+H, C], [b, L+H] or None
-                self.arrays[s], origin[rows], self._steps,
-                None if self.loc is None else self.loc[s],
-                None if self.scale is None else self.scale[s], pad=self.padded)
-            win[rows] = block
-            if mask is not None:
-                mask[rows] = valid[:, :L]  # the horizon part is always real
+            win, valid = gather_windows(  # [B, L+H, C], [B, L+H] or None
+                block, origin, self._steps,
+                None if self.loc is None else self._loc[sid][:, None, :],
+                None if self.scale is None else self._scale[sid][:, None, :],
+                pad=self.padded, offsets=starts[sid])
+            mask = None if valid is None else valid[:, :L].astype(np.float32)
+        else:
+            first = self.arrays[int(sid[0])] if len(sid) else self.arrays[0]
+            win = np.empty((len(sid), len(self._steps), first.shape[1]), dtype=np.float32)
+            mask = np.empty((len(sid), L), dtype=np.float32) if self.padded else None
+            for s in np.unique(sid):
+                rows = sid == s
+                block, valid = gather_windows(  # [b, L+H, C], [b, L+H] or None
+                    self.arrays[s], origin[rows], self._steps,
+                    None if self.loc is None else self.loc[s],
+                    None if self.scale is None else self.scale[s], pad=self.padded)
+                win[rows] = block
+                if mask is not None:
+                    mask[rows] = valid[:, :L]  # the horizon part is always real
         batch = {
             "x": torch.from_numpy(win[:, :L]),  # [B, L, C]
             "x_future": torch.from_numpy(win[:, L:, win.shape[2] - F :]),  # [B, H, F]

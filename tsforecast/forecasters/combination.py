@@ -165,7 +165,8 @@ class CombinationForecaster(BaseForecaster):
             points.append([fc if q is None else fc[..., q.index(0.5)]
                            for fc in m._forecast_many(items)])
         # per item: [M, n, H, T] -> [n, H, T]
-        return [combine_forecasts(np.stack(member), self.combine) for member in zip(*points, strict=True)]
+        return [combine_forecasts(np.stack(member), self.combine)
+                for member in zip(*points, strict=True)]
 
     def _get_state(self):
         return members_state(self.members_)
