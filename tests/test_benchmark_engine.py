@@ -192,6 +192,36 @@ def test_chunks_are_sized_from_the_rows_and_the_workers(tmp_path):
     assert all(w.series is None for w in plan_pieces(units, cfg, 1))
 
 
+def test_a_chunk_holds_its_series_only(tmp_path):
+    """The task a chunk's process is sent holds its series' rows and per-series state
+    only (the data set's frame included: not the whole panel once per chunk), and scores
+    its series as the whole task does."""
+    import pickle
+
+    from tsforecast.benchmark.unit import fit_backtest
+
+    panel(tmp_path / "p.csv", lengths=[20 + 7 * k for k in range(12)])
+    res = run_benchmark(_config(tmp_path, "r", models="naive", model_params={}))
+    task = res.tasks[0]
+    order = task.protocol.series_order(task)
+    chunk = order[3:7]
+    sub = task.subset(chunk)
+    ids = task.dataset.id_col
+    for frame in (sub.dataset.frame, sub.fit_data, sub.eval_data):
+        assert set(frame[ids].astype(str)) == set(chunk)
+    pd.testing.assert_frame_equal(sub.fit_data, task.series_rows("fit_data", chunk))
+    assert list(sub.expected["series"]) == chunk
+    assert {k[0] for k in sub.y_train} == {k[0] for k in sub.scales} == set(chunk)
+    assert set(sub.start) == set(chunk)
+    assert len(pickle.dumps(sub)) < 0.6 * len(pickle.dumps(task))
+    cfg = resolve_config(_config(tmp_path, "x", models="naive", model_params={}))
+    frame = fit_backtest("naive", sub, cfg, str(tmp_path)).backtest
+    whole = fit_backtest("naive", task, cfg, str(tmp_path)).backtest
+    got = sub.evaluate(frame).by_series.reset_index(drop=True)
+    want = task.evaluate(whole).by_series
+    pd.testing.assert_frame_equal(got, want[want["series"].isin(chunk)].reset_index(drop=True))
+
+
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 CPU cores")
 def test_jobs_keep_a_calibrating_local_model_whole(data):
     """Conformal intervals pool the held-out errors of every series: with --level a local

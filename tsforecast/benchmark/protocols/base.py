@@ -102,12 +102,26 @@ class Protocol:
         return task.series_ids
 
     def subset(self, task: Task, series: Sequence[str]) -> Task:
-        """``task`` restricted to ``series`` (fit and backtest data), for a chunk of a
-        local model's work; scoring uses the whole task."""
+        """``task`` restricted to ``series``, for a chunk of a local model's work: their
+        rows (the data set's frame is theirs too) and what the task keeps per series
+        (windows, MASE scales, training values), nothing of the other series'. A process
+        sent a chunk receives what its work reads, not the panel (scoring joins the chunks'
+        forecasts and uses the whole task)."""
         import dataclasses
 
-        return dataclasses.replace(task, fit_data=task.series_rows("fit_data", series),
-                                   eval_data=task.series_rows("eval_data", series))
+        keep = set(series)
+
+        def rows(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if frame is None else frame[frame["series"].isin(keep)]
+
+        eval_data = task.series_rows("eval_data", series)
+        return dataclasses.replace(
+            task, dataset=dataclasses.replace(task.dataset, frame=eval_data),
+            fit_data=task.series_rows("fit_data", series), eval_data=eval_data,
+            expected=rows(task.expected).reset_index(drop=True),
+            y_train={k: v for k, v in task.y_train.items() if k[0] in keep},
+            scales={k: v for k, v in task.scales.items() if k[0] in keep},
+            last_values=rows(task.last_values), missing_actuals=rows(task.missing_actuals))
 
     # -- scoring and the report ---------------------------------------------------------------
     def evaluate(self, task: Task, frame: pd.DataFrame) -> Evaluation:
