@@ -136,19 +136,29 @@ def test_local_scale_reads_only_the_rows_before_the_origin_in_its_window():
     assert 0 < whole[0, 0] < 1e-3  # floored by the window's own size (5e-6), not by 1e9
 
 
-def test_models_run_once_per_origin_calibrate_on_at_most_their_origins(monkeypatch):
+@pytest.mark.parametrize("name,params,share", [
+    ("ThetaForecaster", {"season_length": 1}, 1),
+    ("MSTLForecaster", {"season_lengths": [12]}, 2),  # a forward run: STL per cycle, twice
+])
+def test_models_run_once_per_origin_calibrate_on_at_most_their_origins(monkeypatch, name,
+                                                                        params, share):
     """statsforecast's models forecast one origin at a time (a forward run each): their
-    held-out errors come from at most ``CALIBRATION_ORIGINS`` evenly spaced origins."""
+    held-out errors come from at most ``CALIBRATION_ORIGINS`` evenly spaced origins (MSTL,
+    whose forward runs cost the most: half as many)."""
     from tsforecast.forecasters.conformal import CALIBRATION_ORIGINS
 
-    assert tsf.ThetaForecaster.get_tag("calibration_origins") == CALIBRATION_ORIGINS
+    klass = getattr(tsf, name)
+    assert klass.get_tag("calibration_origins") == CALIBRATION_ORIGINS // share
     assert tsf.NaiveForecaster.get_tag("calibration_origins") is None  # every origin
-    sizes, forecast = [], tsf.ThetaForecaster._forecast
-    monkeypatch.setattr(tsf.ThetaForecaster, "_forecast",
-                        lambda self, v, sid, o: sizes.append(len(o)) or forecast(self, v, sid, o))
-    tsf.ThetaForecaster(horizon=4, level=[80], season_length=1,
-                        calibration_size=CALIBRATION_ORIGINS + 100).fit(random_walk(1000))
-    assert sizes == [CALIBRATION_ORIGINS]  # of the 297 held-out origins
+    calls, forecast = [], klass._forecast
+    monkeypatch.setattr(klass, "_forecast",
+                        lambda self, v, sid, o: calls.append(o) or forecast(self, v, sid, o))
+    klass(horizon=4, level=[80], calibration_size=CALIBRATION_ORIGINS + 100,
+          **params).fit(random_walk(1000))
+    (origins,) = calls  # of the 297 held-out origins: evenly spaced, the first and the last
+    assert len(origins) == CALIBRATION_ORIGINS // share
+    assert origins[0] == 1000 - CALIBRATION_ORIGINS - 100 and origins[-1] == 1000 - 4
+    assert np.ptp(np.diff(origins)) <= 1
 
 
 def test_arima_calibration_copy_refits_the_orders_chosen_on_all_rows(monkeypatch):

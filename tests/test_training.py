@@ -236,3 +236,44 @@ def test_window_losses_average_to_the_training_loss(loss):
     per = module.window_losses(pred, y)
     assert per.shape == (7,)
     torch.testing.assert_close(per.mean(), module.compute_loss(pred, y))
+
+
+class ValidationLosses(L.Callback):
+    """The validation loss of each epoch."""
+
+    def __init__(self):
+        self.losses = []
+
+    def on_validation_end(self, trainer, module):
+        self.losses.append(float(trainer.callback_metrics["val_loss"]))
+
+
+def test_best_epochs_are_those_of_the_weights_kept(quiet, sine):
+    """``best_epochs_`` counts the epochs up to the lowest validation loss (the weights
+    restored), not the epochs run."""
+    seen = ValidationLosses()
+    quiet = {**quiet, "trainer_kwargs": {**quiet["trainer_kwargs"], "callbacks": [seen]}}
+    f = small(quiet, max_epochs=6, early_stopping_patience=0, learning_rate=0.05).fit(sine)
+    assert f.epochs_ == len(seen.losses) == 6
+    assert f.best_epochs_ == int(np.argmin(seen.losses)) + 1 < 6
+
+
+@pytest.mark.parametrize("n_ensemble", [1, 2])
+def test_a_calibration_copy_trains_at_most_the_best_epochs(quiet, sine, monkeypatch, n_ensemble):
+    """With ``level`` the calibration copy (fitted second) is given at most the epochs that
+    gave the net fitted on all rows its weights (each ensemble member its twin's), not
+    ``max_epochs`` searched again with early stopping."""
+    from tsforecast.forecasters import neural
+
+    budgets, real = [], neural.train
+
+    def spy(net, train_data, val_data, options, label="training"):
+        budgets.append(options.max_epochs)
+        return real(net, train_data, val_data, options, label)
+
+    monkeypatch.setattr(neural, "train", spy)
+    f = small(quiet, max_epochs=6, early_stopping_patience=0, learning_rate=0.05,
+              level=[80], n_ensemble=n_ensemble).fit(sine)
+    fitted = f.members_ if n_ensemble > 1 else [f]
+    assert budgets == [6] * n_ensemble + [m.best_epochs_ for m in fitted]
+    assert all(m.best_epochs_ < 6 for m in fitted)

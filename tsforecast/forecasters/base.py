@@ -261,7 +261,8 @@ class BaseForecaster(BaseEstimator):
     def _calibrating(self, fitted: BaseForecaster) -> None:
         """Called on the calibration copy, before its fit, with the model fitted on all
         rows: a model may take from it what is costly to choose and chosen the same way
-        on either rows (AutoARIMA: the orders of its search). Default: nothing."""
+        on either rows (AutoARIMA: the orders of its search; a net: the epochs early
+        stopping kept). Default: nothing."""
 
     def _freeze(self, levels=None, scores=None) -> FittedState:
         """The fitted state output and persistence read, built once at the end of ``fit``

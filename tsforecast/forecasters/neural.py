@@ -36,7 +36,8 @@ from ..training.options import (
 )
 from .base import BaseForecaster, check_quantiles
 from .combination import combine_forecasts, members_state, restore_members
-from .params import Check, Interval, Options, Param, params_from_config
+from .ensembling import ENSEMBLE_PARAMS
+from .params import Interval, Options, Param, params_from_config
 from .registry import register
 
 #: Windows per forward pass when forecasting (of one series or of many together).
@@ -72,45 +73,6 @@ TRAINING_PARAMS = (
           (Interval(Integral, 1), None)),
     *TRAIN_PARAMS,
     *WINDOW_PARAMS,
-)
-
-
-def _positive_numbers(value) -> bool:
-    return (isinstance(value, tuple | list) and len(value) > 0 and all(
-        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in value))
-
-
-def _losses(value) -> bool:
-    from ..training.options import LOSSES
-
-    return (isinstance(value, tuple | list) and len(value) > 0
-            and all(v in LOSSES and v != "quantile" for v in value))
-
-
-def _normalizations(value) -> bool:
-    return (isinstance(value, tuple | list) and len(value) > 0
-            and all(isinstance(v, str) and v in NORMALIZATIONS for v in value))
-
-
-#: Ensembling (the N-BEATS recipe from one class): members over seeds, lookbacks, losses
-#: and normalisations.
-ENSEMBLE_PARAMS = (
-    Param("n_ensemble", 1, "nets trained and combined (1: a single net). Member k trains "
-          "from seed random_state + k, with the k-th lookback factor, loss and normalisation "
-          "of the cycles below (lookbacks vary fastest, then losses).",
-          (Interval(Integral, 1),)),
-    Param("ensemble_lookbacks", (1.0, 2 / 3, 4 / 3), "factors of lookback the members cycle "
-          "through (default: lookback, 2/3 and 4/3 of it, as N-BEATS varies its lookbacks); a "
-          "member's lookback is round(factor * lookback), at least 1.",
-          (Check(_positive_numbers, "a non-empty tuple of numbers > 0"),)),
-    Param("ensemble_losses", None, 'losses the members cycle through, e.g. ("smape", "mae"); '
-          "None: every member trains with loss.",
-          (Check(_losses, "a non-empty tuple of losses other than quantile"), None)),
-    Param("ensemble_normalizations", None, "normalisations the members cycle through, e.g. "
-          '("level", "seasonal"); None: every member uses normalization.',
-          (Check(_normalizations, "a non-empty tuple of " + ", ".join(NORMALIZATIONS)), None)),
-    Param("ensemble_combine", "median", '"median" or "mean" of the members\' forecasts '
-          "(per step, and per quantile).", (Options(("median", "mean")),)),
 )
 
 
@@ -312,7 +274,7 @@ class NeuralForecaster(BaseForecaster):
                           stacklevel=3)
         options = {p.name: getattr(self, p.name) for p in TRAIN_PARAMS}
         options.update(loss=loss, quantiles=self.quantiles_ if loss == "quantile" else None,
-                       keep_initial=caps.start_test)
+                       keep_initial=caps.start_test, max_epochs=self._epoch_budget())
         result = train(net, train_ds, val_ds, TrainOptions(**options),
                        label=progress.describe(self.net))
         self.net_ = result.net
@@ -322,7 +284,19 @@ class NeuralForecaster(BaseForecaster):
         self.train_windows_ = len(train_ds)
         self.windows_per_second_ = result.windows_per_second
         self.is_global_zero_, self.world_size_ = result.is_global_zero, result.world_size
-        self.kept_initial_ = result.kept_initial
+        self.kept_initial_, self.best_epochs_ = result.kept_initial, result.best_epochs
+
+    def _calibrating(self, fitted: BaseForecaster) -> None:
+        self.full_fit_ = fitted  # read by _epoch_budget (a member: by its own, its twin)
+
+    def _epoch_budget(self) -> int | None:
+        """``max_epochs``; a calibration copy trains at most the epochs that gave the net
+        fitted on all rows its weights: what early stopping chose there (on fewer rows an
+        epoch is fewer steps), not searched again over ``early_stopping_patience`` more."""
+        full = getattr(self, "full_fit_", None)
+        if full is None:
+            return self.max_epochs
+        return min(self.max_epochs or full.best_epochs_, full.best_epochs_)
 
     def _loss(self) -> str:
         return self.loss or ("quantile" if self.quantiles is not None else "mse")
@@ -341,7 +315,10 @@ class NeuralForecaster(BaseForecaster):
     def _fit_members(self, layout: Layout, series: list[SeriesData]) -> None:
         """Fit every ensemble member on the same validated series, one after the other."""
         self.members_ = self._members()
+        full = getattr(self, "full_fit_", None)  # a calibration copy: each member its twin's
         for k, m in enumerate(self.members_):
+            if full is not None:
+                m._calibrating(full.members_[k])
             with progress.stage(f"member {k + 1}/{len(self.members_)}"):
                 m._fit_validated(self.spec_, layout, series, self.multi_series_, self.freq_)
             m.state_ = m._freeze()  # each member forecasts on its own too

@@ -66,6 +66,9 @@ class TrainResult:
     world_size: int
     #: whether the untrained weights were kept (training did not beat them beyond chance)
     kept_initial: bool = False
+    #: epochs trained up to the weights kept (the best validation's epoch, counted from
+    #: 1; without validation: every epoch)
+    best_epochs: int = 0
 
 
 def seed(value: int | None) -> None:
@@ -139,9 +142,11 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         trainer.fit(module, datamodule=data)
         seconds = time.perf_counter() - start
         best = trainer.checkpoint_callback.best_model_path if has_val else ""
+        best_epochs = int(trainer.current_epoch)
         if best:
-            state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
-            module.load_state_dict(state)
+            saved = torch.load(best, map_location="cpu", weights_only=True)
+            module.load_state_dict(saved["state_dict"])
+            best_epochs = int(saved["epoch"]) + 1
     module = module.cpu().float()
     kept_initial = initial is not None and not beats_initial(
         validation_losses(module, val_data, options.batch_size), initial[1],
@@ -157,6 +162,7 @@ def train(net: nn.Module, train_data: WindowDataset, val_data: WindowDataset | N
         is_global_zero=trainer.is_global_zero,
         world_size=trainer.world_size,
         kept_initial=kept_initial,
+        best_epochs=best_epochs,
     )
 
 
