@@ -296,7 +296,7 @@ class NeuralForecaster(BaseForecaster):
         full = getattr(self, "full_fit_", None)
         if full is None:
             return self.max_epochs
-        return min(self.max_epochs or full.best_epochs_, full.best_epochs_)
+        return max(1, min(self.max_epochs or full.best_epochs_, full.best_epochs_))
 
     def _loss(self) -> str:
         return self.loss or ("quantile" if self.quantiles is not None else "mse")
