@@ -58,6 +58,9 @@ class Task:
     dm_horizon: int
     rank_metric: str
     metric_columns: list[str]
+    #: the training values of each (series, target), for the scores that read them (the
+    #: rolling protocol's MASE); a holdout keeps only their ``scales`` (M4-size panels:
+    #: a second copy of the training part, in every process a chunk goes to)
     y_train: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     scales: dict[tuple[str, str], float] = field(default_factory=dict)
     last_values: pd.DataFrame | None = None  # series, cutoff, target, y_last (directional)

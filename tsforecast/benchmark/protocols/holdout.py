@@ -40,7 +40,7 @@ def prepare_holdout(ds: Dataset, cfg: BenchmarkConfig) -> Task:
     """
     H, season = ds.horizon or cfg.horizon, ds.mase_season or cfg.mase_season
     id_col, target = ds.id_col, ds.targets[0]
-    expected, y_train, scales, skipped, n_train = [], {}, {}, [], {}
+    expected, scales, skipped, n_train = [], {}, [], {}
     for sid, f in ds.frame.groupby(id_col, sort=True):
         vals = f[target].to_numpy(np.float64)
         n = len(vals) - H
@@ -51,7 +51,7 @@ def prepare_holdout(ds: Dataset, cfg: BenchmarkConfig) -> Task:
                                  f"not longer than season {season})"))
             continue
         expected.append((sid, f.index[n - 1]))
-        y_train[(sid, target)], scales[(sid, target)], n_train[sid] = vals[:n], scale, n
+        scales[(sid, target)], n_train[sid] = scale, n
     if not expected:
         raise BenchmarkInputError(f"{ds.name}: no series can be evaluated ("
                                   + "; ".join(f"{s}: {r}" for s, r in skipped) + ")")
@@ -71,7 +71,7 @@ def prepare_holdout(ds: Dataset, cfg: BenchmarkConfig) -> Task:
         expected=pd.DataFrame(expected, columns=["series", "cutoff"]),
         units="original units", val_fraction=cfg.val_fraction, dm_horizon=1,
         rank_metric="smape", metric_columns=["smape", "mase", "mae", "skill"],
-        y_train=y_train, scales=scales, mase_season=season, skipped=skipped, notes=notes,
+        scales=scales, mase_season=season, skipped=skipped, notes=notes,
         borders={"holdout": H, "series": len(n_train)},
     )
 
