@@ -46,7 +46,8 @@ and implements these hooks, the complete list:
     The learned state as JSON-able values and NumPy arrays (no pickles), and back.
 ``_calibrating(fitted)`` (optional)
     With ``level``: called on the calibration copy before its fit, with the model fitted
-    on all rows, to reuse what is costly to choose (default: nothing).
+    on all rows, to reuse what is costly to choose (default: kept as ``full_fit_``, which
+    the copy's ``_fit`` may read).
 
 Everything else lives here, once: validation of the input through ``DataSpec``, the
 output frames with real future timestamps, ``backtest``, scaling helpers, ``save`` and
@@ -262,7 +263,10 @@ class BaseForecaster(BaseEstimator):
         """Called on the calibration copy, before its fit, with the model fitted on all
         rows: a model may take from it what is costly to choose and chosen the same way
         on either rows (AutoARIMA: the orders of its search; a net: the epochs early
-        stopping kept). Default: nothing."""
+        stopping kept; a combination or an ensemble: each member its twin). Default: kept
+        as ``full_fit_``, which the copy's ``_fit`` reads (absent on a model fitted for
+        itself)."""
+        self.full_fit_ = fitted
 
     def _freeze(self, levels=None, scores=None) -> FittedState:
         """The fitted state output and persistence read, built once at the end of ``fit``

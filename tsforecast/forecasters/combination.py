@@ -135,9 +135,6 @@ class CombinationForecaster(BaseForecaster):
     def min_fit_rows(self) -> int:
         return max(m.min_fit_rows for m in self._sized_members())
 
-    def _calibrating(self, fitted: BaseForecaster) -> None:
-        self.full_fit_ = fitted
-
     def _fit(self, layout: Layout, series: list[SeriesData]) -> None:
         self.members_ = self._members()
         full = getattr(self, "full_fit_", None)  # the calibration copy's model on all rows

@@ -286,9 +286,6 @@ class NeuralForecaster(BaseForecaster):
         self.is_global_zero_, self.world_size_ = result.is_global_zero, result.world_size
         self.kept_initial_, self.best_epochs_ = result.kept_initial, result.best_epochs
 
-    def _calibrating(self, fitted: BaseForecaster) -> None:
-        self.full_fit_ = fitted  # read by _epoch_budget (a member: by its own, its twin)
-
     def _epoch_budget(self) -> int | None:
         """``max_epochs``; a calibration copy trains at most the epochs that gave the net
         fitted on all rows its weights: what early stopping chose there (on fewer rows an

@@ -119,9 +119,6 @@ class _StatsForecastModel(BaseForecaster):
         return None
 
     # -- fit -------------------------------------------------------------------------------
-    def _calibrating(self, fitted: BaseForecaster) -> None:
-        self.full_fit_ = fitted  # read by _fit: each series' model refits its choice
-
     def _fit_one(self, y: np.ndarray, like=None):
         """``(model, point, None)``: the fitted model and its point forecast from the end of
         ``y`` (what :meth:`_one` returns for this history), or ``(None, None, why)`` when
