@@ -373,3 +373,76 @@ def test_an_unreachable_ray_cluster_is_refused_at_once(data):
         run_benchmark(_config(data, "r", backend="ray", address=f"127.0.0.1:{port}"))
     assert time.monotonic() - t0 < 30
     assert not (data / "r").exists()
+
+
+def _history_by_series(task, rows):
+    """The report's history the plain way: each series' frame, cut at its first cutoff."""
+    first = task.expected.groupby("series", sort=False)["cutoff"].min()
+    frame, id_col = task.eval_data, task.dataset.id_col
+    out = []
+    for sid, cutoff in first.items():
+        part = frame if id_col is None else frame[frame[id_col].astype(str) == sid]
+        part = part[part.index <= cutoff].iloc[-rows:]
+        out += [pd.DataFrame({"dataset": task.name, "series": str(sid), "target": t,
+                              "timestamp": part.index, "y": part[t].to_numpy(float)})
+                for t in task.dataset.targets]
+    return pd.concat(out, ignore_index=True)
+
+
+def test_a_chunks_process_is_sent_its_chunk_not_the_panel(tmp_path, monkeypatch):
+    """What the local processes are sent for each chunk: its own rows (about an eighth of
+    the panel for one of eight chunks), never the whole task beside them (a unit holds
+    it); the results are the serial run's."""
+    import pickle
+
+    import joblib
+
+    from tsforecast.benchmark.engine import execute, plan_units
+
+    sent = []
+
+    class Recording:  # joblib.Parallel, run here, measuring what each call would ship
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def __call__(self, calls):
+            for func, args, kwargs in calls:
+                sent.append(len(pickle.dumps((args, kwargs))))
+                yield func(*args, **kwargs)
+
+    panel(tmp_path / "p.csv", lengths=[40 + 9 * k for k in range(16)])
+    serial = run_benchmark(_config(tmp_path, "s", models="naive", model_params={}))
+    task = serial.tasks[0]
+    cfg = resolve_config(_config(tmp_path, "x", models="naive", model_params={}, jobs=2))
+    monkeypatch.setattr(joblib, "Parallel", Recording)
+    done = dict(execute(plan_units(serial.tasks, cfg), cfg, str(tmp_path)))
+    whole = len(pickle.dumps(task))
+    assert len(sent) == 8 and max(sent) < 0.3 * whole and sum(sent) < 1.3 * whole
+    pd.testing.assert_frame_equal(done[0].forecasts, serial.results[0].forecasts)
+
+
+@pytest.mark.parametrize("rows", [3, 50])
+def test_the_reports_history_is_each_series_last_rows_before_its_first_cutoff(tmp_path, rows):
+    """One selection for the whole panel gives what a frame per series gives: a holdout
+    panel, a rolling run's series (several cutoffs each), and two targets on a
+    tz-aware index."""
+    import dataclasses
+
+    panel(tmp_path / "p.csv", lengths=(30, 25, 40, 33, 28))
+    holdout = run_benchmark(_config(tmp_path, "h", models="naive", model_params={})).tasks[0]
+    rolling = run_benchmark(_rolling(tmp_path, "r", models="naive", model_params={})).tasks[0]
+    frame = rolling.eval_data.assign(y2=lambda f: -f["y"]).tz_localize("Europe/Paris")
+    two = dataclasses.replace(
+        rolling, eval_data=frame, dataset=dataclasses.replace(rolling.dataset, targets=["y", "y2"]),
+        expected=rolling.expected.assign(cutoff=rolling.expected["cutoff"].dt.tz_localize(
+            "Europe/Paris")))
+    for task in (holdout, rolling, two):
+        got = task.history(rows)
+        pd.testing.assert_frame_equal(got, _history_by_series(task, rows))
+        assert got.groupby(["series", "target"]).size().max() <= rows

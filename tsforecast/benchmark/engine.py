@@ -220,8 +220,8 @@ def _loky(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str
     works on."""
     from joblib import Parallel, delayed
 
-    def one(k: int, task: Task, unit: Unit, work: Work) -> tuple[int, Piece]:
-        return k, _piece(task, unit.model, unit.seed, work.series, work.member, cfg, workdir)
+    def one(k: int, task: Task, model: str, seed: int | None, work: Work) -> tuple[int, Piece]:
+        return k, _piece(task, model, seed, work.series, work.member, cfg, workdir)
 
     def calls():
         for k, w in enumerate(pieces):
@@ -230,7 +230,8 @@ def _loky(units: Sequence[Unit], pieces, cfg: BenchmarkConfig, workdir: str
             # built here (its process rebuilds what it needs)
             task = (dataclasses.replace(unit.task) if w.series is None
                     else unit.task.subset(w.series))
-            yield delayed(one)(k, task, unit, w)
+            # (the unit's model and seed, never the unit: it holds the whole task)
+            yield delayed(one)(k, task, unit.model, unit.seed, w)
 
     n = clamp_jobs(cfg.jobs, len(pieces))
     with Parallel(n_jobs=n, backend="loky", return_as="generator_unordered",

@@ -127,7 +127,10 @@ class Task:
         return self.protocol.evaluate(self, frame)
 
     def subset(self, series: Sequence[str]) -> Task:
-        """This task restricted to ``series`` (a chunk of a local model's work)."""
+        """This task restricted to ``series`` (a chunk of a local model's work); the task
+        itself when it holds those series only (a chunk its process was sent)."""
+        if list(series) == self.protocol.series_order(self):
+            return self
         return self.protocol.subset(self, series)
 
     def series_rows(self, which: str, series: Sequence[str]) -> pd.DataFrame:
@@ -194,23 +197,34 @@ class Task:
 
     def history(self, rows: int) -> pd.DataFrame:
         """The last ``rows`` actuals of each series and target up to its first cutoff
-        (tidy: ``dataset, series, target, timestamp, y``): the history the report draws
-        before the forecasts."""
-        first = self.expected.groupby("series", sort=False)["cutoff"].min()
-        frame, id_col = self.eval_data, self.dataset.id_col
-        parts = ({sid: frame for sid in first.index} if id_col is None
-                 else dict(tuple(frame.groupby(frame[id_col].astype(str), sort=False))))
-        frames = []
-        for sid, cutoff in first.items():
-            part = parts[str(sid)]
-            part = part[part.index <= cutoff].iloc[-rows:]
-            for target in self.dataset.targets:
-                y = part[target]
-                frames.append(pd.DataFrame({
-                    "dataset": self.name, "series": str(sid), "target": target,
-                    "timestamp": y.index, "y": y.to_numpy(np.float64)}))
+        (tidy: ``dataset, series, target, timestamp, y``; series in the order of
+        ``expected``, then targets, then the frame's rows): the history the report draws
+        before the forecasts. One selection of rows for the whole panel (a frame per
+        series took minutes at 100,000 series)."""
         columns = ["dataset", "series", "target", "timestamp", "y"]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        first = self.expected.groupby("series", sort=False)["cutoff"].min()
+        frame = self.eval_data
+        if first.empty:
+            return pd.DataFrame(columns=columns)
+        index = self._index("eval_data") if self.dataset.id_col is not None else None
+        whole = np.arange(len(frame))
+        stamps = pd.DatetimeIndex(frame.index).as_unit("ns").asi8  # UTC when tz-aware
+        picked = []
+        for sid, cutoff in first.items():
+            pos = whole if index is None else index.get(str(sid), whole[:0])
+            picked.append(pos[stamps[pos] <= pd.Timestamp(cutoff).value][-rows:])
+        counts = np.array([len(p) for p in picked])
+        pos = np.concatenate(picked)
+        series = np.repeat(first.index.astype(str).to_numpy(object), counts)
+        parts = [pd.DataFrame({"dataset": self.name, "series": series, "target": target,
+                               "timestamp": frame.index[pos],
+                               "y": frame[target].to_numpy(np.float64)[pos]})
+                 for target in self.dataset.targets]
+        if len(parts) == 1:
+            return parts[0]
+        rank = np.repeat(np.arange(len(first)), counts)  # series first, then target
+        order = np.argsort(np.tile(rank, len(parts)), kind="stable")
+        return pd.concat(parts, ignore_index=True).iloc[order].reset_index(drop=True)
 
 
 def scored_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:

@@ -19,6 +19,15 @@ __all__ = ["PARQUET_SUFFIXES", "load_csv", "read_table"]
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow freed while converting a Parquet file back to the system:
+    its allocator (mimalloc or jemalloc) keeps it otherwise, about the file's size
+    in memory again (0.7 GiB after a 23.7-million-row panel)."""
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
+
+
 def read_table(path: str | os.PathLike[str], id_col: str | None = None) -> pd.DataFrame:
     """The rows of a data file as they are: Parquet by its suffix (``.parquet``, ``.pq``;
     read with pyarrow), else CSV (``.csv.gz`` and other compressions by suffix). The
@@ -40,6 +49,7 @@ def read_table(path: str | os.PathLike[str], id_col: str | None = None) -> pd.Da
     try:
         if parquet:
             raw = pd.read_parquet(p)
+            _release_arrow_memory()
         else:
             raw = pd.read_csv(p, dtype={id_col: str} if id_col is not None else None)
     except pd.errors.EmptyDataError as exc:
